@@ -1,0 +1,13 @@
+"""Bolt listeners: thin, one module per kind of Slack interaction, each with register()."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.handlers import checkin_actions, messages
+from bot.services.context import Services
+
+
+def register_all(app: App, services: Services) -> None:
+    messages.register(app, services)
+    checkin_actions.register(app, services)

@@ -1,0 +1,170 @@
+"""The `tend` command line. Each subcommand is a small function; errors are one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.app import create_services
+
+    settings.require("slack_bot_token")
+    return create_services(settings)
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.storage.db import Database
+
+    return Database.from_url(settings.database_url)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.storage.migrate import downgrade, upgrade
+
+    if args.revision and args.revision != "head":
+        downgrade(settings.database_url, args.revision)
+    else:
+        upgrade(settings.database_url)
+    print("database is at the requested revision")
+
+
+def cmd_manifest(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.slack.manifest import build_manifest
+
+    print(json.dumps(build_manifest(name=args.name, public_url=args.url), indent=2))
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.config.apply import apply_config
+    from bot.config.loader import ConfigError, load_config
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        config = load_config(text)
+    except ConfigError as exc:
+        raise CliError("\n".join([f"{path}: rejected, nothing changed:"]
+                                 + [f"  {e}" for e in exc.errors])) from None
+    with _database(settings).scope() as session:
+        summary = apply_config(session, config, now=datetime.now(UTC))
+    print("\n".join(summary.lines()))
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.config.apply import export_config
+    from bot.config.dump import dump_config
+
+    with _database(settings).scope() as session:
+        print(dump_config(export_config(session)), end="")
+
+
+def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.services.export_user import export_user
+
+    with _database(settings).scope() as session:
+        print(json.dumps(export_user(session, args.user_id), indent=2, ensure_ascii=False))
+
+
+def cmd_tick(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.services.tick import run_tick
+
+    report = run_tick(_services(settings), now=_instant(args.at))
+    print(f"tick at {report.at.isoformat()}: {report.plan.planned} planned, "
+          f"{report.plan.missed} missed, {report.send.sent} sent, {report.send.failed} failed, "
+          f"{report.send.retrying} to retry")
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.runtime.clock import run_clock
+
+    run_clock(_services(settings), interval_seconds=settings.tend_tick_seconds)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.runtime.http import serve
+
+    serve(settings, workers=args.workers, threads=args.threads, with_clock=args.with_clock)
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.runtime.socket_mode import socket_mode
+
+    socket_mode(settings, with_clock=args.with_clock)
+
+
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"--at {value!r} is not an ISO-8601 instant such as "
+                       "2026-11-30T09:00:00+00:00") from None
+    if moment.tzinfo is None:
+        raise CliError(f"--at {value!r} needs a UTC offset, e.g. {value}+00:00")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tend", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[Settings, argparse.Namespace], None],
+            help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    serve = add("serve", cmd_serve, "serve Slack's HTTP requests (gunicorn) and /healthz")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--with-clock", action="store_true", help="also run the clock in-process")
+    socket = add("socket", cmd_socket, "connect to Slack over Socket Mode (no public URL)")
+    socket.add_argument("--with-clock", action="store_true", help="also run the clock in-process")
+    add("clock", cmd_clock, "run a tick every TEND_TICK_SECONDS (APScheduler)")
+    migrate = add("migrate", cmd_migrate, "bring the database to the newest revision")
+    migrate.add_argument("revision", nargs="?", default="head",
+                         help="a revision to downgrade to (default: upgrade to head)")
+    manifest = add("manifest", cmd_manifest, "print the Slack app manifest (JSON)")
+    manifest.add_argument("--name", default="tend")
+    manifest.add_argument("--url", help="public base URL for HTTP mode (omit for Socket Mode)")
+    imp = add("import", cmd_import, "load teams and rituals from a YAML file")
+    imp.add_argument("file")
+    add("export", cmd_export, "print the configuration as YAML")
+    tick = add("tick", cmd_tick, "run one clock tick")
+    tick.add_argument("--at", help="the instant of the tick, ISO-8601 with offset (default: now)")
+    export_user = add("export-user", cmd_export_user, "print everything stored about a person")
+    export_user.add_argument("user_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        args.handler(settings, args)
+    except (SettingsError, CliError) as exc:
+        print(f"tend: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Loading a validated configuration into the database, and reading it back out.
+
+Import is idempotent: re-importing the same file changes nothing; a changed file
+updates teams in place. A person removed from a team is deactivated, their history
+kept. A ritual removed from a team is switched off (its history kept) and no longer
+exported. Teams absent from the file are left as they are (they may have been set up
+in Slack) and named in the summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.config.schema import (
+    CadenceSpec,
+    MemberSpec,
+    RitualsSpec,
+    TeamSpec,
+    TendConfig,
+    WeeklyFeedbackSpec,
+)
+from bot.rituals.cadence import Cadence
+from bot.storage.models import Ritual, Team, TeamRole
+from bot.storage.people import ensure_people
+from bot.storage.teams import all_teams, ritual_cadence, team_by_key
+
+REMOVED = "removed_from_config"
+
+
+@dataclass
+class ImportSummary:
+    teams_created: list[str] = field(default_factory=list)
+    teams_updated: list[str] = field(default_factory=list)
+    teams_untouched: list[str] = field(default_factory=list)
+    people_added: int = 0
+    people_deactivated: int = 0
+
+    def lines(self) -> list[str]:
+        out = [f"created team {k}" for k in self.teams_created]
+        out += [f"updated team {k}" for k in self.teams_updated]
+        out += [f"team {k} is not in this file: left as it is" for k in self.teams_untouched]
+        out.append(f"{self.people_added} role(s) added, {self.people_deactivated} deactivated")
+        return out
+
+
+def apply_config(session: Session, config: TendConfig, *, now: datetime) -> ImportSummary:
+    summary = ImportSummary()
+    everyone = {u for t in config.teams for u in _desired_roles(t)}
+    ensure_people(session, {user_id for user_id, _role in everyone})
+    for spec in config.teams:
+        team = team_by_key(session, spec.key)
+        if team is None:
+            team = Team(key=spec.key, name=spec.name, channel_id=spec.channel,
+                        timezone=spec.timezone, created_at=now, updated_at=now)
+            session.add(team)
+            session.flush()
+            summary.teams_created.append(spec.key)
+        changed = _sync_team(team, spec, now=now, summary=summary)
+        changed |= _sync_rituals(team, spec.rituals, now=now)
+        if changed and spec.key not in summary.teams_created:
+            team.updated_at = now
+            summary.teams_updated.append(spec.key)
+    in_file = {t.key for t in config.teams}
+    summary.teams_untouched = [t.key for t in all_teams(session) if t.key not in in_file]
+    session.flush()
+    return summary
+
+
+def _desired_roles(spec: TeamSpec) -> dict[tuple[str, str], tuple[int, str | None]]:
+    """(user, role) -> (position, line manager override)."""
+    roles: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for position, user_id in enumerate(spec.managers):
+        roles[(user_id, "manager")] = (position, None)
+    for position, user_id in enumerate(spec.coaches):
+        roles[(user_id, "coach")] = (position, None)
+    for position, member in enumerate(spec.members):
+        roles[(member.id, "member")] = (position, member.manager)
+    return roles
+
+
+def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSummary) -> bool:
+    changed = False
+    for attr, value in (("name", spec.name), ("channel_id", spec.channel),
+                        ("timezone", spec.timezone)):
+        if getattr(team, attr) != value:
+            setattr(team, attr, value)
+            changed = True
+    desired = _desired_roles(spec)
+    existing = {(r.user_id, r.role): r for r in team.roles}
+    for key, role in existing.items():
+        if key not in desired and role.active:
+            role.active, role.until = False, now
+            summary.people_deactivated += 1
+            changed = True
+    for (user_id, role_name), (position, manager) in desired.items():
+        role = existing.get((user_id, role_name))
+        if role is None:
+            team.roles.append(TeamRole(user_id=user_id, role=role_name, position=position,
+                                       line_manager_id=manager, active=True, since=now))
+            summary.people_added += 1
+            changed = True
+            continue
+        if not role.active:
+            role.active, role.since, role.until = True, now, None
+            summary.people_added += 1
+            changed = True
+        if (role.position, role.line_manager_id) != (position, manager):
+            role.position, role.line_manager_id = position, manager
+            changed = True
+    return changed
+
+
+def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool]]:
+    specs: dict[str, tuple[Cadence, bool]] = {}
+    if rituals.weekly_feedback is not None:
+        specs["weekly_feedback"] = (rituals.weekly_feedback.cadence.cadence,
+                                    rituals.weekly_feedback.enabled)
+    return specs
+
+
+def _sync_rituals(team: Team, rituals: RitualsSpec, *, now: datetime) -> bool:
+    changed = False
+    desired = _ritual_specs(rituals)
+    existing = {r.kind: r for r in team.rituals}
+    for kind, ritual in existing.items():
+        if kind not in desired and not ritual.options.get(REMOVED):
+            ritual.enabled, ritual.options = False, {**ritual.options, REMOVED: True}
+            changed = True
+    for kind, (cadence, enabled) in desired.items():
+        ritual = existing.get(kind)
+        if ritual is None:
+            team.rituals.append(Ritual(
+                kind=kind, every=cadence.every, day=cadence.day, hour=cadence.hour,
+                minute=cadence.minute, enabled=enabled, since=now, options={},
+                anchor_date=now.astimezone(ZoneInfo(team.timezone)).date(),
+            ))
+            changed = True
+            continue
+        options = {k: v for k, v in ritual.options.items() if k != REMOVED}
+        if (ritual_cadence(ritual), ritual.enabled, ritual.options) != (cadence, enabled, options):
+            ritual.every, ritual.day = cadence.every, cadence.day
+            ritual.hour, ritual.minute = cadence.hour, cadence.minute
+            ritual.enabled, ritual.options = enabled, options
+            changed = True
+    return changed
+
+
+def export_config(session: Session) -> TendConfig:
+    return TendConfig(teams=[_team_spec(team) for team in all_teams(session)])
+
+
+def _team_spec(team: Team) -> TeamSpec:
+    active = [r for r in team.roles if r.active]
+
+    def ids(role: str) -> list[str]:
+        return [r.user_id for r in sorted(active, key=lambda r: r.position) if r.role == role]
+
+    members = [MemberSpec(id=r.user_id, manager=r.line_manager_id)
+               for r in sorted(active, key=lambda r: r.position) if r.role == "member"]
+    rituals = {r.kind: r for r in team.rituals if not r.options.get(REMOVED)}
+    weekly = rituals.get("weekly_feedback")
+    return TeamSpec(
+        key=team.key, name=team.name, channel=team.channel_id, timezone=team.timezone,
+        managers=ids("manager"), coaches=ids("coach"), members=members,
+        rituals=RitualsSpec(weekly_feedback=WeeklyFeedbackSpec(
+            cadence=CadenceSpec(**ritual_cadence(weekly).as_dict()), enabled=weekly.enabled,
+        ) if weekly else None),
+    )

@@ -1,0 +1,69 @@
+"""Thin listeners for the check-in's buttons and its commitment modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
+from bot.services import checkin_actions
+from bot.services.context import Services
+
+DECISIONS = {
+    ActionId.COMMITMENT_DONE: "done",
+    ActionId.COMMITMENT_NOT_YET: "not_yet",
+    ActionId.COMMITMENT_DROP: "drop",
+}
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def register(app: App, services: Services) -> None:
+    def add_commitment(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        occurrence_id = _int(action.get("value"))
+        if occurrence_id is None:
+            return
+        checkin_actions.open_commitment_modal(
+            services, occurrence_id=occurrence_id, user_id=body["user"]["id"],
+            trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
+
+    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        commitment_id = _int(action.get("value"))
+        container = body.get("container", {})
+        if commitment_id is None or not container.get("message_ts"):
+            return
+        checkin_actions.close_from_button(
+            services, commitment_id=commitment_id, decision=DECISIONS[action["action_id"]],
+            user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
+            message_ts=container["message_ts"])
+
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        what = values.get(BlockId.COMMITMENT_WHAT, {}).get(InputId.COMMITMENT_WHAT, {})
+        due = values.get(BlockId.COMMITMENT_DUE, {}).get(InputId.COMMITMENT_DUE, {})
+        occurrence_id = _int(view.get("private_metadata"))
+        if occurrence_id is None:
+            ack(response_action="errors",
+                errors={BlockId.COMMITMENT_WHAT: "This form has expired; open it again."})
+            return
+        submission = checkin_actions.submit_commitment(
+            services, user_id=body["user"]["id"], occurrence_id=occurrence_id,
+            what=what.get("value") or "", due=due.get("selected_date"))
+        if submission.errors:
+            ack(response_action="errors", errors=submission.errors)
+            return
+        ack()
+        checkin_actions.post_confirmation(services, submission)
+
+    app.action(ActionId.COMMITMENT_ADD.value)(add_commitment)
+    for action_id in DECISIONS:
+        app.action(action_id.value)(close)
+    app.view(CallbackId.COMMITMENT_MODAL.value)(submit)

@@ -1,0 +1,19 @@
+"""Thin listener for message events in tend threads (replies, edits, deletions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.services.context import Services
+from bot.services.replies import acknowledge, handle_message_event
+
+
+def register(app: App, services: Services) -> None:
+    def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        feedback = handle_message_event(services, event=event, event_id=body.get("event_id"))
+        if feedback is not None:
+            acknowledge(services, feedback)
+
+    app.event("message")(on_message)

@@ -1,0 +1,100 @@
+"""Render Jinja2 templates into Slack messages and views, validated with slack_sdk.
+
+A template renders a JSON document: `{"text": fallback, "blocks": [...]}` for a message,
+or a view object. Templates never do I/O; the callers pass plain data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
+
+MAX_MESSAGE_BLOCKS = 50  # slack_sdk does not check this one
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+
+
+class RenderError(ValueError):
+    """A template produced something Slack would reject: a bug, never user error."""
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def slack_escape(value: object) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(value: object, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def nice_date(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot.messages", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # JSON output: every value goes through |tojson
+    )
+    env.filters.update(esc=slack_escape, clip=clip, nice_date=nice_date)
+    env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId,
+                       InputId=InputId)
+    return env
+
+
+def _render_json(template: str, context: dict[str, Any]) -> Any:
+    source = environment().get_template(template).render(**context)
+    try:
+        return json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"{template} rendered invalid JSON: {exc}") from exc
+
+
+def render_message(template: str, **context: Any) -> Message:
+    document = _render_json(template, context)
+    message = Message(text=document["text"], blocks=document.get("blocks", []))
+    validate_blocks(message.blocks, limit=MAX_MESSAGE_BLOCKS, where=template)
+    return message
+
+
+def render_view(template: str, **context: Any) -> dict[str, Any]:
+    view = _render_json(template, context)
+    validate_blocks(view.get("blocks", []), limit=MAX_VIEW_BLOCKS, where=template)
+    try:
+        View(**view).validate_json()
+    except Exception as exc:  # slack_sdk raises SlackObjectFormationError
+        raise RenderError(f"{template}: {exc}") from exc
+    return view
+
+
+def validate_blocks(blocks: list[dict[str, Any]], *, limit: int, where: str) -> None:
+    if len(blocks) > limit:
+        raise RenderError(f"{where}: {len(blocks)} blocks, Slack allows {limit}")
+    try:
+        for block in Block.parse_all(blocks):
+            block.validate_json()
+    except Exception as exc:
+        raise RenderError(f"{where}: {exc}") from exc

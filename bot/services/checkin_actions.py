@@ -1,0 +1,97 @@
+"""What happens when someone clicks in a check-in or submits its commitment modal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.messages.ids import BlockId
+from bot.messages.render import render_message, render_view
+from bot.rituals import commitments as rules
+from bot.services.checkin_messages import render_checkin
+from bot.services.commitments import close_commitment, local_today, record_commitment
+from bot.services.context import Services
+from bot.storage import occurrences
+from bot.storage.models import Occurrence
+
+NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
+
+
+def _notice(services: Services, channel: str, user: str, text: str) -> None:
+    note = render_message("notice.json.j2", text=text)
+    services.gateway.post_ephemeral(channel, user, text=note.text, blocks=note.blocks)
+
+
+def open_commitment_modal(services: Services, *, occurrence_id: int, user_id: str,
+                          trigger_id: str, channel_id: str) -> None:
+    with services.db.scope() as session:
+        occurrence = session.get(Occurrence, occurrence_id)
+        allowed = occurrence is not None and user_id in occurrences.participants(occurrence)
+        today = local_today(session, user_id, services.now())
+    if not allowed:
+        _notice(services, channel_id, user_id, NOT_A_PARTICIPANT)
+        return
+    view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
+                       initial_due=today + timedelta(days=7), min_length=rules.MIN_LENGTH,
+                       max_length=rules.MAX_LENGTH)
+    services.gateway.open_view(trigger_id, view)
+
+
+@dataclass(frozen=True)
+class Submission:
+    errors: dict[str, str]  # block_id -> message, shown inline; empty when saved
+    confirmation: tuple[str, str, dict[str, object]] | None = None  # channel, thread, message
+
+
+def submit_commitment(services: Services, *, user_id: str, occurrence_id: int, what: str,
+                      due: str | None) -> Submission:
+    now = services.now()
+    with services.db.scope() as session:
+        occurrence = session.get(Occurrence, occurrence_id)
+        if occurrence is None or user_id not in occurrences.participants(occurrence):
+            return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
+        today = local_today(session, user_id, now)
+        due_date = date.fromisoformat(due) if due else None
+        try:
+            draft = rules.validate_commitment(what or "", due_date, today=today)
+        except rules.CommitmentError as exc:
+            field = (BlockId.COMMITMENT_DUE if due_date is None or "date" in str(exc)
+                     else BlockId.COMMITMENT_WHAT)
+            return Submission({field: str(exc)})
+        record_commitment(session, occurrence=occurrence, owner_id=user_id, draft=draft,
+                          now=now)
+        message = render_message("commitment_recorded.json.j2", owner_id=user_id,
+                                 what=draft.what, due_date=draft.due_date)
+        if occurrence.channel_id and occurrence.message_ts:
+            return Submission({}, (occurrence.channel_id, occurrence.message_ts,
+                                   message.as_dict()))
+    return Submission({})
+
+
+def post_confirmation(services: Services, submission: Submission) -> None:
+    if submission.confirmation is None:
+        return
+    channel, thread_ts, message = submission.confirmation
+    services.gateway.post_message(channel, text=str(message["text"]),
+                                  blocks=message["blocks"],  # type: ignore[arg-type]
+                                  thread_ts=thread_ts)
+
+
+def close_from_button(services: Services, *, commitment_id: int, decision: str, user_id: str,
+                      channel_id: str, message_ts: str) -> None:
+    now = services.now()
+    with services.db.scope() as session:
+        occurrence = occurrences.occurrence_for_thread(session, channel_id=channel_id,
+                                                       ts=message_ts)
+        outcome = close_commitment(session, commitment_id=commitment_id, user_id=user_id,
+                                   decision=decision,
+                                   occurrence_id=occurrence.id if occurrence else None, now=now)
+        updated = (render_checkin(session, occurrence,
+                                  today=local_today(session, occurrence.subject_id, now))
+                   if outcome.ok and occurrence is not None else None)
+    if not outcome.ok:
+        _notice(services, channel_id, user_id, outcome.message or "That did not work.")
+        return
+    if updated is not None:
+        services.gateway.update_message(channel_id, message_ts, text=updated.text,
+                                        blocks=updated.blocks)

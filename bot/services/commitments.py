@@ -1,0 +1,79 @@
+"""Making and closing commitments: from the modal, from a `commit:` line, from buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.rituals.commitments import CommitmentDraft, parse_commitment_line
+from bot.storage.commitments import add_commitment, commitment_for_reply
+from bot.storage.models import Commitment, Occurrence, Person, Reply
+
+
+def local_today(session: Session, user_id: str, now: datetime) -> date:
+    person = session.get(Person, user_id)
+    zone = ZoneInfo(person.tz) if person and person.tz else ZoneInfo("UTC")
+    return now.astimezone(zone).date()
+
+
+def record_commitment(session: Session, *, occurrence: Occurrence, owner_id: str,
+                      draft: CommitmentDraft, now: datetime,
+                      reply_id: int | None = None) -> Commitment:
+    return add_commitment(
+        session, ritual_id=occurrence.ritual_id, occurrence_id=occurrence.id,
+        pair_member_id=occurrence.subject_id, owner_id=owner_id, text=draft.what,
+        due_date=draft.due_date, now=now, reply_id=reply_id,
+    )
+
+
+def sync_commitment_from_reply(session: Session, reply: Reply, *,
+                               occurrence: Occurrence | None, deleted: bool,
+                               now: datetime | None) -> None:
+    """Make the commitment written in a reply match the reply's current text.
+
+    Raises CommitmentError (and changes nothing) when a `commit:` line cannot be read.
+    """
+    existing = commitment_for_reply(session, reply.id)
+    if deleted:
+        if existing is not None:
+            session.delete(existing)
+        return
+    assert occurrence is not None and now is not None
+    draft = parse_commitment_line(reply.text, today=local_today(session, reply.user_id, now))
+    if existing is None:
+        record_commitment(session, occurrence=occurrence, owner_id=reply.user_id, draft=draft,
+                          now=now, reply_id=reply.id)
+    elif existing.status == "open":
+        existing.text, existing.due_date = draft.what, draft.due_date
+
+
+@dataclass(frozen=True)
+class CloseOutcome:
+    ok: bool
+    message: str | None = None  # a refusal for the person who clicked
+
+
+CLOSING = {"done": "done", "not_yet": "open", "drop": "dropped"}
+
+
+def close_commitment(session: Session, *, commitment_id: int, user_id: str, decision: str,
+                     occurrence_id: int | None, now: datetime) -> CloseOutcome:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        return CloseOutcome(False, "That commitment no longer exists.")
+    if commitment.owner_id != user_id:
+        return CloseOutcome(False, f"Only <@{commitment.owner_id}> can close their own "
+                                   "commitment. You can ask them about it in the thread.")
+    if commitment.status != "open":
+        return CloseOutcome(False, f"This commitment is already {commitment.status}.")
+    if decision == "not_yet":
+        if occurrence_id is not None and commitment.carried_in_occurrence_id == occurrence_id:
+            return CloseOutcome(False, "Already carried to the next check-in.")
+        commitment.times_carried += 1
+        commitment.carried_in_occurrence_id = occurrence_id
+    else:
+        commitment.status, commitment.closed_at = CLOSING[decision], now
+    return CloseOutcome(True)

@@ -1,0 +1,120 @@
+"""Keeping thread replies faithfully: new replies, edits and deletions from Slack events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.messages.render import render_message
+from bot.rituals.commitments import CommitmentError, is_commitment_line
+from bot.services.commitments import sync_commitment_from_reply
+from bot.services.context import Services
+from bot.storage import occurrences
+from bot.storage.events import first_delivery
+from bot.storage.models import Occurrence, Reply
+from bot.storage.replies import find_reply, store_reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyFeedback:
+    """What to tell the author after the transaction: a reaction or a private note."""
+
+    channel_id: str
+    ts: str
+    user_id: str
+    error: str | None = None
+
+
+def handle_message_event(
+    services: Services, *, event: dict[str, Any], event_id: str | None
+) -> ReplyFeedback | None:
+    now = services.now()
+    with services.db.scope() as session:
+        if event_id and not first_delivery(session, event_id=event_id, now=now):
+            return None  # Slack's retry of an event already handled
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            return _edited(session, event, now=now)
+        if subtype == "message_deleted":
+            _deleted(session, event)
+            return None
+        if subtype is None or subtype == "thread_broadcast":
+            return _new_reply(session, event, now=now)
+    return None
+
+
+def _thread_occurrence(session: Session, channel: str, message: dict[str, Any]
+                       ) -> Occurrence | None:
+    thread_ts = message.get("thread_ts")
+    if not thread_ts or thread_ts == message.get("ts"):
+        return None  # not a reply in a thread
+    return occurrences.occurrence_for_thread(session, channel_id=channel, ts=thread_ts)
+
+
+def _is_participant(message: dict[str, Any], occurrence: Occurrence) -> bool:
+    if message.get("bot_id") or message.get("subtype") == "bot_message":
+        return False
+    return message.get("user") in occurrences.participants(occurrence)
+
+
+def _new_reply(session: Session, event: dict[str, Any], *, now: datetime
+               ) -> ReplyFeedback | None:
+    channel = event.get("channel", "")
+    occurrence = _thread_occurrence(session, channel, event)
+    if occurrence is None or not _is_participant(event, occurrence):
+        return None
+    reply = store_reply(session, occurrence_id=occurrence.id, channel_id=channel,
+                        ts=event["ts"], user_id=event["user"], text=event.get("text", ""),
+                        now=now)
+    if reply is None:
+        return None
+    return _commitment_feedback(session, reply, occurrence, now=now)
+
+
+def _edited(session: Session, event: dict[str, Any], *, now: datetime
+            ) -> ReplyFeedback | None:
+    channel = event.get("channel", "")
+    message = event.get("message", {})
+    reply = find_reply(session, channel_id=channel, ts=message.get("ts", ""))
+    if reply is None:
+        return None
+    reply.text, reply.edited_at = message.get("text", ""), now
+    occurrence = session.get_one(Occurrence, reply.occurrence_id)
+    return _commitment_feedback(session, reply, occurrence, now=now)
+
+
+def _deleted(session: Session, event: dict[str, Any]) -> None:
+    reply = find_reply(session, channel_id=event.get("channel", ""),
+                       ts=event.get("deleted_ts", ""))
+    if reply is not None:
+        sync_commitment_from_reply(session, reply, occurrence=None, deleted=True, now=None)
+        session.delete(reply)
+
+
+def _commitment_feedback(session: Session, reply: Reply, occurrence: Occurrence, *,
+                         now: datetime) -> ReplyFeedback | None:
+    if not is_commitment_line(reply.text):
+        sync_commitment_from_reply(session, reply, occurrence=occurrence, deleted=True, now=now)
+        return None
+    try:
+        sync_commitment_from_reply(session, reply, occurrence=occurrence, deleted=False, now=now)
+    except CommitmentError as exc:
+        return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id, error=str(exc))
+    return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id)
+
+
+def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
+    """After the reply is safely stored: a pushpin, or a private note on what to fix."""
+    if feedback.error is None:
+        services.gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
+        return
+    note = render_message("notice.json.j2", text=f"Your reply is saved, but not as a "
+                          f"commitment: {feedback.error}")
+    services.gateway.post_ephemeral(feedback.channel_id, feedback.user_id, text=note.text,
+                                    blocks=note.blocks)

@@ -1,0 +1,81 @@
+"""Draining the outbox: the only path by which scheduled messages reach Slack."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.slack.gateway import SlackCallError, SlackGateway
+from bot.storage import outbox
+from bot.storage.conversations import cached_conversation, remember_conversation
+from bot.storage.db import Database
+from bot.storage.outbox import ClaimedMessage
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+
+def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
+                 max_batches: int = 1000) -> SendReport:
+    report = SendReport()
+    for _ in range(max_batches):
+        with db.scope() as session:
+            claimed = outbox.claim_due(session, now=now, limit=BATCH)
+        if not claimed:
+            break
+        for message in claimed:
+            _send_one(db, gateway, message, now=now, report=report)
+    return report
+
+
+def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
+              now: datetime, report: SendReport) -> None:
+    try:
+        channel = message.channel_id or _conversation_for(db, gateway, message.users, now=now)
+        ts = gateway.post_message(
+            channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
+            outbox_key=message.key,
+        )
+    except SlackCallError as exc:
+        with db.scope() as session:
+            if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+                outbox.mark_failed(session, message_id=message.id, error=exc.error)
+                report.failed += 1
+                log.warning("outbox %s gave up: %s", message.key, exc)
+            else:
+                outbox.mark_retry(session, message_id=message.id, error=exc.error,
+                                  at=now + backoff(message.attempts))
+                report.retrying += 1
+        return
+    with db.scope() as session:
+        outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts, now=now)
+    report.sent += 1
+
+
+def _conversation_for(db: Database, gateway: SlackGateway, users: list[str], *,
+                      now: datetime) -> str:
+    with db.scope() as session:
+        cached = cached_conversation(session, users)
+    if cached:
+        return cached
+    channel = gateway.open_conversation(users)
+    with db.scope() as session:
+        remember_conversation(session, users=users, channel_id=channel, now=now)
+    return channel
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter, capped at ten minutes."""
+    ceiling = min(600.0, 5.0 * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))

@@ -1,0 +1,34 @@
+"""One clock tick: a plain function of (database, Slack gateway, now)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.services.context import Services
+from bot.services.planning import PlanReport, plan_checkins
+from bot.services.sender import SendReport, drain_outbox
+from bot.services.timezones import refresh_timezones
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    at: datetime
+    timezones_refreshed: int
+    plan: PlanReport
+    send: SendReport
+
+
+def run_tick(services: Services, *, now: datetime) -> TickReport:
+    """Send every occurrence due at or before `now` exactly once; record late ones missed."""
+    refreshed = refresh_timezones(services.db, services.gateway, now=now)
+    with services.db.scope() as session:
+        plan = plan_checkins(session, now=now, catchup=services.catchup)
+    send = drain_outbox(services.db, services.gateway, now=now)
+    report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
+    log.info("tick at %s: planned %d, missed %d, sent %d, failed %d, retrying %d",
+             now.isoformat(), plan.planned, plan.missed, send.sent, send.failed, send.retrying)
+    return report

@@ -1,0 +1,95 @@
+"""Environment settings (12-factor). Names are a contract: deployments depend on them.
+
+Every setting is optional at load time; each command then asks for what it needs with
+`require(...)`, so a missing or malformed setting gives one clear line naming it and
+what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./tend.db"
+SLACK_API_URL = "https://slack.com/api/"
+
+# What to do about each setting when it is missing; shown verbatim to the operator.
+HOW_TO_SET = {
+    "slack_bot_token": "set it to the Bot User OAuth Token (xoxb-…) from your Slack app's "
+    "OAuth & Permissions page",
+    "slack_signing_secret": "set it to the Signing Secret from your Slack app's Basic "
+    "Information page",
+    "slack_app_token": "set it to an app-level token (xapp-…) with the connections:write "
+    "scope, from your Slack app's Basic Information page (Socket Mode)",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    # A due prompt older than this is recorded as missed rather than sent late.
+    tend_catchup_hours: float = Field(default=3.0, gt=0, le=72)
+    # How often `tend clock` runs a tick.
+    tend_tick_seconds: int = Field(default=30, ge=1, le=3600)
+    # INFO by default; never logs message text at INFO.
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash_terminated(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    def require(self, *names: str) -> None:
+        """Raise SettingsError for the first of `names` that is not set."""
+        for name in names:
+            value = getattr(self, name)
+            secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if not secret:
+                hint = HOW_TO_SET.get(name, "set it in the environment")
+                raise SettingsError(f"{name.upper()} is not set: {hint}.")
+
+    def secret(self, name: str) -> str:
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `postgres://` as hosting platforms give it, and use the psycopg 3 driver."""
+    url = url.strip()
+    if not url:
+        raise ValueError("is empty; leave it unset for SQLite at ./tend.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if not url.startswith(("sqlite", "postgresql+")):
+        raise ValueError("must be a sqlite:/// or postgres:// URL")
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name} is malformed: {first['msg']}.") from None

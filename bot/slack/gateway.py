@@ -1,0 +1,154 @@
+"""The one module that talks to Slack's Web API: a thin gateway around WebClient.
+
+Everything else asks the gateway; errors come back as `SlackCallError`, which says
+whether retrying could help. Rate limits (429 + Retry-After), 5xx answers and
+connection errors are retried by slack_sdk's own retry handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+log = logging.getLogger(__name__)
+
+# Errors about one person or conversation that no retry will fix.
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "channel_not_found",
+        "not_in_channel",
+        "account_inactive",
+        "user_disabled",
+        "is_archived",
+        "cannot_dm_bot",
+        "restricted_action",
+        "no_permission",
+        "method_not_supported_for_channel_type",
+        "invalid_blocks",
+        "msg_too_long",
+        "invalid_auth",
+        "not_authed",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+    }
+)
+
+METADATA_EVENT_TYPE = "tend_outbox"
+
+
+@dataclass
+class SlackCallError(Exception):
+    method: str
+    error: str
+    status: int | None = None
+
+    @property
+    def permanent(self) -> bool:
+        return self.error in PERMANENT_ERRORS
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.error}"
+
+
+def build_client(token: str, base_url: str) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=15)
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler())
+    return client
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        """Call a WebClient method by its Slack name ("chat.postMessage")."""
+        bound = getattr(self.client, method.replace(".", "_"))
+        try:
+            response = bound(**kwargs)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            log.warning("slack call failed: %s %s", method, error)
+            raise SlackCallError(method, error, exc.response.status_code) from None
+        except SlackClientError as exc:
+            raise SlackCallError(method, f"client_error:{type(exc).__name__}") from None
+        except OSError as exc:  # connection refused / reset, after slack_sdk's retries
+            raise SlackCallError(method, f"connection_error:{type(exc).__name__}") from None
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    # -- people and conversations ------------------------------------------------
+    def user_timezone(self, user_id: str) -> str:
+        user = self._call("users.info", user=user_id)["user"]
+        if user.get("deleted"):
+            raise SlackCallError("users.info", "account_inactive")
+        return str(user.get("tz") or "UTC")
+
+    def open_conversation(self, users: list[str]) -> str:
+        data = self._call("conversations.open", users=users)
+        return str(data["channel"]["id"])
+
+    # -- messages ------------------------------------------------------------------
+    def post_message(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        outbox_key: str | None = None,
+    ) -> str:
+        args: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks is not None:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        if outbox_key:
+            # Lets a restarted sender find what it already posted (see the outbox).
+            args["metadata"] = {
+                "event_type": METADATA_EVENT_TYPE,
+                "event_payload": {"key": outbox_key},
+            }
+        return str(self._call("chat.postMessage", **args)["ts"])
+
+    def update_message(
+        self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def post_ephemeral(
+        self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        self._call("chat.postEphemeral", **args)
+
+    def add_reaction(self, channel: str, ts: str, name: str) -> None:
+        try:
+            self._call("reactions.add", channel=channel, timestamp=ts, name=name)
+        except SlackCallError as exc:
+            if exc.error != "already_reacted":
+                raise
+
+    # -- views -----------------------------------------------------------------------
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        self._call("views.open", trigger_id=trigger_id, view=view)
+

@@ -1,0 +1,50 @@
+"""The Slack app manifest: the scopes and events for what tend does, and no more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Each scope with the reason tend needs it; a scope without a reason does not belong.
+BOT_SCOPES = {
+    "chat:write": "post check-ins and confirmations, update them in place",
+    "mpim:write": "open the private group DM of a member, their manager and tend",
+    "mpim:history": "receive the replies written in check-in threads",
+    "users:read": "read each member's time zone for check-ins at their local time",
+    "reactions:write": "pin a reaction on a reply recorded as a commitment",
+}
+BOT_EVENTS = ["message.mpim"]
+
+
+def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict[str, Any]:
+    """Socket Mode unless a public URL is given; then events go to {url}/slack/events."""
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": BOT_EVENTS},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": public_url is None,
+        "token_rotation_enabled": False,
+    }
+    if public_url is not None:
+        endpoint = public_url.rstrip("/") + "/slack/events"
+        settings["event_subscriptions"]["request_url"] = endpoint
+        settings["interactivity"]["request_url"] = endpoint
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": name,
+            "description": "Short, regular, two-way accountability conversations.",
+            "long_description": (
+                "tend schedules a five-minute weekly check-in between each person and their "
+                "line manager, in a private thread at the person's own local time. Both "
+                "sides answer; commitments carry over until their owner closes them. tend "
+                "measures nothing about individuals: it reports only what a team produced, "
+                "and a conversation's content is visible only to its participants."
+            ),
+            "background_color": "#2f4f3f",
+        },
+        "features": {
+            "bot_user": {"display_name": name, "always_online": True},
+        },
+        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "settings": settings,
+    }

@@ -1,0 +1,47 @@
+"""Commitments, carried from one check-in to the next until their owner closes them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Commitment
+
+
+def add_commitment(
+    session: Session, *, ritual_id: int, occurrence_id: int, pair_member_id: str,
+    owner_id: str, text: str, due_date: date, now: datetime, reply_id: int | None = None,
+) -> Commitment:
+    commitment = Commitment(
+        ritual_id=ritual_id, occurrence_id=occurrence_id, pair_member_id=pair_member_id,
+        owner_id=owner_id, text=text, due_date=due_date, status="open", times_carried=0,
+        reply_id=reply_id, created_at=now,
+    )
+    session.add(commitment)
+    session.flush()
+    return commitment
+
+
+def open_commitments_of_pair(
+    session: Session, *, ritual_id: int, pair_member_id: str
+) -> list[Commitment]:
+    """Both sides' open commitments for a check-in pair, oldest due first."""
+    return list(session.scalars(
+        select(Commitment)
+        .where(Commitment.ritual_id == ritual_id, Commitment.pair_member_id == pair_member_id,
+               Commitment.status == "open")
+        .order_by(Commitment.due_date, Commitment.id)
+    ))
+
+
+def commitments_by_ids(session: Session, ids: list[int]) -> list[Commitment]:
+    if not ids:
+        return []
+    found = {c.id: c for c in session.scalars(select(Commitment).where(Commitment.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def commitment_for_reply(session: Session, reply_id: int) -> Commitment | None:
+    return session.scalars(select(Commitment).where(Commitment.reply_id == reply_id)).first()

@@ -1,0 +1,251 @@
+"""SQLAlchemy 2 typed models: the database is the source of truth for teams and schedules.
+
+Idempotency comes from unique constraints, not hope: an occurrence per (ritual, subject,
+scheduled time), a reply per (channel, ts), a processed event per event_id, an outbox
+message per idempotency key, a cached conversation per set of users.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (portable across SQLite and PostgreSQL), returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Person(Base):
+    """A Slack user tend knows of. The time zone comes from users.info."""
+
+    __tablename__ = "person"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_checked_at: Mapped[datetime | None]
+    # Why the bot cannot reach this person (user_not_found, account_inactive, …), if so.
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    roles: Mapped[list[TeamRole]] = relationship(
+        back_populates="team", order_by="TeamRole.position", cascade="all, delete-orphan"
+    )
+    rituals: Mapped[list[Ritual]] = relationship(
+        back_populates="team", order_by="Ritual.id", cascade="all, delete-orphan"
+    )
+
+
+class TeamRole(Base):
+    """A person's role in a team. Removing someone deactivates the row: history is kept."""
+
+    __tablename__ = "team_role"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("person.user_id"))
+    role: Mapped[str] = mapped_column(String(16))  # member | manager | coach
+    # For members: their line manager when it is not the team's first manager.
+    line_manager_id: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
+
+    team: Mapped[Team] = relationship(back_populates="roles")
+
+
+class Ritual(Base):
+    """A ritual configured for a team, with its cadence."""
+
+    __tablename__ = "ritual"
+    __table_args__ = (UniqueConstraint("team_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # weekly_feedback | …
+    every: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(16))
+    hour: Mapped[int]
+    minute: Mapped[int]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Which weeks a "2 weeks" cadence falls on, and when the ritual started to exist.
+    anchor_date: Mapped[date] = mapped_column(Date)
+    since: Mapped[datetime]
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    team: Mapped[Team] = relationship(back_populates="rituals")
+
+
+class Occurrence(Base):
+    """One scheduled run of a ritual for one subject (a member, or '' for the team)."""
+
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        UniqueConstraint("ritual_id", "subject_id", "scheduled_at"),
+        Index("ix_occurrence_thread", "channel_id", "message_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
+    subject_id: Mapped[str] = mapped_column(String(32))
+    # The other participant of a two-person ritual (the line manager of a check-in).
+    counterpart_id: Mapped[str | None] = mapped_column(String(32))
+    scheduled_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | missed | failed
+    reason: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # What the posted message showed (e.g. the commitments listed), to re-render it.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+    ritual: Mapped[Ritual] = relationship()
+
+
+class Reply(Base):
+    """A participant's reply in a tend thread, kept faithfully (edits update, deletes remove)."""
+
+    __tablename__ = "reply"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+
+class Commitment(Base):
+    """A result with a date, owned by one person, carried until its owner closes it."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (Index("ix_commitment_pair", "ritual_id", "pair_member_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"))
+    # The member whose check-in pair this belongs to, so both sides see it next week.
+    pair_member_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | dropped
+    times_carried: Mapped[int] = mapped_column(Integer, default=0)
+    # The check-in in which its owner last said "not yet": once per check-in.
+    carried_in_occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="SET NULL")
+    )
+    # The thread reply it was written in, if it came from a `commit:` line.
+    reply_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reply.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: a retry of the same event is a no-op."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """Cached conversations.open results (Tier 3): one per set of users."""
+
+    __tablename__ = "conversation"
+
+    users_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Either a channel id, or the users of a DM / group DM to open.
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    users: Mapped[str | None] = mapped_column(String(400))
+    payload: Mapped[dict[str, Any]]
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
+    )
+    # pending | sending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_channel_id: Mapped[str | None] = mapped_column(String(32))
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

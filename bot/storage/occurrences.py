@@ -1,0 +1,49 @@
+"""Occurrences: one scheduled run of a ritual for one subject, unique by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from bot.storage.inserts import insert_ignoring_conflicts
+from bot.storage.models import Occurrence
+
+OccurrenceKey = tuple[int, str, datetime]  # (ritual_id, subject_id, scheduled_at)
+
+
+def existing_keys(session: Session, keys: Sequence[OccurrenceKey]) -> set[OccurrenceKey]:
+    """Which of these occurrences are already recorded (one query per chunk)."""
+    found: set[OccurrenceKey] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        earliest = min(key[2] for key in chunk)
+        rituals = {key[0] for key in chunk}
+        rows = session.execute(
+            select(Occurrence.ritual_id, Occurrence.subject_id, Occurrence.scheduled_at)
+            .where(Occurrence.ritual_id.in_(rituals), Occurrence.scheduled_at >= earliest)
+            .where(tuple_(Occurrence.ritual_id, Occurrence.subject_id).in_(
+                {(key[0], key[1]) for key in chunk}))
+        )
+        found.update((r, s, t) for r, s, t in rows)
+    return found & set(keys)
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert occurrences; those another tick inserted first are skipped. Returns new ids."""
+    return insert_ignoring_conflicts(session, Occurrence, rows, returning=Occurrence.id)
+
+
+def occurrence_for_thread(session: Session, *, channel_id: str, ts: str) -> Occurrence | None:
+    return session.scalars(
+        select(Occurrence).where(Occurrence.channel_id == channel_id,
+                                 Occurrence.message_ts == ts)
+    ).first()
+
+
+def participants(occurrence: Occurrence) -> set[str]:
+    return {occurrence.subject_id, *([occurrence.counterpart_id] if occurrence.counterpart_id
+                                      else [])}

@@ -1,0 +1,69 @@
+"""Teams, their people and rituals, as the clock and the handlers need them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.rituals.cadence import Cadence
+from bot.rituals.weekly_feedback import KIND as WEEKLY_FEEDBACK
+from bot.rituals.weekly_feedback import CheckinPair
+from bot.storage.models import Person, Ritual, Team, TeamRole
+
+
+def ritual_cadence(ritual: Ritual) -> Cadence:
+    return Cadence(every=ritual.every, day=ritual.day, hour=ritual.hour, minute=ritual.minute)
+
+
+def team_by_key(session: Session, key: str) -> Team | None:
+    return session.scalars(select(Team).where(Team.key == key)).first()
+
+
+def all_teams(session: Session) -> list[Team]:
+    return list(session.scalars(
+        select(Team).options(selectinload(Team.roles), selectinload(Team.rituals))
+        .order_by(Team.id)
+    ))
+
+
+def line_manager(team: Team, member: TeamRole) -> str | None:
+    """The member's named line manager if still a manager, else the team's first one."""
+    managers = [r.user_id for r in team.roles if r.role == "manager" and r.active]
+    if member.line_manager_id in managers:
+        return member.line_manager_id
+    return managers[0] if managers else None
+
+
+def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
+    """Every active (member, line manager) pair of an enabled weekly check-in.
+
+    Also returns (user_id, reason) for members skipped, so the clock can log why.
+    """
+    rituals = session.scalars(
+        select(Ritual).where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True))
+        .options(selectinload(Ritual.team).selectinload(Team.roles))
+    ).all()
+    member_ids = {r.user_id for ritual in rituals for r in ritual.team.roles}
+    people = {p.user_id: p for p in session.scalars(
+        select(Person).where(Person.user_id.in_(member_ids)))}
+    pairs: list[CheckinPair] = []
+    skipped: list[tuple[str, str]] = []
+    for ritual in rituals:
+        cadence = ritual_cadence(ritual)
+        for role in ritual.team.roles:
+            if role.role != "member" or not role.active:
+                continue
+            manager = line_manager(ritual.team, role)
+            if manager is None or manager == role.user_id:
+                continue  # nobody to meet, or a manager listed as a member
+            person = people[role.user_id]
+            if person.unreachable_reason or not person.tz:
+                skipped.append((role.user_id, person.unreachable_reason or "timezone_unknown"))
+                continue
+            pairs.append(CheckinPair(
+                ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
+                timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
+                since=max(role.since, ritual.since),
+            ))
+    return pairs, skipped
+

@@ -1,0 +1,30 @@
+"""The HTTP face of tend: Slack's requests, a health check. Served by gunicorn."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy import text
+
+from bot.storage.db import Database
+
+
+def create_web_app(bolt_app: App, db: Database) -> Flask:
+    web = Flask("tend")
+    handler = SlackRequestHandler(bolt_app)
+
+    @web.post("/slack/events")
+    def slack_events() -> Response:
+        return handler.handle(request)
+
+    @web.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure means "not healthy"
+            return jsonify(ok=False, database=type(exc).__name__), 503
+        return jsonify(ok=True, database="ok"), 200
+
+    return web
