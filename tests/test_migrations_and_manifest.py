@@ -1,0 +1,81 @@
+"""Migrations go up and down on the test database's engine; the manifest is valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from sqlalchemy import create_engine, inspect, text
+
+from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, build_manifest
+from bot.storage.migrate import downgrade, upgrade
+from bot.storage.models import Base
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "slack-manifest-schema"
+
+
+def _scratch_url(database_url: str, tmp_path: Path) -> str:
+    """A separate database (SQLite) or schema (PostgreSQL), so others' tables stay."""
+    if not database_url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'migrations.db'}"
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        connection.execute(text("CREATE SCHEMA migration_check"))
+    engine.dispose()
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}options=-csearch_path%3Dmigration_check"
+
+
+def test_migrations_go_up_and_down_and_match_the_models(database_url: str,
+                                                        tmp_path: Path) -> None:
+    url = _scratch_url(database_url, tmp_path)
+    upgrade(url)
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert {t.name for t in Base.metadata.sorted_tables} <= tables
+    engine.dispose()
+    downgrade(url, "base")
+    engine = create_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    upgrade(url)  # and up again: downgrade left nothing behind that breaks it
+
+
+def test_no_model_change_is_missing_a_migration(database_url: str, tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url = _scratch_url(database_url, tmp_path)
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_the_manifest_is_valid_for_socket_mode_and_http() -> None:
+    schema = json.loads((SCHEMA / "manifest.schema.1.0.0.json").read_text())
+    for manifest in (build_manifest(), build_manifest(public_url="https://tend.example.org")):
+        jsonschema.validate(manifest, schema)
+    http = build_manifest(public_url="https://tend.example.org/")
+    assert http["settings"]["event_subscriptions"]["request_url"] == (
+        "https://tend.example.org/slack/events")
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert build_manifest()["settings"]["socket_mode_enabled"] is True
+
+
+def test_the_manifest_asks_only_for_what_tend_uses() -> None:
+    manifest = build_manifest()
+    assert manifest["oauth_config"]["scopes"]["bot"] == sorted(BOT_SCOPES)
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == BOT_EVENTS
+    # Each Web API method the gateway calls is covered by a requested scope.
+    gateway = (Path(__file__).resolve().parents[1] / "bot/slack/gateway.py").read_text()
+    needs = {"chat.postMessage": "chat:write", "chat.update": "chat:write",
+             "conversations.open": "mpim:write", "users.info": "users:read",
+             "reactions.add": "reactions:write"}
+    for method, scope in needs.items():
+        assert f'"{method}"' in gateway
+        assert scope in BOT_SCOPES
