@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.models.views import View
 from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
+from bot.messages.render import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, validate_blocks
 from bot.services.context import Services
 from bot.services.tick import TickReport, run_tick
 from bot.settings import Settings
@@ -65,6 +67,17 @@ class World:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if exc[0] is None:
+            self.assert_everything_sent_is_valid_block_kit()
+
+    def assert_everything_sent_is_valid_block_kit(self) -> None:
+        """Every message and view the bot sent, checked with slack_sdk's models."""
+        for message in self.standin.messages():
+            if message.blocks:
+                validate_blocks(message.blocks, limit=MAX_MESSAGE_BLOCKS, where=message.ts)
+        for view in self.standin.opened_views():
+            View(**view).validate_json()
+            validate_blocks(view.get("blocks", []), limit=MAX_VIEW_BLOCKS, where="view")
 
     # -- configuration and clock ---------------------------------------------------
     def load(self, yaml_text: str, *, now: str = "2026-11-01T00:00:00+00:00") -> None:

@@ -247,7 +247,7 @@ def test_bad_commitments_get_a_clear_message_and_change_nothing(world: World) ->
     status, body = world.submit_commitment(user="U001", occurrence_id=occurrence.id,
                                            what="Write the guide", due="2026-11-01")
     assert body["response_action"] == "errors" and "commitment_due" in body["errors"]
-    status, body = world.submit_commitment(user="U002", occurrence_id=occurrence.id,
+    _status, body = world.submit_commitment(user="U002", occurrence_id=occurrence.id,
                                            what="Not my check-in", due="2026-12-01")
     assert body["response_action"] == "errors"
     world.reply(channel=post.channel, user="U001", text="commit: write the guide someday",

@@ -1,0 +1,99 @@
+"""Rendered messages and views: pinned by golden files, valid Block Kit, within limits.
+
+Regenerate the golden files after an intended change with UPDATE_GOLDEN=1 pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.messages.render import (
+    MAX_MESSAGE_BLOCKS,
+    RenderError,
+    render_message,
+    render_view,
+    validate_blocks,
+)
+from bot.services.checkin_messages import MAX_LISTED_COMMITMENTS
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _commitment(n: int, **overrides: Any) -> dict[str, Any]:
+    item = {"id": n, "owner_id": "U001" if n % 2 else "U0MGR",
+            "text": f"Result number {n} <shipped> & reviewed", "due_date": date(2026, 12, n),
+            "status": "open", "status_note": "", "carried_here": False}
+    return {**item, **overrides}
+
+
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "checkin_first_week": ("checkin.json.j2", dict(
+        member_id="U001", manager_id="U0MGR", week_label="week of 23 Nov",
+        occurrence_id=7, commitments=[], hidden_commitments=0)),
+    "checkin_with_commitments": ("checkin.json.j2", dict(
+        member_id="U001", manager_id="U0MGR", week_label="week of 30 Nov", occurrence_id=8,
+        commitments=[
+            _commitment(1),
+            _commitment(2, status="done", status_note="  ✅ *done*"),
+            _commitment(3, carried_here=True,
+                        status_note="  ⏳ *not yet* — carried to the next check-in"),
+        ], hidden_commitments=0)),
+    "commitment_recorded": ("commitment_recorded.json.j2", dict(
+        owner_id="U0MGR", what="Unblock the <staging> budget", due_date=date(2026, 11, 27))),
+}
+
+
+def _golden(name: str, document: dict[str, Any]) -> None:
+    path = GOLDEN / f"{name}.json"
+    rendered = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_messages_match_their_golden_files(name: str) -> None:
+    template, context = CASES[name]
+    _golden(name, render_message(template, **context).as_dict())
+
+
+def test_the_commitment_modal_matches_its_golden_file() -> None:
+    view = render_view("commitment_modal.json.j2", occurrence_id=7,
+                       initial_due=date(2026, 11, 30), min_length=3, max_length=500)
+    _golden("commitment_modal", view)
+
+
+def test_user_text_is_escaped_so_it_cannot_mention_or_link() -> None:
+    message = render_message("commitment_recorded.json.j2", owner_id="U1",
+                             what="<!channel> <https://evil|click> & co",
+                             due_date=date(2026, 12, 1))
+    body = json.dumps(message.blocks)
+    assert "<!channel>" not in body and "&lt;!channel&gt;" in body and "&amp; co" in body
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=st.integers(0, MAX_LISTED_COMMITMENTS),
+       text=st.text(min_size=3, max_size=500), hidden=st.integers(0, 200))
+def test_any_checkin_is_valid_block_kit_within_the_limit(count: int, text: str,
+                                                         hidden: int) -> None:
+    commitments = [_commitment(n % 28 + 1, id=n + 1, text=text) for n in range(count)]
+    message = render_message("checkin.json.j2", member_id="U001", manager_id="U0MGR",
+                             week_label="week of 23 Nov", occurrence_id=1,
+                             commitments=commitments, hidden_commitments=hidden)
+    assert len(message.blocks) <= MAX_MESSAGE_BLOCKS
+    assert message.text
+
+
+def test_more_than_fifty_blocks_is_refused() -> None:
+    blocks = [{"type": "divider"}] * (MAX_MESSAGE_BLOCKS + 1)
+    with pytest.raises(RenderError):
+        validate_blocks(blocks, limit=MAX_MESSAGE_BLOCKS, where="test")
