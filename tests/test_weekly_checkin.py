@@ -246,6 +246,7 @@ def test_bad_commitments_get_a_clear_message_and_change_nothing(world: World) ->
     occurrence = next(o for o in world.occurrences() if o.subject_id == "U001")
     status, body = world.submit_commitment(user="U001", occurrence_id=occurrence.id,
                                            what="Write the guide", due="2026-11-01")
+    assert status == 200
     assert body["response_action"] == "errors" and "commitment_due" in body["errors"]
     _status, body = world.submit_commitment(user="U002", occurrence_id=occurrence.id,
                                            what="Not my check-in", due="2026-12-01")
