@@ -159,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
         args.handler(settings, args)
     except (SettingsError, CliError) as exc:
         print(f"tend: {exc}", file=sys.stderr)

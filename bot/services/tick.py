@@ -29,6 +29,8 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         plan = plan_checkins(session, now=now, catchup=services.catchup)
     send = drain_outbox(services.db, services.gateway, now=now)
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
-    log.info("tick at %s: planned %d, missed %d, sent %d, failed %d, retrying %d",
-             now.isoformat(), plan.planned, plan.missed, send.sent, send.failed, send.retrying)
+    busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying
+    log.log(logging.INFO if busy else logging.DEBUG,
+            "tick at %s: planned %d, missed %d, sent %d, failed %d, retrying %d",
+            now.isoformat(), plan.planned, plan.missed, send.sent, send.failed, send.retrying)
     return report
