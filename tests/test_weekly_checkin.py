@@ -271,3 +271,26 @@ def test_forged_and_stale_requests_get_401_and_change_nothing(world: World) -> N
     status, _ = world.standin.deliver_event(world.url, event, timestamp=stale)
     assert status == 401
     assert _replies(world) == []
+
+
+def test_a_configuration_change_takes_effect_at_the_next_tick(world: World) -> None:
+    setup_team(world)
+    world.load(TEAM.replace('time: "10:00"', 'time: "08:00"'), now="2026-11-20T00:00:00+00:00")
+    world.tick("2026-11-23T07:00:00+00:00")  # 08:00 in Amsterdam
+    assert posted_to(world) == [{"U0MGR", "U001"}]
+    world.load(TEAM.replace("mon", "tue"), now="2026-11-24T00:00:00+00:00")
+    world.tick("2026-11-30T09:00:00+00:00")
+    assert len(world.checkin_posts()) == 1
+    world.tick("2026-12-01T09:00:00+00:00")
+    assert posted_to(world)[-1] == {"U0MGR", "U001"}
+
+
+def test_a_failing_acknowledgement_still_keeps_the_reply(world: World) -> None:
+    setup_team(world)
+    world.tick("2026-11-23T09:00:00+00:00")
+    post = _checkin(world, "U001")
+    world.standin.fail("reactions.add", error="missing_scope")
+    status, _ = world.reply(channel=post.channel, user="U001",
+                            text="commit: draft the plan by tomorrow", thread_ts=post.ts)
+    assert status == 200
+    assert _commitments(world) == [("U001", "draft the plan", "open")]

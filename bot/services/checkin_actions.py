@@ -51,7 +51,10 @@ def submit_commitment(services: Services, *, user_id: str, occurrence_id: int, w
         if occurrence is None or user_id not in occurrences.participants(occurrence):
             return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
         today = local_today(session, user_id, now)
-        due_date = date.fromisoformat(due) if due else None
+        try:
+            due_date = date.fromisoformat(due) if due else None
+        except ValueError:
+            return Submission({BlockId.COMMITMENT_DUE: "Pick a date from the calendar."})
         try:
             draft = rules.validate_commitment(what or "", due_date, today=today)
         except rules.CommitmentError as exc:

@@ -13,6 +13,7 @@ from bot.messages.render import render_message
 from bot.rituals.commitments import CommitmentError, is_commitment_line
 from bot.services.commitments import sync_commitment_from_reply
 from bot.services.context import Services
+from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery
 from bot.storage.models import Occurrence, Reply
@@ -110,11 +111,18 @@ def _commitment_feedback(session: Session, reply: Reply, occurrence: Occurrence,
 
 
 def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
-    """After the reply is safely stored: a pushpin, or a private note on what to fix."""
-    if feedback.error is None:
-        services.gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
-        return
-    note = render_message("notice.json.j2", text=f"Your reply is saved, but not as a "
-                          f"commitment: {feedback.error}")
-    services.gateway.post_ephemeral(feedback.channel_id, feedback.user_id, text=note.text,
-                                    blocks=note.blocks)
+    """After the reply is safely stored: a pushpin, or a private note on what to fix.
+
+    A failure here is logged, not raised: the reply is stored, and a retry from Slack
+    would be dropped as a duplicate anyway.
+    """
+    try:
+        if feedback.error is None:
+            services.gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
+            return
+        note = render_message("notice.json.j2", text="Your reply is saved, but not as a "
+                              f"commitment: {feedback.error}")
+        services.gateway.post_ephemeral(feedback.channel_id, feedback.user_id,
+                                        text=note.text, blocks=note.blocks)
+    except SlackCallError as exc:
+        log.warning("could not acknowledge a reply: %s", exc)
