@@ -144,7 +144,8 @@ REJECTIONS = {
     ),
     "unknown ritual": (
         edit("      weekly_feedback:", "      weekly_feedbak:"),
-        "line 10: teams[0].rituals: unknown key 'weekly_feedbak' (allowed: weekly_feedback)",
+        "line 10: teams[0].rituals: unknown key 'weekly_feedbak' "
+        "(allowed: weekly_feedback, monthly_goals, quads)",
     ),
     "unknown cadence key": (
         edit('time: "10:00"}', 'time: "10:00", at: noon}'),

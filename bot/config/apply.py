@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Session
 from bot.config.schema import (
     CadenceSpec,
     MemberSpec,
+    MonthlyGoalsSpec,
+    QuadsSpec,
+    RitualSpec,
     RitualsSpec,
     TeamSpec,
     TendConfig,
@@ -114,11 +118,22 @@ def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSumm
     return changed
 
 
-def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool]]:
-    specs: dict[str, tuple[Cadence, bool]] = {}
-    if rituals.weekly_feedback is not None:
-        specs["weekly_feedback"] = (rituals.weekly_feedback.cadence.cadence,
-                                    rituals.weekly_feedback.enabled)
+# Ritual settings beyond cadence and enabled live in Ritual.options under the same names.
+SPEC_CLASSES: dict[str, type[RitualSpec]] = {
+    "weekly_feedback": WeeklyFeedbackSpec,
+    "monthly_goals": MonthlyGoalsSpec,
+    "quads": QuadsSpec,
+}
+_COMMON = {"cadence", "enabled"}
+
+
+def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
+    specs: dict[str, tuple[Cadence, bool, dict[str, Any]]] = {}
+    for kind in SPEC_CLASSES:
+        spec: RitualSpec | None = getattr(rituals, kind)
+        if spec is not None:
+            options = {k: v for k, v in spec.model_dump().items() if k not in _COMMON}
+            specs[kind] = (spec.cadence.cadence, spec.enabled, options)
     return specs
 
 
@@ -130,17 +145,16 @@ def _sync_rituals(team: Team, rituals: RitualsSpec, *, now: datetime) -> bool:
         if kind not in desired and not ritual.options.get(REMOVED):
             ritual.enabled, ritual.options = False, {**ritual.options, REMOVED: True}
             changed = True
-    for kind, (cadence, enabled) in desired.items():
+    for kind, (cadence, enabled, options) in desired.items():
         ritual = existing.get(kind)
         if ritual is None:
             team.rituals.append(Ritual(
                 kind=kind, every=cadence.every, day=cadence.day, hour=cadence.hour,
-                minute=cadence.minute, enabled=enabled, since=now, options={},
+                minute=cadence.minute, enabled=enabled, since=now, options=options,
                 anchor_date=now.astimezone(ZoneInfo(team.timezone)).date(),
             ))
             changed = True
             continue
-        options = {k: v for k, v in ritual.options.items() if k != REMOVED}
         if (ritual_cadence(ritual), ritual.enabled, ritual.options) != (cadence, enabled, options):
             ritual.every, ritual.day = cadence.every, cadence.day
             ritual.hour, ritual.minute = cadence.hour, cadence.minute
@@ -161,12 +175,15 @@ def _team_spec(team: Team) -> TeamSpec:
 
     members = [MemberSpec(id=r.user_id, manager=r.line_manager_id)
                for r in sorted(active, key=lambda r: r.position) if r.role == "member"]
-    rituals = {r.kind: r for r in team.rituals if not r.options.get(REMOVED)}
-    weekly = rituals.get("weekly_feedback")
+    rituals = {
+        r.kind: SPEC_CLASSES[r.kind](
+            cadence=CadenceSpec(**ritual_cadence(r).as_dict()), enabled=r.enabled,
+            **{k: v for k, v in r.options.items() if k != REMOVED},
+        )
+        for r in team.rituals if not r.options.get(REMOVED) and r.kind in SPEC_CLASSES
+    }
     return TeamSpec(
         key=team.key, name=team.name, channel=team.channel_id, timezone=team.timezone,
         managers=ids("manager"), coaches=ids("coach"), members=members,
-        rituals=RitualsSpec(weekly_feedback=WeeklyFeedbackSpec(
-            cadence=CadenceSpec(**ritual_cadence(weekly).as_dict()), enabled=weekly.enabled,
-        ) if weekly else None),
+        rituals=RitualsSpec(**rituals),
     )

@@ -72,12 +72,18 @@ def _rituals(rituals: RitualsSpec) -> MappingNode:
     return _mapping([(name, _ritual(spec)) for name, spec in specs if spec is not None])
 
 
+# Switches written only when they differ from their default, to keep files short.
+_OMIT_WHEN_DEFAULT = frozenset({"managers_with_reports"})
+
+
 def _ritual(spec: RitualSpec) -> Node:
     """Fields in schema order, `enabled` last and only when the ritual is paused."""
+    fields = type(spec).model_fields
     pairs = [
         (name, _value(getattr(spec, name)))
-        for name in type(spec).model_fields
+        for name in fields
         if name != "enabled"
+        and not (name in _OMIT_WHEN_DEFAULT and getattr(spec, name) == fields[name].default)
     ]
     if not spec.enabled:
         pairs.append(("enabled", _scalar(False)))

@@ -48,6 +48,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
@@ -244,10 +245,24 @@ class WeeklyFeedbackSpec(RitualSpec):
     """Each member's weekly check-in with their line manager."""
 
 
+class MonthlyGoalsSpec(RitualSpec):
+    """The team's goal-sharing session, in the team channel (cadence in the team's zone)."""
+
+
+class QuadsSpec(RitualSpec):
+    """Peer accountability groups of four (three or five where the numbers demand)."""
+
+    regroup_every: StrictInt = Field(default=4, ge=1, le=52)  # cycles before a new draw
+    # Managers are kept out of their own reports' quads unless this says otherwise.
+    managers_with_reports: StrictBool = False
+
+
 class RitualsSpec(_Spec):
     """A team's rituals; an absent key means that ritual is not configured."""
 
     weekly_feedback: WeeklyFeedbackSpec | None = None
+    monthly_goals: MonthlyGoalsSpec | None = None
+    quads: QuadsSpec | None = None
 
     @field_validator("*", mode="before")
     @classmethod
