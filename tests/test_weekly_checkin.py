@@ -253,7 +253,7 @@ def test_bad_commitments_get_a_clear_message_and_change_nothing(world: World) ->
     assert body["response_action"] == "errors"
     world.reply(channel=post.channel, user="U001", text="commit: write the guide someday",
                 thread_ts=post.ts)
-    assert "not as a commitment" in world.standin.ephemerals("U001")[-1].text
+    assert "nothing was recorded" in world.standin.ephemerals("U001")[-1].text
     assert _commitments(world) == []
     assert len(_replies(world)) == 1  # the words themselves are kept
 

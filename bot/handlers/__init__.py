@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import checkin_actions, messages
+from bot.handlers import checkin_actions, goals, messages
 from bot.services.context import Services
 
 
 def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
     checkin_actions.register(app, services)
+    goals.register(app, services)

@@ -17,7 +17,7 @@ DECISIONS = {
 }
 
 
-def _int(value: object) -> int | None:
+def parse_int(value: object) -> int | None:
     try:
         return int(str(value))
     except ValueError:
@@ -27,7 +27,7 @@ def _int(value: object) -> int | None:
 def register(app: App, services: Services) -> None:
     def add_commitment(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        occurrence_id = _int(action.get("value"))
+        occurrence_id = parse_int(action.get("value"))
         if occurrence_id is None:
             return
         checkin_actions.open_commitment_modal(
@@ -36,7 +36,7 @@ def register(app: App, services: Services) -> None:
 
     def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        commitment_id = _int(action.get("value"))
+        commitment_id = parse_int(action.get("value"))
         container = body.get("container", {})
         if commitment_id is None or not container.get("message_ts"):
             return
@@ -49,7 +49,7 @@ def register(app: App, services: Services) -> None:
         values = view.get("state", {}).get("values", {})
         what = values.get(BlockId.COMMITMENT_WHAT, {}).get(InputId.COMMITMENT_WHAT, {})
         due = values.get(BlockId.COMMITMENT_DUE, {}).get(InputId.COMMITMENT_DUE, {})
-        occurrence_id = _int(view.get("private_metadata"))
+        occurrence_id = parse_int(view.get("private_metadata"))
         if occurrence_id is None:
             ack(response_action="errors",
                 errors={BlockId.COMMITMENT_WHAT: "This form has expired; open it again."})

@@ -8,10 +8,19 @@ class ActionId(StrEnum):
     COMMITMENT_DONE = "commitment_done"
     COMMITMENT_NOT_YET = "commitment_not_yet"
     COMMITMENT_DROP = "commitment_drop"
+    GOALS_SHARE = "goals_share"
+    GOAL_DONE = "goal_done"
+    GOAL_PARTLY = "goal_partly"
+    GOAL_NOT_DONE = "goal_not_done"
+    GOAL_CARRY = "goal_carry"
+    QUAD_KEPT = "quad_kept"
+    QUAD_PARTLY = "quad_partly"
+    QUAD_MISSED = "quad_missed"
 
 
 class CallbackId(StrEnum):
     COMMITMENT_MODAL = "commitment_modal"
+    GOALS_MODAL = "goals_modal"
 
 
 class BlockId(StrEnum):
@@ -22,3 +31,8 @@ class BlockId(StrEnum):
 class InputId(StrEnum):
     COMMITMENT_WHAT = "what"
     COMMITMENT_DUE = "due"
+
+
+def goal_block(slot: int, part: str) -> str:
+    """Block ids of the goals modal: goal1_what, goal1_measure, goal1_due, …"""
+    return f"goal{slot}_{part}"

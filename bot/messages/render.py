@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
+from bot.messages.ids import ActionId, BlockId, CallbackId, InputId, goal_block
 
 MAX_MESSAGE_BLOCKS = 50  # slack_sdk does not check this one
 MAX_VIEW_BLOCKS = 100
@@ -61,7 +61,7 @@ def environment() -> Environment:
     )
     env.filters.update(esc=slack_escape, clip=clip, nice_date=nice_date)
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId,
-                       InputId=InputId)
+                       InputId=InputId, goal_block=goal_block)
     return env
 
 

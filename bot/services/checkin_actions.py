@@ -11,25 +11,23 @@ from bot.rituals import commitments as rules
 from bot.services.checkin_messages import render_checkin
 from bot.services.commitments import close_commitment, local_today, record_commitment
 from bot.services.context import Services
+from bot.services.notices import tell_privately
 from bot.storage import occurrences
 from bot.storage.models import Occurrence
 
 NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
 
 
-def _notice(services: Services, channel: str, user: str, text: str) -> None:
-    note = render_message("notice.json.j2", text=text)
-    services.gateway.post_ephemeral(channel, user, text=note.text, blocks=note.blocks)
-
 
 def open_commitment_modal(services: Services, *, occurrence_id: int, user_id: str,
                           trigger_id: str, channel_id: str) -> None:
     with services.db.scope() as session:
         occurrence = session.get(Occurrence, occurrence_id)
-        allowed = occurrence is not None and user_id in occurrences.participants(occurrence)
+        allowed = (occurrence is not None
+                   and user_id in occurrences.participants(session, occurrence))
         today = local_today(session, user_id, services.now())
     if not allowed:
-        _notice(services, channel_id, user_id, NOT_A_PARTICIPANT)
+        tell_privately(services, channel=channel_id, user=user_id, text=NOT_A_PARTICIPANT)
         return
     view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
                        initial_due=today + timedelta(days=7), min_length=rules.MIN_LENGTH,
@@ -48,7 +46,7 @@ def submit_commitment(services: Services, *, user_id: str, occurrence_id: int, w
     now = services.now()
     with services.db.scope() as session:
         occurrence = session.get(Occurrence, occurrence_id)
-        if occurrence is None or user_id not in occurrences.participants(occurrence):
+        if occurrence is None or user_id not in occurrences.participants(session, occurrence):
             return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
         today = local_today(session, user_id, now)
         try:
@@ -93,7 +91,8 @@ def close_from_button(services: Services, *, commitment_id: int, decision: str, 
                                   today=local_today(session, occurrence.subject_id, now))
                    if outcome.ok and occurrence is not None else None)
     if not outcome.ok:
-        _notice(services, channel_id, user_id, outcome.message or "That did not work.")
+        tell_privately(services, channel=channel_id, user=user_id,
+                       text=outcome.message or "That did not work.")
         return
     if updated is not None:
         services.gateway.update_message(channel_id, message_ts, text=updated.text,

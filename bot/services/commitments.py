@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.rituals.commitments import CommitmentDraft, parse_commitment_line
-from bot.storage.commitments import add_commitment, commitment_for_reply
+from bot.rituals.commitments import CommitmentDraft, CommitmentError, parse_commitment_line
+from bot.storage.commitments import add_commitment, commitment_for_reply, commitments_made_in
 from bot.storage.models import Commitment, Occurrence, Person, Reply
+from bot.storage.occurrences import ritual_kind
 
 
 def local_today(session: Session, user_id: str, now: datetime) -> date:
@@ -19,13 +20,22 @@ def local_today(session: Session, user_id: str, now: datetime) -> date:
     return now.astimezone(zone).date()
 
 
+QUAD_COMMITMENTS_PER_CYCLE = 2
+
+
 def record_commitment(session: Session, *, occurrence: Occurrence, owner_id: str,
                       draft: CommitmentDraft, now: datetime,
                       reply_id: int | None = None) -> Commitment:
+    """A check-in's commitments belong to the pair; a quad member's to that member."""
+    in_quad = ritual_kind(session, occurrence) == "quads"
+    if in_quad and commitments_made_in(session, occurrence_id=occurrence.id,
+                                       owner_id=owner_id) >= QUAD_COMMITMENTS_PER_CYCLE:
+        raise CommitmentError(f"One or two commitments per cycle: you have "
+                              f"{QUAD_COMMITMENTS_PER_CYCLE} already.")
     return add_commitment(
         session, ritual_id=occurrence.ritual_id, occurrence_id=occurrence.id,
-        pair_member_id=occurrence.subject_id, owner_id=owner_id, text=draft.what,
-        due_date=draft.due_date, now=now, reply_id=reply_id,
+        pair_member_id=owner_id if in_quad else occurrence.subject_id, owner_id=owner_id,
+        text=draft.what, due_date=draft.due_date, now=now, reply_id=reply_id,
     )
 
 
@@ -56,7 +66,9 @@ class CloseOutcome:
     message: str | None = None  # a refusal for the person who clicked
 
 
-CLOSING = {"done": "done", "not_yet": "open", "drop": "dropped"}
+# Check-ins close as done / dropped ("not yet" carries); quads as kept / partly / missed.
+CLOSING = {"done": "done", "not_yet": "open", "drop": "dropped", "kept": "kept",
+           "partly": "partly", "missed": "missed"}
 
 
 def close_commitment(session: Session, *, commitment_id: int, user_id: str, decision: str,

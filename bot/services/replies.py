@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from bot.messages.render import render_message
 from bot.rituals.commitments import CommitmentError, is_commitment_line
+from bot.rituals.goals import GoalError, is_goal_line
 from bot.services.commitments import sync_commitment_from_reply
 from bot.services.context import Services
+from bot.services.goals import sync_goal_from_reply
 from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery
@@ -58,17 +60,18 @@ def _thread_occurrence(session: Session, channel: str, message: dict[str, Any]
     return occurrences.occurrence_for_thread(session, channel_id=channel, ts=thread_ts)
 
 
-def _is_participant(message: dict[str, Any], occurrence: Occurrence) -> bool:
+def _is_participant(session: Session, message: dict[str, Any], occurrence: Occurrence
+                    ) -> bool:
     if message.get("bot_id") or message.get("subtype") == "bot_message":
         return False
-    return message.get("user") in occurrences.participants(occurrence)
+    return message.get("user") in occurrences.participants(session, occurrence)
 
 
 def _new_reply(session: Session, event: dict[str, Any], *, now: datetime
                ) -> ReplyFeedback | None:
     channel = event.get("channel", "")
     occurrence = _thread_occurrence(session, channel, event)
-    if occurrence is None or not _is_participant(event, occurrence):
+    if occurrence is None or not _is_participant(session, event, occurrence):
         return None
     reply = store_reply(session, occurrence_id=occurrence.id, channel_id=channel,
                         ts=event["ts"], user_id=event["user"], text=event.get("text", ""),
@@ -95,17 +98,23 @@ def _deleted(session: Session, event: dict[str, Any]) -> None:
                        ts=event.get("deleted_ts", ""))
     if reply is not None:
         sync_commitment_from_reply(session, reply, occurrence=None, deleted=True, now=None)
+        sync_goal_from_reply(session, reply, occurrence=None, deleted=True, now=None)
         session.delete(reply)
 
 
 def _commitment_feedback(session: Session, reply: Reply, occurrence: Occurrence, *,
                          now: datetime) -> ReplyFeedback | None:
-    if not is_commitment_line(reply.text):
-        sync_commitment_from_reply(session, reply, occurrence=occurrence, deleted=True, now=now)
+    """Keep what a `commit:` (or, in a goal session, `goal:`) reply records in step."""
+    if occurrences.ritual_kind(session, occurrence) == "monthly_goals":
+        is_line, sync = is_goal_line, sync_goal_from_reply
+    else:
+        is_line, sync = is_commitment_line, sync_commitment_from_reply
+    if not is_line(reply.text):
+        sync(session, reply, occurrence=occurrence, deleted=True, now=now)
         return None
     try:
-        sync_commitment_from_reply(session, reply, occurrence=occurrence, deleted=False, now=now)
-    except CommitmentError as exc:
+        sync(session, reply, occurrence=occurrence, deleted=False, now=now)
+    except (CommitmentError, GoalError) as exc:
         return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id, error=str(exc))
     return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id)
 
@@ -120,8 +129,8 @@ def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
         if feedback.error is None:
             services.gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
             return
-        note = render_message("notice.json.j2", text="Your reply is saved, but not as a "
-                              f"commitment: {feedback.error}")
+        note = render_message("notice.json.j2", text="Your reply is saved, but nothing "
+                              f"was recorded from it: {feedback.error}")
         services.gateway.post_ephemeral(feedback.channel_id, feedback.user_id,
                                         text=note.text, blocks=note.blocks)
     except SlackCallError as exc:

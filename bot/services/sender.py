@@ -7,6 +7,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from bot.messages.render import render_message
 from bot.slack.gateway import SlackCallError, SlackGateway
 from bot.storage import outbox
 from bot.storage.conversations import cached_conversation, remember_conversation
@@ -43,6 +46,8 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
               now: datetime, report: SendReport) -> None:
     try:
         channel = message.channel_id or _conversation_for(db, gateway, message.users, now=now)
+        if message.payload.get("join"):
+            _join(gateway, channel)
         ts = gateway.post_message(
             channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
             outbox_key=message.key,
@@ -51,6 +56,7 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
         with db.scope() as session:
             if exc.permanent or message.attempts >= MAX_ATTEMPTS:
                 outbox.mark_failed(session, message_id=message.id, error=exc.error)
+                _notify_failure(session, message, error=exc.error, now=now)
                 report.failed += 1
                 log.warning("outbox %s gave up: %s", message.key, exc)
             else:
@@ -61,6 +67,31 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
     with db.scope() as session:
         outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts, now=now)
     report.sent += 1
+
+
+def _join(gateway: SlackGateway, channel: str) -> None:
+    """Join a public team channel before posting; a private one needs an /invite."""
+    if not channel.startswith("C"):
+        return
+    try:
+        gateway.join_channel(channel)
+    except SlackCallError as exc:
+        if not exc.permanent:
+            raise
+        # The post itself will fail with not_in_channel if tend really is not in it.
+
+
+def _notify_failure(session: Session, message: ClaimedMessage, *, error: str,
+                    now: datetime) -> None:
+    """Tell the people named in the payload (a team's coaches) that a post failed."""
+    notice = message.payload.get("notify_on_failure")
+    if not notice:
+        return
+    text = str(notice["text"]).replace("{error}", error)
+    rendered = render_message("notice.json.j2", text=text)
+    for user in notice.get("users", []):
+        outbox.enqueue(session, key=f"{message.key}:failed:{user}",
+                       payload=rendered.as_dict(), users=[user], now=now)
 
 
 def _conversation_for(db: Database, gateway: SlackGateway, users: list[str], *,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.context import Services
+from bot.services.goal_sessions import plan_goal_sessions
 from bot.services.planning import PlanReport, plan_checkins
 from bot.services.sender import SendReport, drain_outbox
 from bot.services.timezones import refresh_timezones
@@ -27,6 +28,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     refreshed = refresh_timezones(services.db, services.gateway, now=now)
     with services.db.scope() as session:
         plan = plan_checkins(session, now=now, catchup=services.catchup)
+        plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
     send = drain_outbox(services.db, services.gateway, now=now)
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying

@@ -105,6 +105,9 @@ class SlackGateway:
         data = self._call("conversations.open", users=users)
         return str(data["channel"]["id"])
 
+    def join_channel(self, channel: str) -> None:
+        self._call("conversations.join", channel=channel)
+
     # -- messages ------------------------------------------------------------------
     def post_message(
         self,

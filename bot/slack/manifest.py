@@ -11,8 +11,12 @@ BOT_SCOPES = {
     "mpim:history": "receive the replies written in check-in threads",
     "users:read": "read each member's time zone for check-ins at their local time",
     "reactions:write": "pin a reaction on a reply recorded as a commitment",
+    "im:write": "send a person their own goals back privately",
+    "channels:join": "join a team's public channel to hold its goal-sharing session",
+    "channels:history": "receive replies in goal-sharing threads in public team channels",
+    "groups:history": "receive replies in goal-sharing threads in private team channels",
 }
-BOT_EVENTS = ["message.mpim"]
+BOT_EVENTS = ["message.channels", "message.groups", "message.mpim"]
 
 
 def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Commitment
@@ -45,3 +45,10 @@ def commitments_by_ids(session: Session, ids: list[int]) -> list[Commitment]:
 
 def commitment_for_reply(session: Session, reply_id: int) -> Commitment | None:
     return session.scalars(select(Commitment).where(Commitment.reply_id == reply_id)).first()
+
+
+def commitments_made_in(session: Session, *, occurrence_id: int, owner_id: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Commitment)
+        .where(Commitment.occurrence_id == occurrence_id, Commitment.owner_id == owner_id)
+    ) or 0

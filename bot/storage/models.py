@@ -249,3 +249,43 @@ class OutboxMessage(Base):
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Goal(Base):
+    """A monthly goal: what, how we will know, by when. Closed by its owner only."""
+
+    __tablename__ = "goal"
+    __table_args__ = (Index("ix_goal_owner_status", "ritual_id", "owner_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
+    # The goal-sharing session (a team occurrence) the goal belongs to.
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"))
+    owner_id: Mapped[str] = mapped_column(String(32), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    # open | done | partly | not_done | carried
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("goal.id", ondelete="SET NULL")
+    )
+    reply_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reply.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class QuadGroup(Base):
+    """One peer group of a draw. A draw lasts `regroup_every` cycles of the quads ritual."""
+
+    __tablename__ = "quad_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"),
+                                           index=True)
+    draw: Mapped[int]  # 1, 2, … : which regrouping this group came from
+    members: Mapped[dict[str, Any]]  # {"ids": [...]}; JSON for portability
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]

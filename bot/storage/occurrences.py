@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import Occurrence
+from bot.storage.models import Occurrence, Ritual, TeamRole
 
 OccurrenceKey = tuple[int, str, datetime]  # (ritual_id, subject_id, scheduled_at)
 
@@ -44,6 +44,18 @@ def occurrence_for_thread(session: Session, *, channel_id: str, ts: str) -> Occu
     ).first()
 
 
-def participants(occurrence: Occurrence) -> set[str]:
+def participants(session: Session, occurrence: Occurrence) -> set[str]:
+    """Who takes part in this occurrence's conversation (and so may see and answer it)."""
+    kind = session.get_one(Ritual, occurrence.ritual_id).kind
+    if kind == "quads":
+        return set(occurrence.details.get("members", []))
+    if kind == "monthly_goals":
+        return set(session.scalars(select(TeamRole.user_id).join(Ritual, Ritual.team_id
+                                   == TeamRole.team_id).where(
+            Ritual.id == occurrence.ritual_id, TeamRole.active.is_(True))))
     return {occurrence.subject_id, *([occurrence.counterpart_id] if occurrence.counterpart_id
                                       else [])}
+
+
+def ritual_kind(session: Session, occurrence: Occurrence) -> str:
+    return session.get_one(Ritual, occurrence.ritual_id).kind

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.rituals.cadence import Cadence
+from bot.rituals.team_rituals import TeamRitual
 from bot.rituals.weekly_feedback import KIND as WEEKLY_FEEDBACK
 from bot.rituals.weekly_feedback import CheckinPair
 from bot.storage.models import Person, Ritual, Team, TeamRole
@@ -67,3 +68,23 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
             ))
     return pairs, skipped
 
+
+
+def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
+    """Enabled rituals of one kind, with their team's time zone."""
+    rituals = session.scalars(
+        select(Ritual).where(Ritual.kind == kind, Ritual.enabled.is_(True))
+        .options(selectinload(Ritual.team))
+    ).all()
+    return [TeamRitual(ritual_id=r.id, team_id=r.team_id, kind=r.kind,
+                       timezone=r.team.timezone, cadence=ritual_cadence(r),
+                       anchor=r.anchor_date, since=r.since) for r in rituals]
+
+
+def active_people(team: Team, *roles: str) -> list[str]:
+    """Active people of a team in file order, optionally only some roles, no repeats."""
+    seen: dict[str, None] = {}
+    for role in sorted(team.roles, key=lambda r: (r.role, r.position)):
+        if role.active and (not roles or role.role in roles):
+            seen.setdefault(role.user_id, None)
+    return list(seen)

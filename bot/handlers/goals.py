@@ -1,0 +1,76 @@
+"""Thin listeners for goal sharing: the session's button, its modal, the review buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.handlers.checkin_actions import parse_int
+from bot.messages.ids import ActionId, CallbackId, goal_block
+from bot.rituals.goals import MAX_GOALS_PER_MONTH
+from bot.services import goals
+from bot.services.context import Services
+
+DECISIONS = {
+    ActionId.GOAL_DONE: "done",
+    ActionId.GOAL_PARTLY: "partly",
+    ActionId.GOAL_NOT_DONE: "not_done",
+    ActionId.GOAL_CARRY: "carry",
+}
+
+
+def _slots(view: dict[str, Any]) -> dict[int, dict[str, str | None]]:
+    values = view.get("state", {}).get("values", {})
+    slots: dict[int, dict[str, str | None]] = {}
+    for slot in range(1, MAX_GOALS_PER_MONTH + 1):
+        if goal_block(slot, "what") not in values:
+            continue
+        parts = {part: values.get(goal_block(slot, part), {}).get("value", {})
+                 for part in ("what", "measure", "due")}
+        slots[slot] = {"what": parts["what"].get("value"),
+                       "measure": parts["measure"].get("value"),
+                       "due": parts["due"].get("selected_date")}
+    return slots
+
+
+def register(app: App, services: Services) -> None:
+    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        occurrence_id = parse_int(action.get("value"))
+        if occurrence_id is not None:
+            goals.open_goals_modal(
+                services, occurrence_id=occurrence_id, user_id=body["user"]["id"],
+                trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
+
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        occurrence_id = parse_int(view.get("private_metadata"))
+        if occurrence_id is None:
+            ack(response_action="errors",
+                errors={goal_block(1, "what"): "This form has expired; open it again."})
+            return
+        result = goals.submit_goals(services, user_id=body["user"]["id"],
+                                    occurrence_id=occurrence_id, slots=_slots(view))
+        if result.errors:
+            ack(response_action="errors", errors=result.errors)
+            return
+        ack()
+        goals.post_in_thread(services, result.post)
+
+    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        goal_id = parse_int(action.get("value"))
+        container = body.get("container", {})
+        if goal_id is None or not container.get("message_ts"):
+            return
+        blocks = body.get("message", {}).get("blocks", [])
+        goals.close_from_review(
+            services, goal_id=goal_id, decision=DECISIONS[action["action_id"]],
+            user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
+            message_ts=container["message_ts"],
+            listed_block_ids=[str(b.get("block_id", "")) for b in blocks])
+
+    app.action(ActionId.GOALS_SHARE.value)(share)
+    app.view(CallbackId.GOALS_MODAL.value)(submit)
+    for action_id in DECISIONS:
+        app.action(action_id.value)(close)

@@ -1,0 +1,54 @@
+"""Monthly goals, and the goal-sharing sessions they belong to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.rituals.goals import GoalDraft
+from bot.rituals.team_rituals import TEAM_SUBJECT
+from bot.storage.models import Goal, Occurrence
+
+
+def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
+             draft: GoalDraft, now: datetime, reply_id: int | None = None,
+             carried_from_id: int | None = None) -> Goal:
+    goal = Goal(ritual_id=session_occurrence.ritual_id, occurrence_id=session_occurrence.id,
+                owner_id=owner_id, what=draft.what, measure=draft.measure,
+                due_date=draft.due_date, status="open", reply_id=reply_id,
+                carried_from_id=carried_from_id, created_at=now)
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def goals_in_session(session: Session, *, occurrence_id: int, owner_id: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Goal)
+        .where(Goal.occurrence_id == occurrence_id, Goal.owner_id == owner_id)
+    ) or 0
+
+
+def open_goals_before(session: Session, *, ritual_id: int, owner_id: str,
+                      occurrence_id: int) -> list[Goal]:
+    """The owner's goals from earlier sessions that are still open."""
+    return list(session.scalars(
+        select(Goal).where(Goal.ritual_id == ritual_id, Goal.owner_id == owner_id,
+                           Goal.status == "open", Goal.occurrence_id != occurrence_id)
+        .order_by(Goal.due_date, Goal.id)
+    ))
+
+
+def latest_session(session: Session, ritual_id: int) -> Occurrence | None:
+    return session.scalars(
+        select(Occurrence).where(Occurrence.ritual_id == ritual_id,
+                                 Occurrence.subject_id == TEAM_SUBJECT,
+                                 Occurrence.status.in_(("pending", "sent")))
+        .order_by(Occurrence.scheduled_at.desc())
+    ).first()
+
+
+def goal_for_reply(session: Session, reply_id: int) -> Goal | None:
+    return session.scalars(select(Goal).where(Goal.reply_id == reply_id)).first()
