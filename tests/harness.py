@@ -92,6 +92,8 @@ class World:
               event_id: str | None = None, retry_num: int | None = None,
               ts: str | None = None) -> tuple[int, str]:
         ts = ts or self.standin.next_ts()
+        # As in Slack, the person's message is in the conversation before the event comes.
+        self.standin.add_message(channel, user=user, text=text, ts=ts, thread_ts=thread_ts)
         event = self.standin.message_event(channel, user, text, ts, thread_ts=thread_ts)
         status, _body = self.standin.deliver_event(self.url, event, event_id=event_id,
                                                    retry_num=retry_num)

@@ -27,11 +27,19 @@ teams:
     rituals:
       weekly_feedback:
         cadence: {{every: week, day: mon, time: "10:00"}}
+      monthly_goals:
+        cadence: {{every: month, day: 4th mon, time: "10:00"}}
+      quads:
+        cadence: {{every: week, day: mon, time: "10:00"}}
+        regroup_every: 2
 """
+# 30 check-ins, 8 quads (six of four, two of three) and one goal-sharing session.
+EXPECTED_POSTS = 30 + 8 + 1
 
 
 def _big_team(world: World) -> None:
     world.standin.add_user("U0MGR", tz="Europe/Amsterdam")
+    world.standin.add_channel("C0BIG", name="big")
     for member in MEMBERS:
         world.standin.add_user(member, tz="Europe/Amsterdam")
     world.load(BIG_TEAM)
@@ -58,9 +66,13 @@ def test_two_ticks_in_threads_send_each_checkin_once(world: World) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    posts = world.checkin_posts()
-    assert len(posts) == len(MEMBERS)
-    assert len({p.channel for p in posts}) == len(MEMBERS)
+    _assert_each_sent_once(world)
+
+
+def _assert_each_sent_once(world: World) -> None:
+    posts = world.standin.messages()
+    assert len(posts) == EXPECTED_POSTS
+    assert len({p.channel for p in posts}) == EXPECTED_POSTS
 
 
 def _tick_process(world: World, when: str) -> subprocess.Popen[str]:
@@ -85,9 +97,7 @@ def test_two_tick_processes_on_postgres_send_each_checkin_once(world: World) -> 
     processes = [_tick_process(world, "2026-11-23T09:00:00+00:00") for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
-    posts = world.checkin_posts()
-    assert len(posts) == len(MEMBERS)
-    assert len({p.channel for p in posts}) == len(MEMBERS)
+    _assert_each_sent_once(world)
 
 
 def test_the_tick_command_runs_against_sqlite_or_postgres(world: World) -> None:

@@ -46,6 +46,23 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             _commitment(3, carried_here=True,
                         status_note="  ⏳ *not yet* — carried to the next check-in"),
         ], hidden_commitments=0)),
+    "goals_session": ("goals_session.json.j2", dict(
+        team_name="Platform & Co", month_label="December 2026", occurrence_id=9, max_goals=3)),
+    "goals_shared": ("goals_shared.json.j2", dict(
+        owner_id="U001", month_label="December 2026", heading_emoji=":dart:",
+        heading="— goals for December 2026:",
+        goals=[{"what": "Onboarding takes one day", "measure": "Two joiners <say so>",
+                "due_date": date(2027, 1, 15)}])),
+    "goals_review": ("goals_review.json.j2", dict(month_label="January 2027", goals=[
+        {"id": 1, "what": "Onboarding takes one day", "measure": "Two joiners say so",
+         "due_date": date(2027, 1, 15), "status": "open", "status_note": ""},
+        {"id": 2, "what": "Faster deploys", "measure": "Under ten minutes",
+         "due_date": date(2027, 1, 20), "status": "carried",
+         "status_note": "  🔁 *carried over*"}])),
+    "quad_cycle": ("quad_cycle.json.j2", dict(
+        members=["U001", "U002", "U003", "U004"], cycle=2, fresh=False, occurrence_id=11,
+        next_cycle=date(2026, 12, 17), commitments=[
+            _commitment(1), _commitment(2, status="kept", status_note="  ✅ *kept*")])),
     "commitment_recorded": ("commitment_recorded.json.j2", dict(
         owner_id="U0MGR", what="Unblock the <staging> budget", due_date=date(2026, 11, 27))),
 }
@@ -70,6 +87,13 @@ def test_the_commitment_modal_matches_its_golden_file() -> None:
     view = render_view("commitment_modal.json.j2", occurrence_id=7,
                        initial_due=date(2026, 11, 30), min_length=3, max_length=500)
     _golden("commitment_modal", view)
+
+
+def test_the_goals_modal_matches_its_golden_file() -> None:
+    view = render_view("goals_modal.json.j2", occurrence_id=9, slots=[1, 2, 3],
+                       month_label="December 2026", initial_due=date(2027, 1, 4),
+                       max_length=300)
+    _golden("goals_modal", view)
 
 
 def test_user_text_is_escaped_so_it_cannot_mention_or_link() -> None:

@@ -14,6 +14,9 @@ DECISIONS = {
     ActionId.COMMITMENT_DONE: "done",
     ActionId.COMMITMENT_NOT_YET: "not_yet",
     ActionId.COMMITMENT_DROP: "drop",
+    ActionId.QUAD_KEPT: "kept",
+    ActionId.QUAD_PARTLY: "partly",
+    ActionId.QUAD_MISSED: "missed",
 }
 
 

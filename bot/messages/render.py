@@ -46,6 +46,10 @@ def clip(value: object, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
 def nice_date(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
@@ -59,7 +63,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         autoescape=False,  # JSON output: every value goes through |tojson
     )
-    env.filters.update(esc=slack_escape, clip=clip, nice_date=nice_date)
+    env.filters.update(esc=slack_escape, clip=clip, nice_date=nice_date,
+                       mention=mention)
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId,
                        InputId=InputId, goal_block=goal_block)
     return env

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.messages.ids import BlockId
-from bot.messages.render import render_message, render_view
+from bot.messages.render import Message, render_message, render_view
 from bot.rituals import commitments as rules
 from bot.services.checkin_messages import render_checkin
 from bot.services.commitments import close_commitment, local_today, record_commitment
 from bot.services.context import Services
 from bot.services.notices import tell_privately
+from bot.services.quad_cycles import render_quad_cycle
 from bot.storage import occurrences
 from bot.storage.models import Occurrence
 
@@ -26,11 +29,14 @@ def open_commitment_modal(services: Services, *, occurrence_id: int, user_id: st
         allowed = (occurrence is not None
                    and user_id in occurrences.participants(session, occurrence))
         today = local_today(session, user_id, services.now())
+        # A quad commitment is for the cycle: suggest the next cycle's date.
+        next_cycle = occurrence.details.get("next_cycle") if occurrence else None
     if not allowed:
         tell_privately(services, channel=channel_id, user=user_id, text=NOT_A_PARTICIPANT)
         return
     view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
-                       initial_due=today + timedelta(days=7), min_length=rules.MIN_LENGTH,
+                       initial_due=(date.fromisoformat(next_cycle) if next_cycle
+                                    else today + timedelta(days=7)), min_length=rules.MIN_LENGTH,
                        max_length=rules.MAX_LENGTH)
     services.gateway.open_view(trigger_id, view)
 
@@ -87,8 +93,7 @@ def close_from_button(services: Services, *, commitment_id: int, decision: str, 
         outcome = close_commitment(session, commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
                                    occurrence_id=occurrence.id if occurrence else None, now=now)
-        updated = (render_checkin(session, occurrence,
-                                  today=local_today(session, occurrence.subject_id, now))
+        updated = (_render(session, occurrence, user_id=user_id, now=now)
                    if outcome.ok and occurrence is not None else None)
     if not outcome.ok:
         tell_privately(services, channel=channel_id, user=user_id,
@@ -97,3 +102,12 @@ def close_from_button(services: Services, *, commitment_id: int, decision: str, 
     if updated is not None:
         services.gateway.update_message(channel_id, message_ts, text=updated.text,
                                         blocks=updated.blocks)
+
+
+def _render(session: Session, occurrence: Occurrence, *, user_id: str, now: datetime
+            ) -> Message:
+    """The occurrence's message as it should read now, for an update in place."""
+    today = local_today(session, user_id, now)
+    if occurrences.ritual_kind(session, occurrence) == "quads":
+        return render_quad_cycle(session, occurrence, today=today)
+    return render_checkin(session, occurrence, today=today)

@@ -15,7 +15,8 @@ from bot.storage.models import Commitment, Occurrence, Person
 # Each open commitment takes two blocks; keep the message well under Slack's 50.
 MAX_LISTED_COMMITMENTS = 15
 
-STATUS_NOTES = {"done": "  ✅ *done*", "dropped": "  ➖ *dropped*"}
+STATUS_NOTES = {"done": "  ✅ *done*", "dropped": "  ➖ *dropped*", "kept": "  ✅ *kept*",
+                "partly": "  ◐ *partly*", "missed": "  ✗ *missed*"}
 
 
 def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date

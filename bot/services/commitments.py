@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.commitments import CommitmentDraft, CommitmentError, parse_commitment_line
 from bot.storage.commitments import add_commitment, commitment_for_reply, commitments_made_in
-from bot.storage.models import Commitment, Occurrence, Person, Reply
+from bot.storage.models import Commitment, Occurrence, Person, Reply, Ritual
 from bot.storage.occurrences import ritual_kind
 
 
@@ -69,6 +69,8 @@ class CloseOutcome:
 # Check-ins close as done / dropped ("not yet" carries); quads as kept / partly / missed.
 CLOSING = {"done": "done", "not_yet": "open", "drop": "dropped", "kept": "kept",
            "partly": "partly", "missed": "missed"}
+DECISIONS_BY_KIND = {"weekly_feedback": {"done", "not_yet", "drop"},
+                     "quads": {"kept", "partly", "missed"}}
 
 
 def close_commitment(session: Session, *, commitment_id: int, user_id: str, decision: str,
@@ -81,6 +83,9 @@ def close_commitment(session: Session, *, commitment_id: int, user_id: str, deci
                                    "commitment. You can ask them about it in the thread.")
     if commitment.status != "open":
         return CloseOutcome(False, f"This commitment is already {commitment.status}.")
+    kind = session.get_one(Ritual, commitment.ritual_id).kind
+    if decision not in DECISIONS_BY_KIND.get(kind, set()):
+        return CloseOutcome(False, "That button does not belong to this commitment.")
     if decision == "not_yet":
         if occurrence_id is not None and commitment.carried_in_occurrence_id == occurrence_id:
             return CloseOutcome(False, "Already carried to the next check-in.")

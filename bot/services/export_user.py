@@ -7,7 +7,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Commitment, Occurrence, Person, Reply, Team, TeamRole
+from bot.storage.models import (
+    Commitment,
+    Goal,
+    Occurrence,
+    Person,
+    QuadGroup,
+    Reply,
+    Ritual,
+    Team,
+    TeamRole,
+)
 
 
 def export_user(session: Session, user_id: str) -> dict[str, Any]:
@@ -17,8 +27,12 @@ def export_user(session: Session, user_id: str) -> dict[str, Any]:
         .order_by(Team.key, TeamRole.role)
     ).all()
     replies = session.scalars(select(Reply).where(Reply.user_id == user_id).order_by(Reply.id))
-    commitments = session.scalars(
-        select(Commitment).where(Commitment.owner_id == user_id).order_by(Commitment.id))
+    commitments = session.execute(
+        select(Commitment, Ritual.kind).join(Ritual, Ritual.id == Commitment.ritual_id)
+        .where(Commitment.owner_id == user_id).order_by(Commitment.id))
+    goals = session.scalars(select(Goal).where(Goal.owner_id == user_id).order_by(Goal.id))
+    quads = [g for g in session.scalars(select(QuadGroup).order_by(QuadGroup.id))
+             if user_id in g.members.get("ids", [])]
     checkins = session.scalars(
         select(Occurrence).where((Occurrence.subject_id == user_id)
                                  | (Occurrence.counterpart_id == user_id))
@@ -44,10 +58,22 @@ def export_user(session: Session, user_id: str) -> dict[str, Any]:
             for r in replies
         ],
         "commitments": [
-            {"id": c.id, "text": c.text, "due_date": c.due_date.isoformat(),
+            {"id": c.id, "ritual": kind, "text": c.text, "due_date": c.due_date.isoformat(),
              "status": c.status, "times_carried": c.times_carried,
              "made_at": c.created_at.isoformat(), "closed_at": _iso(c.closed_at)}
-            for c in commitments
+            for c, kind in commitments
+        ],
+        "goals": [
+            {"id": g.id, "what": g.what, "how_we_will_know": g.measure,
+             "by": g.due_date.isoformat(), "status": g.status,
+             "carried_from": g.carried_from_id, "shared_at": g.created_at.isoformat(),
+             "closed_at": _iso(g.closed_at)}
+            for g in goals
+        ],
+        "quads": [
+            {"draw": q.draw, "with": [u for u in q.members["ids"] if u != user_id],
+             "active": q.active, "since": q.created_at.isoformat()}
+            for q in quads
         ],
     }
 

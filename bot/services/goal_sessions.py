@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from bot.messages.render import render_message
 from bot.rituals.goals import MAX_GOALS_PER_MONTH
-from bot.rituals.team_rituals import TEAM_SUBJECT, DueSession, due_sessions, month_label
+from bot.rituals.team_rituals import due_sessions, month_label
 from bot.services.goal_messages import render_review
-from bot.storage import occurrences, outbox
+from bot.services.team_sessions import claim_session, coach_notice
+from bot.storage import outbox
 from bot.storage.goals import open_goals_before
-from bot.storage.models import Occurrence, Team
+from bot.storage.models import Occurrence
 from bot.storage.teams import active_people, team_rituals
 
 log = logging.getLogger(__name__)
@@ -25,30 +26,11 @@ MAX_REVIEWED_GOALS = 10  # two blocks each: well inside Slack's 50
 def plan_goal_sessions(session: Session, *, now: datetime, catchup: timedelta) -> int:
     planned = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
-        occurrence = _claim(session, due, now=now)
+        occurrence = claim_session(session, due, now=now)
         if occurrence is not None and not due.missed:
             _enqueue_session(session, occurrence, now=now)
             planned += 1
     return planned
-
-
-def _claim(session: Session, due: DueSession, *, now: datetime) -> Occurrence | None:
-    """Insert the session's occurrence; None if it exists (an earlier or concurrent tick)."""
-    ids = occurrences.insert_new(session, [{
-        "ritual_id": due.ritual.ritual_id, "subject_id": TEAM_SUBJECT,
-        "scheduled_at": due.scheduled_at, "status": "missed" if due.missed else "pending",
-        "reason": "older_than_catchup_window" if due.missed else None,
-        "details": {}, "created_at": now,
-    }])
-    return session.get_one(Occurrence, ids[0]) if ids else None
-
-
-def coach_notice(team: Team, what: str) -> dict[str, object]:
-    """A failure notice for the team's coaches, sent if a team post cannot be made."""
-    coaches = active_people(team, "coach")
-    return {"users": coaches, "text": f"tend could not post {what} for *{team.name}* in "
-            f"<#{team.channel_id}>: invite tend to the channel (`/invite @tend`) and it "
-            f"will post the next one. ({{error}})"}
 
 
 def _enqueue_session(session: Session, occurrence: Occurrence, *, now: datetime) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, OutboxMessage
 
 LEASE = timedelta(minutes=2)
@@ -45,6 +46,15 @@ def enqueue(
         users=",".join(users) if users else None, occurrence_id=occurrence_id,
         status="pending", attempts=0, next_attempt_at=now, created_at=now,
     ))
+
+
+def enqueue_once(session: Session, *, key: str, payload: dict[str, Any], now: datetime,
+                 users: list[str]) -> None:
+    """Enqueue unless a message with this key was ever enqueued (a one-time notice)."""
+    insert_ignoring_conflicts(session, OutboxMessage, [{
+        "key": key, "payload": payload, "users": ",".join(users), "status": "pending",
+        "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }], returning=OutboxMessage.id)
 
 
 def claim_due(session: Session, *, now: datetime, limit: int) -> list[ClaimedMessage]:
