@@ -186,3 +186,23 @@ def test_last_friday(world: World) -> None:
     setup_team(world, TEAM.replace("day: 1st mon", "day: last fri"))
     world.tick("2026-11-27T08:30:00+00:00")
     assert len(world.standin.messages("C0PLATFORM")) == 1
+
+
+def test_editing_or_deleting_a_goal_reply_updates_or_removes_the_goal(world: World) -> None:
+    setup_team(world)
+    world.tick(DECEMBER)
+    post = session_post(world)
+    _, ts = world.reply(channel=post.channel, user="U002", thread_ts=post.ts,
+                        text="goal: runbook done | no page unanswered | by 2027-01-29")
+    edit = world.standin.message_changed_event(
+        post.channel, ts, "goal: runbook reviewed | two on-callers sign off | by 2027-01-29",
+        "U002", thread_ts=post.ts)
+    world.standin.deliver_event(world.url, edit)
+    assert goals(world) == [("U002", "runbook reviewed", "open")]
+    world.standin.deliver_event(world.url, world.standin.message_deleted_event(
+        post.channel, ts, thread_ts=post.ts))
+    assert goals(world) == []
+    world.reply(channel=post.channel, user="U002", thread_ts=post.ts,
+                text="goal: no date | at all")
+    assert "three parts" in world.standin.ephemerals("U002")[-1].text
+    assert goals(world) == []
