@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.checkin_planning import PlanReport, plan_checkins
 from bot.services.context import Services
 from bot.services.goal_sessions import plan_goal_sessions
-from bot.services.planning import PlanReport, plan_checkins
 from bot.services.quad_cycles import plan_quad_cycles
 from bot.services.sender import SendReport, drain_outbox
 from bot.services.timezones import refresh_timezones
