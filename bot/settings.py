@@ -31,20 +31,31 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_client_id: str | None = None
-    slack_client_secret: SecretStr | None = None
-    slack_api_url: str = SLACK_API_URL
-    database_url: str = DEFAULT_DATABASE_URL
-    port: int = Field(default=3000, ge=1, le=65535)
-    # A due prompt older than this is recorded as missed rather than sent late.
-    tend_catchup_hours: float = Field(default=3.0, gt=0, le=72)
-    # How often `tend clock` runs a tick.
-    tend_tick_seconds: int = Field(default=30, ge=1, le=3600)
-    # INFO by default; never logs message text at INFO.
-    log_level: str = "INFO"
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="Bot User OAuth Token (`xoxb-…`).")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Verifies that requests come from Slack.")
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="App-level token (`xapp-…`) for `tend socket`.")
+    slack_client_id: str | None = Field(
+        default=None, description="Multi-workspace install (not used yet).")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, description="Multi-workspace install (not used yet).")
+    slack_api_url: str = Field(
+        default=SLACK_API_URL,
+        description="The Web API base URL; tests and `tend demo` point it at the stand-in.")
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLite or PostgreSQL; `postgres://` URLs are accepted as platforms "
+        "give them.")
+    port: int = Field(default=3000, ge=1, le=65535, description="`tend serve` listens here.")
+    tend_catchup_hours: float = Field(
+        default=3.0, gt=0, le=72,
+        description="A prompt due longer ago than this is recorded as missed, not sent late.")
+    tend_tick_seconds: int = Field(default=30, ge=1, le=3600,
+                                   description="How often `tend clock` runs a tick.")
+    log_level: str = Field(default="INFO",
+                           description="Python log level; logs never carry message text.")
 
     @field_validator("database_url")
     @classmethod

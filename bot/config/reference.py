@@ -1,0 +1,129 @@
+"""The configuration reference (docs/configuration.md), generated from the code.
+
+Settings come from `bot.settings.Settings` (names, defaults, descriptions); the YAML
+keys from the pydantic models in `bot.config.schema` (names, requiredness, defaults)
+with a description for each here. A test regenerates the page and fails when it is
+stale, and another fails when a schema field has no description below.
+
+    python -m bot.config.reference > docs/configuration.md
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from bot.config.schema import (
+    CadenceSpec,
+    MemberSpec,
+    MonthlyGoalsSpec,
+    QuadsSpec,
+    RitualsSpec,
+    TeamSpec,
+    TendConfig,
+    WeeklyFeedbackSpec,
+)
+from bot.settings import Settings
+
+DESCRIPTIONS: dict[str, str] = {
+    "teams": "The teams, each a mapping as below.",
+    "team.key": "Stable id used by the CLI: lowercase letters, digits, `-` and `_`.",
+    "team.name": "The team's name, as people see it in messages.",
+    "team.channel": "The team's Slack channel id (`C…` public, `G…` private).",
+    "team.timezone": "IANA zone for team-wide rituals (goal sharing, quads). Check-ins "
+    "use each member's own Slack time zone.",
+    "team.managers": "Slack user ids of the team's line managers.",
+    "team.coaches": "Slack user ids of the coaches; told when a team post fails or a team "
+    "is too small for quads.",
+    "team.members": "Members: a user id, or `{id: U…, manager: U…}` to name the line "
+    "manager (default: the first of `managers`). A manager may be a member too.",
+    "team.rituals": "The team's rituals; a ritual left out is not run.",
+    "member.id": "The member's Slack user id.",
+    "member.manager": "Their line manager: one of the team's `managers`.",
+    "rituals.weekly_feedback": "The weekly two-way check-in of each member and their line "
+    "manager, in a private group DM, at the member's local time.",
+    "rituals.monthly_goals": "The goal-sharing session in the team channel: up to three "
+    "goals each; last month's come back privately.",
+    "rituals.quads": "Peer accountability groups of four (three or five where needed), "
+    "each in a private group DM.",
+    "ritual.cadence": "When it runs: `{every, day, time}`, see below.",
+    "ritual.enabled": "`false` pauses the ritual and keeps its settings.",
+    "quads.regroup_every": "How many cycles a grouping lasts before new groups are drawn.",
+    "quads.managers_with_reports": "`true` lets managers share a quad with their own "
+    "reports.",
+    "cadence.every": "`week`, `2 weeks` or `month`.",
+    "cadence.day": "A weekday `mon` … `sun` for weekly cadences; for monthly ones "
+    "`1st mon` … `4th fri`, `last fri`, or a day of the month `1` … `31` (29–31 fall on "
+    "the last day of shorter months).",
+    "cadence.time": "`\"HH:MM\"`, 24-hour, in the ritual's time zone.",
+}
+
+SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
+    ("Top level", "", TendConfig),
+    ("A team (`teams[]`)", "team", TeamSpec),
+    ("A member (`members[]`, mapping form)", "member", MemberSpec),
+    ("Rituals (`rituals`)", "rituals", RitualsSpec),
+    ("`weekly_feedback`", "ritual", WeeklyFeedbackSpec),
+    ("`monthly_goals`", "ritual", MonthlyGoalsSpec),
+    ("`quads`", "quads", QuadsSpec),
+    ("A cadence (`cadence`)", "cadence", CadenceSpec),
+]
+
+
+def description_key(prefix: str, field: str) -> str:
+    if prefix == "quads" and field in ("cadence", "enabled"):
+        prefix = "ritual"
+    return f"{prefix}.{field}" if prefix else field
+
+
+def _default(model: type[BaseModel], name: str) -> str:
+    info = model.model_fields[name]
+    if info.is_required():
+        return "required"
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == [] or isinstance(default, BaseModel):
+        return "optional"
+    return f"default `{str(default).lower() if isinstance(default, bool) else default}`"
+
+
+def _yaml_section(title: str, prefix: str, model: type[BaseModel]) -> list[str]:
+    rows = [f"### {title}", "", "| key | | meaning |", "|---|---|---|"]
+    for name in model.model_fields:
+        rows.append(f"| `{name}` | {_default(model, name)} | "
+                    f"{DESCRIPTIONS[description_key(prefix, name)]} |")
+    return [*rows, ""]
+
+
+def _settings_section() -> list[str]:
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        shown = "—" if default in (None, PydanticUndefined) else f"`{default}`"
+        rows.append(f"| `{name.upper()}` | {shown} | {info.description} |")
+    return rows
+
+
+def render_reference() -> str:
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from the code by `python -m bot.config.reference`; a test fails when "
+        "this page is stale.",
+        "",
+        "## Settings (environment)",
+        "",
+        *_settings_section(),
+        "",
+        "A missing or malformed setting stops the command with one line naming it. "
+        "Settings may also be put in a `.env` file in the working directory.",
+        "",
+        "## The teams file (`tend import FILE`, `tend export`)",
+        "",
+    ]
+    for title, prefix, model in SECTIONS:
+        lines += _yaml_section(title, prefix, model)
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render_reference())
