@@ -1,0 +1,80 @@
+"""tend running for real against the Slack stand-in: the Bolt app served over HTTP,
+the real WebClient, a real database. Used by `tend demo` and by the tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from bot.app import create_app
+from bot.services.context import Services
+from bot.services.tick import TickReport, run_tick
+from bot.settings import Settings
+from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.standin import SlackStandIn
+from bot.storage.db import Database
+from bot.web import create_web_app
+
+
+class LiveApp:
+    """Start with `with LiveApp(...) as live:`; then act as Slack would, over HTTP."""
+
+    def __init__(self, *, db: Database, standin: SlackStandIn,
+                 clock: Callable[[], datetime]) -> None:
+        self.db, self.standin, self.clock = db, standin, clock
+        self.settings = Settings(
+            slack_bot_token=standin.bot_token, slack_signing_secret=standin.signing_secret,
+            slack_api_url=standin.api_url, database_url=str(db.engine.url),
+        )
+        client = build_client(standin.bot_token, standin.api_url)
+        self.services = Services(db=db, gateway=SlackGateway(client), clock=clock)
+        self.app = create_app(self.settings, services=self.services)
+        self._server: BaseWSGIServer | None = None
+        self.url = ""
+
+    def __enter__(self) -> LiveApp:
+        self._server = make_server("127.0.0.1", 0, create_web_app(self.app, self.db),
+                                   threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self.url = f"{self.base_url}/slack/events"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def tick(self, now: datetime) -> TickReport:
+        return run_tick(self.services, now=now)
+
+    # -- what a person does in Slack, delivered as Slack would ---------------------------
+    def reply(self, *, channel: str, user: str, text: str, thread_ts: str,
+              event_id: str | None = None, retry_num: int | None = None,
+              ts: str | None = None) -> tuple[int, str]:
+        ts = ts or self.standin.next_ts()
+        # As in Slack, the person's message is in the conversation before the event comes.
+        self.standin.add_message(channel, user=user, text=text, ts=ts, thread_ts=thread_ts)
+        event = self.standin.message_event(channel, user, text, ts, thread_ts=thread_ts)
+        status, _body = self.standin.deliver_event(self.url, event, event_id=event_id,
+                                                   retry_num=retry_num)
+        return status, ts
+
+    def click(self, *, user: str, action_id: str, value: str, channel: str,
+              message_ts: str) -> int:
+        payload = self.standin.block_actions_payload(
+            user, action_id, value, channel, message_ts)
+        status, _body = self.standin.deliver_action(self.url, payload)
+        return status
+
+    def submit_view(self, *, user: str, callback_id: str, values: dict[str, Any],
+                    private_metadata: str) -> tuple[int, dict[str, Any]]:
+        payload = self.standin.view_submission_payload(
+            user, callback_id, values, private_metadata=private_metadata)
+        status, body = self.standin.deliver_action(self.url, payload)
+        return status, (json.loads(body) if body.strip() else {})
