@@ -107,6 +107,30 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> None:
     socket_mode(settings, with_clock=args.with_clock)
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.config.loader import ConfigError
+    from bot.demo.runner import run_demo
+
+    team_yaml = None
+    if args.team:
+        try:
+            team_yaml = Path(args.team).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot read {args.team}: {exc.strerror}") from None
+    if not 1 <= args.weeks <= 12:
+        raise CliError("--weeks must be between 1 and 12")
+    echo = (lambda _line: None) if args.quiet else print
+    try:
+        result = run_demo(team_yaml=team_yaml, weeks=args.weeks, out=Path(args.out),
+                          echo=echo)
+    except ConfigError as exc:
+        raise CliError("\n".join([f"{args.team}: rejected:"] + [f"  {e}" for e in exc.errors])
+                       ) from None
+    print(f"\n{result.ticks} ticks, {result.posts} messages from tend, {result.replies} "
+          f"replies from the team, in {result.seconds:.1f} s.\n"
+          f"Transcript: {result.transcript.resolve()} (open it in a browser)")
+
+
 def _instant(value: str | None) -> datetime:
     if value is None:
         return datetime.now(UTC)
@@ -148,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("export", cmd_export, "print the configuration as YAML")
     tick = add("tick", cmd_tick, "run one clock tick")
     tick.add_argument("--at", help="the instant of the tick, ISO-8601 with offset (default: now)")
+    demo = add("demo", cmd_demo, "simulate a team's month of tend, no Slack needed")
+    demo.add_argument("--team", help="a teams YAML file to simulate (default: a demo team)")
+    demo.add_argument("--out", default="tend-demo.html", help="where to write the transcript")
+    demo.add_argument("--weeks", type=int, default=5)
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
     export_user = add("export-user", cmd_export_user, "print everything stored about a person")
     export_user.add_argument("user_id")
     return parser
@@ -159,7 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
+        # Library chatter (a line per tick, per migration plugin) drowns what matters.
+        for noisy in ("apscheduler", "alembic", "werkzeug"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        if args.command == "demo":
+            logging.getLogger("bot").setLevel(logging.WARNING)  # the demo prints its own story
         args.handler(settings, args)
     except (SettingsError, CliError) as exc:
         print(f"tend: {exc}", file=sys.stderr)

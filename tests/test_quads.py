@@ -177,3 +177,25 @@ def test_export_user_includes_goals_and_quad_commitments(world: World) -> None:
     assert "goals" in data and "quads" in data
     assert any(owner in g.members["ids"] for g in groups)
     json.dumps(data)
+
+
+def test_commitments_never_reach_people_outside_the_quad_they_were_made_in(
+        world: World) -> None:
+    for user in [*EVERYONE, "U0COACH"]:
+        world.standin.add_user(user, tz="Europe/Amsterdam")
+    world.load(team_yaml(EVERYONE).replace("regroup_every: 4", "regroup_every: 1"))
+    world.tick(at_cycle(0))
+    origin = {}
+    for post in quad_posts(world):
+        members = world.standin.conversation_members(post.channel)
+        for member in members:
+            world.reply(channel=post.channel, user=member, thread_ts=post.ts,
+                        text=f"commit: secret plan of {member} by 2026-12-09")
+            origin[member] = members
+    before = len(world.checkin_posts())
+    world.tick(at_cycle(1))  # a fresh draw: new group-mates
+    for post in quad_posts(world, before):
+        audience = world.standin.conversation_members(post.channel)
+        for member, made_among in origin.items():
+            if f"secret plan of {member}" in str(post.blocks):
+                assert audience <= made_among

@@ -294,3 +294,21 @@ def test_a_failing_acknowledgement_still_keeps_the_reply(world: World) -> None:
                             text="commit: draft the plan by tomorrow", thread_ts=post.ts)
     assert status == 200
     assert _commitments(world) == [("U001", "draft the plan", "open")]
+
+
+def test_a_new_line_manager_does_not_see_commitments_made_with_the_old_one(
+        world: World) -> None:
+    setup_team(world)
+    world.standin.add_user("U0MGR2", tz="Europe/Amsterdam")
+    world.tick("2026-11-23T09:00:00+00:00")
+    post = _checkin(world, "U001")
+    world.reply(channel=post.channel, user="U001", thread_ts=post.ts,
+                text="commit: the private thing we discussed by 2026-11-27")
+    world.load(TEAM.replace("managers: [U0MGR]", "managers: [U0MGR, U0MGR2]")
+               .replace("members: [U001,", "members: [{id: U001, manager: U0MGR2},"),
+               now="2026-11-25T00:00:00+00:00")
+    world.tick("2026-11-30T09:00:00+00:00")
+    new_pair = [m for m in world.checkin_posts()
+                if world.standin.conversation_members(m.channel) == {"U0MGR2", "U001"}]
+    assert len(new_pair) == 1
+    assert "the private thing" not in str(new_pair[0].blocks)

@@ -25,17 +25,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def build_web_app(settings: Settings, *, with_clock: bool = False) -> Any:
+def serve(settings: Settings, *, workers: int, threads: int, with_clock: bool) -> None:
     settings.require("slack_bot_token", "slack_signing_secret")
     services = create_services(settings)
-    if with_clock:
+    if with_clock:  # runs in gunicorn's master process, beside the workers
         start_background_clock(services, interval_seconds=settings.tend_tick_seconds)
-    return create_web_app(create_app(settings, services=services), services.db)
+    web = create_web_app(create_app(settings, services=services), services.db)
 
+    def post_fork(_server: Any, _worker: Any) -> None:
+        # A forked worker must not share the master's pooled database connections.
+        services.db.engine.dispose(close=False)
 
-def serve(settings: Settings, *, workers: int, threads: int, with_clock: bool) -> None:
-    web = build_web_app(settings, with_clock=with_clock)
     _Gunicorn(web, {
+        "post_fork": post_fork,
         "bind": f"0.0.0.0:{settings.port}",
         "workers": workers,
         "threads": threads,

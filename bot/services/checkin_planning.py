@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.weekly_feedback import DueCheckin, due_checkins
 from bot.services.checkin_messages import MAX_LISTED_COMMITMENTS, render_checkin
+from bot.services.commitment_visibility import shareable_with
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import open_commitments_of_pair
 from bot.storage.models import Occurrence
@@ -51,8 +52,9 @@ def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> Pla
 
 def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> Occurrence | None:
     pair = due.pair
-    open_items = open_commitments_of_pair(
-        session, ritual_id=pair.ritual_id, pair_member_id=pair.member_id)
+    open_items = shareable_with(session, open_commitments_of_pair(
+        session, ritual_id=pair.ritual_id, pair_member_id=pair.member_id),
+        {pair.member_id, pair.manager_id})
     listed = [c.id for c in open_items[:MAX_LISTED_COMMITMENTS]]
     ids = occurrences.insert_new(session, [{
         "ritual_id": pair.ritual_id, "subject_id": pair.member_id,

@@ -19,6 +19,7 @@ from bot.messages.render import Message, render_message
 from bot.rituals.grouping import Pair, draw_groups, pair_counts
 from bot.rituals.team_rituals import TEAM_SUBJECT, due_sessions, following_session
 from bot.services.checkin_messages import MAX_LISTED_COMMITMENTS, commitment_view
+from bot.services.commitment_visibility import shareable_with
 from bot.services.team_sessions import claim_session
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import commitments_by_ids, open_commitments_of_pair
@@ -161,9 +162,9 @@ def _enqueue_cycle(session: Session, ritual: Ritual, group: QuadGroup, *, cycle:
                    fresh: bool, scheduled_at: datetime, next_cycle: datetime,
                    now: datetime) -> None:
     members = list(group.members["ids"])
-    listed = [c.id for m in members
-              for c in open_commitments_of_pair(session, ritual_id=ritual.id,
-                                                pair_member_id=m)][:MAX_LISTED_COMMITMENTS]
+    own = [c for m in members
+           for c in open_commitments_of_pair(session, ritual_id=ritual.id, pair_member_id=m)]
+    listed = [c.id for c in shareable_with(session, own, set(members))][:MAX_LISTED_COMMITMENTS]
     next_local = next_cycle.astimezone(ZoneInfo(ritual.team.timezone)).date()
     ids = occurrences.insert_new(session, [{
         "ritual_id": ritual.id, "subject_id": f"quad:{group.id}", "scheduled_at": scheduled_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,9 +33,13 @@ class SendReport:
 def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
                  max_batches: int = 1000) -> SendReport:
     report = SendReport()
+    started = time.monotonic()
     for _ in range(max_batches):
+        # Leases count from the claim, not from the tick: a long drain must not let
+        # another clock re-claim rows this one is still sending.
+        claim_time = now + timedelta(seconds=time.monotonic() - started)
         with db.scope() as session:
-            claimed = outbox.claim_due(session, now=now, limit=BATCH)
+            claimed = outbox.claim_due(session, now=claim_time, limit=BATCH)
         if not claimed:
             break
         for message in claimed:

@@ -148,7 +148,8 @@ class Occurrence(Base):
     # The other participant of a two-person ritual (the line manager of a check-in).
     counterpart_id: Mapped[str | None] = mapped_column(String(32))
     scheduled_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | missed | failed
+    # pending | sent | missed | failed; a quad cycle's team-level marker is "held"
+    status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))

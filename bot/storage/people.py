@@ -20,12 +20,12 @@ def ensure_people(session: Session, user_ids: set[str]) -> None:
 
 
 def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500) -> list[str]:
-    """Active team members whose time zone is unknown or stale."""
+    """Active members and managers whose time zone is unknown or stale."""
     stale_before = now - TIMEZONE_MAX_AGE
     query = (
         select(Person.user_id)
         .join(TeamRole, TeamRole.user_id == Person.user_id)
-        .where(TeamRole.active.is_(True), TeamRole.role == "member")
+        .where(TeamRole.active.is_(True), TeamRole.role.in_(("member", "manager")))
         .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
         .distinct()
         .order_by(Person.user_id)

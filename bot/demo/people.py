@@ -1,0 +1,142 @@
+"""What the demo's people write and click. The words are the demo's; everything they
+trigger is tend's real code path (signed HTTP into Bolt, services, database)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.demo.live import LiveApp
+from bot.slack.standin import Message
+from bot.storage.models import Commitment, Goal, Occurrence
+
+DONE = ["shipped the importer's retry logic", "closed the flaky-test epic",
+        "wrote the on-call runbook's first half", "paired with Tom on the billing bug",
+        "cut the staging deploy from 25 to 12 minutes", "reviewed four design docs"]
+NEXT = ["the schema migration for invoices", "load-testing the events endpoint",
+        "a proposal for the API versioning", "finishing the runbook", "the SSO spike"]
+NEED = ["a decision on the vendor contract", "an hour with security about tokens",
+        "nothing right now, thanks", "fewer meetings on Thursday", "access to the prod logs"]
+WENT_WELL = ["how you ran the incident review", "the clear write-up on caching",
+             "your patience with the new joiners", "shipping in small steps"]
+SUGGEST = ["share drafts earlier", "say no to one of the three side projects",
+           "ask for review before Friday", "write the decision down where the team sees it"]
+UPWARD = ["give me the context behind priority changes sooner",
+          "keep our 1:1 slot even in busy weeks", "tell me earlier when plans change",
+          "nothing, this works"]
+COMMITS = ["the invoice migration is merged", "the runbook covers all alerts",
+           "load test results are shared with the team", "the SSO spike has a go/no-go",
+           "two flaky tests are fixed", "the API versioning proposal is reviewed"]
+GOALS = [("onboarding takes one day", "two new joiners say so"),
+         ("deploys take under ten minutes", "the CI dashboard shows it"),
+         ("no alert goes unowned", "every alert has a runbook link"),
+         ("the billing service has an SLO", "it is on the team dashboard")]
+CHEERS = ["Love this one — happy to pair on it.", "Rooting for you!",
+          "That would help all of us, go for it.", "Ping me if you want a reviewer."]
+
+
+class Actor:
+    """Plays the team's part after each tick, with a seeded random choice of words."""
+
+    def __init__(self, live: LiveApp, *, advance: Callable[[int], datetime],
+                 today_of: Callable[[str], date], seed: int = 7) -> None:
+        self.live, self.advance, self.today_of = live, advance, today_of
+        self.rng = random.Random(seed)
+
+    def _say(self, user: str, post: Message, text: str) -> None:
+        self.advance(2)
+        self.live.reply(channel=post.channel, user=user, text=text, thread_ts=post.ts)
+
+    def _click(self, user: str, action: str, value: int | str, post: Message) -> None:
+        self.advance(1)
+        self.live.click(user=user, action_id=action, value=str(value), channel=post.channel,
+                        message_ts=post.ts)
+
+    # -- a weekly check-in ------------------------------------------------------------
+    def checkin(self, occurrence: Occurrence, post: Message) -> None:
+        member, manager = occurrence.subject_id, occurrence.counterpart_id or ""
+        self._close_listed(post, {"done": 0.7, "not_yet": 0.2, "drop": 0.1},
+                           prefix="commitment_")
+        pick = self.rng.choice
+        self._say(member, post, f"Done: {pick(DONE)}. Next: {pick(NEXT)}. "
+                                f"Need: {pick(NEED)}.")
+        self._say(manager, post, f"Went well: {pick(WENT_WELL)}. Suggestion: {pick(SUGGEST)}.")
+        self._say(member, post, f"Upward: {pick(UPWARD)}.")
+        if self.rng.random() < 0.8:
+            self._say(member, post, f"commit: {pick(COMMITS)} by fri")
+        if self.rng.random() < 0.4:
+            self._modal_commitment(manager, occurrence, post)
+
+    def _modal_commitment(self, user: str, occurrence: Occurrence, post: Message) -> None:
+        self._click(user, "commitment_add", occurrence.id, post)
+        due = self.today_of(user) + timedelta(days=7)
+        values = {"commitment_what": {"what": {"type": "plain_text_input",
+                                               "value": "unblock the staging budget"}},
+                  "commitment_due": {"due": {"type": "datepicker",
+                                             "selected_date": due.isoformat()}}}
+        self.advance(1)
+        self.live.submit_view(user=user, callback_id="commitment_modal", values=values,
+                              private_metadata=str(occurrence.id))
+
+    def _owner(self, model: type[Commitment] | type[Goal], row_id: int) -> str | None:
+        # A short read of its own: holding a transaction while the app handles our
+        # clicks would lock SQLite against the app.
+        with self.live.db.scope() as session:
+            row = session.get(model, row_id)
+            return row.owner_id if row is not None else None
+
+    def _close_listed(self, post: Message, odds: dict[str, float], *, prefix: str) -> None:
+        """Each owner closes their own listed commitments (never someone else's)."""
+        for block in post.blocks or []:
+            block_id = str(block.get("block_id", ""))
+            if not block_id.startswith("commitment-actions-"):
+                continue
+            commitment_id = int(block_id.rsplit("-", 1)[1])
+            owner = self._owner(Commitment, commitment_id)
+            if owner is not None:
+                decision = self.rng.choices(list(odds), weights=list(odds.values()))[0]
+                self._click(owner, prefix + decision, commitment_id, post)
+
+    # -- the goal-sharing session and its private review ---------------------------------
+    def goal_session(self, occurrence: Occurrence, post: Message, members: list[str]) -> None:
+        for n, member in enumerate(members):
+            what, measure = GOALS[(n + occurrence.id) % len(GOALS)]
+            due = self.today_of(member) + timedelta(days=24)
+            if n % 2 == 0:
+                self._click(member, "goals_share", occurrence.id, post)
+                self.advance(3)
+                self.live.submit_view(user=member, callback_id="goals_modal",
+                                      values=_goal_values(what, measure, due),
+                                      private_metadata=str(occurrence.id))
+            else:
+                self._say(member, post, f"goal: {what} | {measure} | by {due.isoformat()}")
+        for cheerer in self.rng.sample(members, k=min(3, len(members))):
+            self._say(cheerer, post, self.rng.choice(CHEERS))
+
+    def goal_review(self, post: Message, owner: str) -> None:
+        for block in post.blocks or []:
+            block_id = str(block.get("block_id", ""))
+            if block_id.startswith("goal-actions-"):
+                goal_id = int(block_id.rsplit("-", 1)[1])
+                if self._owner(Goal, goal_id) == owner:
+                    choice = self.rng.choice(["goal_done", "goal_partly", "goal_carry"])
+                    self._click(owner, choice, goal_id, post)
+
+    # -- a quad cycle ---------------------------------------------------------------
+    def quad_cycle(self, occurrence: Occurrence, post: Message) -> None:
+        self._close_listed(post, {"kept": 0.6, "partly": 0.25, "missed": 0.15},
+                           prefix="quad_")
+        members = list(occurrence.details.get("members", []))
+        by = occurrence.details.get("next_cycle")
+        for member in members:
+            self._say(member, post, f"commit: {self.rng.choice(COMMITS)} by {by}")
+        if len(members) > 1:
+            self._say(members[1], post, self.rng.choice(CHEERS))
+
+
+def _goal_values(what: str, measure: str, due: date) -> dict[str, Any]:
+    return {"goal1_what": {"value": {"type": "plain_text_input", "value": what}},
+            "goal1_measure": {"value": {"type": "plain_text_input", "value": measure}},
+            "goal1_due": {"value": {"type": "datepicker", "selected_date": due.isoformat()}}}

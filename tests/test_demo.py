@@ -1,0 +1,72 @@
+"""`tend demo` at a small size: the real code path produces a readable month."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.demo.runner import run_demo
+from bot.demo.team import MEMBERS
+
+
+def test_the_demo_runs_every_ritual_and_writes_a_transcript(tmp_path: Path) -> None:
+    lines: list[str] = []
+    out = tmp_path / "demo.html"
+    result = run_demo(weeks=1, out=out, echo=lines.append)
+    # One week from Monday 30 Nov: eight check-ins, two quads, and the goal session of
+    # Monday 7 December's morning falls outside it.
+    assert result.posts >= len(MEMBERS) + 2
+    assert result.replies > result.posts
+    story = "\n".join(lines)
+    assert "Weekly check-in for @Maya and @Erik" in story
+    assert "Quad cycle 1" in story
+    assert "commit:" in story
+    page = out.read_text(encoding="utf-8")
+    HTMLParser().feed(page)  # well-formed enough to parse
+    assert "Weekly check-in" in page and "Quad · cycle 1" in page
+    assert "Maya Jansen" in page  # mentions rendered as names
+    assert "<script" not in page
+
+
+def test_the_demo_shows_goal_sharing_and_its_review_over_five_weeks(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = run_demo(out=tmp_path / "demo.html", echo=lines.append)
+    story = "\n".join(lines)
+    assert "Goal sharing for Platform, December 2026" in story
+    assert "Goal sharing for Platform, January 2027" in story
+    assert "Your goals from last time" in story  # the private review, a month on
+    assert result.ticks >= 5 * 3 + 5  # three zones of check-ins each week, five quad cycles
+
+
+def test_the_demo_runs_a_coach_s_own_file(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    team = tmp_path / "team.yaml"
+    team.write_text("""
+teams:
+  - key: ours
+    name: Ours
+    channel: C0OURS
+    timezone: America/Chicago
+    managers: [U0BOSS]
+    members: [U0A, U0B, U0C]
+    rituals:
+      weekly_feedback:
+        cadence: {every: week, day: tue, time: "09:00"}
+""")
+    out = tmp_path / "ours.html"
+    assert main(["demo", "--team", str(team), "--weeks", "1", "--out", str(out),
+                 "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "messages from tend" in printed and out.exists()
+    assert "Weekly check-in" in out.read_text(encoding="utf-8")
+
+
+def test_a_bad_team_file_for_the_demo_is_one_clear_message(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    team = tmp_path / "bad.yaml"
+    team.write_text("teams: []\n")
+    assert main(["demo", "--team", str(team), "--out", str(tmp_path / "x.html")]) == 2
+    assert "rejected" in capsys.readouterr().err
