@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -57,10 +56,8 @@ def slots(*goals_: tuple[str, str, str | None]) -> dict[str, dict[str, dict[str,
 
 def submit_goals(world: World, user: str, occurrence_id: int,
                  values: dict[str, Any]) -> dict[str, Any]:
-    payload = world.standin.view_submission_payload(user, "goals_modal", values,
-                                                    private_metadata=str(occurrence_id))
-    _status, body = world.standin.deliver_action(world.url, payload)
-    return json.loads(body) if body.strip() else {}
+    return world.submit_view(user=user, callback_id="goals_modal", values=values,
+                             private_metadata=str(occurrence_id))[1]
 
 
 def test_the_session_is_posted_in_the_team_channel_at_the_team_time(world: World) -> None:
