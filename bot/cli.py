@@ -107,6 +107,44 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> None:
     socket_mode(settings, with_clock=args.with_clock)
 
 
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.services import digests
+    from bot.storage.teams import team_by_key
+
+    if args.period is not None and not _is_month(args.period):
+        raise CliError(f"--period {args.period!r} is not a month such as 2026-11")
+    now = datetime.now(UTC)
+    services = None if args.dry_run else _services(settings)
+    db = services.db if services else _database(settings)
+    with db.scope() as session:
+        team = team_by_key(session, args.team)
+        if team is None:
+            raise CliError(f"no team {args.team!r}: `tend export` lists the teams")
+        window, calendar = digests.window_for(team, month=args.period, now=now)
+        built = digests.build(session, team, window, calendar=calendar)
+        if args.dry_run:
+            print(digests.digest_text(built))
+            return
+        fresh = digests.publish(session, team, built, now=now)
+    if not fresh:
+        print(f"the {window.period} digest of {args.team} was already posted; nothing sent")
+        return
+    from bot.services.sender import drain_outbox
+
+    assert services is not None
+    report = drain_outbox(services.db, services.gateway, now=now)
+    print(f"the {window.period} digest of {args.team}: {report.sent} sent, "
+          f"{report.failed} failed")
+
+
+def _is_month(value: str) -> bool:
+    try:
+        datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        return False
+    return len(value) == 7
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from bot.config.loader import ConfigError
     from bot.demo.runner import run_demo
@@ -172,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("export", cmd_export, "print the configuration as YAML")
     tick = add("tick", cmd_tick, "run one clock tick")
     tick.add_argument("--at", help="the instant of the tick, ISO-8601 with offset (default: now)")
+    digest = add("digest", cmd_digest, "build a team's digest (and post it unless --dry-run)")
+    digest.add_argument("team", help="the team's key")
+    digest.add_argument("--period", help="a month, YYYY-MM (default: the latest period)")
+    digest.add_argument("--dry-run", action="store_true", help="print it; post nothing")
     demo = add("demo", cmd_demo, "simulate a team's month of tend, no Slack needed")
     demo.add_argument("--team", help="a teams YAML file to simulate (default: a demo team)")
     demo.add_argument("--out", default="tend-demo.html", help="where to write the transcript")

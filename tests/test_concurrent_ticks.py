@@ -32,9 +32,13 @@ teams:
       quads:
         cadence: {{every: week, day: mon, time: "10:00"}}
         regroup_every: 2
+    digest:
+      to: U0MGR
+      cadence: {{every: week, day: mon, time: "10:00"}}
 """
-# 30 check-ins, 8 quads (six of four, two of three) and one goal-sharing session.
-EXPECTED_POSTS = 30 + 8 + 1
+# 30 check-ins, 8 quads (six of four, two of three), one goal-sharing session and one
+# digest (to the manager's DM).
+EXPECTED_POSTS = 30 + 8 + 1 + 1
 
 
 def _big_team(world: World) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config.schema import (
     CadenceSpec,
+    DigestSpec,
     MemberSpec,
     MonthlyGoalsSpec,
     QuadsSpec,
@@ -64,7 +65,7 @@ def apply_config(session: Session, config: TendConfig, *, now: datetime) -> Impo
             session.flush()
             summary.teams_created.append(spec.key)
         changed = _sync_team(team, spec, now=now, summary=summary)
-        changed |= _sync_rituals(team, spec.rituals, now=now)
+        changed |= _sync_rituals(team, spec.rituals, spec.digest, now=now)
         if changed and spec.key not in summary.teams_created:
             team.updated_at = now
             summary.teams_updated.append(spec.key)
@@ -125,6 +126,8 @@ SPEC_CLASSES: dict[str, type[RitualSpec]] = {
     "quads": QuadsSpec,
 }
 _COMMON = {"cadence", "enabled"}
+DIGEST = "digest"
+_ALL_SPECS: dict[str, type[RitualSpec]] = {**SPEC_CLASSES, DIGEST: DigestSpec}
 
 
 def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
@@ -137,9 +140,13 @@ def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool, dict[s
     return specs
 
 
-def _sync_rituals(team: Team, rituals: RitualsSpec, *, now: datetime) -> bool:
+def _sync_rituals(team: Team, rituals: RitualsSpec, digest: DigestSpec | None, *,
+                  now: datetime) -> bool:
     changed = False
     desired = _ritual_specs(rituals)
+    if digest is not None:  # a team-level key, stored as a ritual like the others
+        options = {k: v for k, v in digest.model_dump().items() if k not in _COMMON}
+        desired[DIGEST] = (digest.cadence.cadence, digest.enabled, options)
     existing = {r.kind: r for r in team.rituals}
     for kind, ritual in existing.items():
         if kind not in desired and not ritual.options.get(REMOVED):
@@ -175,15 +182,16 @@ def _team_spec(team: Team) -> TeamSpec:
 
     members = [MemberSpec(id=r.user_id, manager=r.line_manager_id)
                for r in sorted(active, key=lambda r: r.position) if r.role == "member"]
-    rituals = {
-        r.kind: SPEC_CLASSES[r.kind](
+    specs = {
+        r.kind: _ALL_SPECS[r.kind](
             cadence=CadenceSpec(**ritual_cadence(r).as_dict()), enabled=r.enabled,
             **{k: v for k, v in r.options.items() if k != REMOVED},
         )
-        for r in team.rituals if not r.options.get(REMOVED) and r.kind in SPEC_CLASSES
+        for r in team.rituals if not r.options.get(REMOVED) and r.kind in _ALL_SPECS
     }
+    digest = specs.pop(DIGEST, None)
     return TeamSpec(
         key=team.key, name=team.name, channel=team.channel_id, timezone=team.timezone,
         managers=ids("manager"), coaches=ids("coach"), members=members,
-        rituals=RitualsSpec(**rituals),
+        rituals=RitualsSpec(**specs), digest=digest,
     )

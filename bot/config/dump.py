@@ -51,6 +51,8 @@ def _team(team: TeamSpec) -> Node:
     rituals = _rituals(team.rituals)
     if rituals.value:
         pairs.append(("rituals", rituals))
+    if team.digest is not None:
+        pairs.append(("digest", _ritual(team.digest)))
     return _mapping(pairs)
 
 
@@ -74,6 +76,8 @@ def _rituals(rituals: RitualsSpec) -> MappingNode:
 
 # Switches written only when they differ from their default, to keep files short.
 _OMIT_WHEN_DEFAULT = frozenset({"managers_with_reports"})
+# The digest's target first, as people write it.
+_FIELD_ORDER = {"to": -1}
 
 
 def _ritual(spec: RitualSpec) -> Node:
@@ -81,7 +85,7 @@ def _ritual(spec: RitualSpec) -> Node:
     fields = type(spec).model_fields
     pairs = [
         (name, _value(getattr(spec, name)))
-        for name in fields
+        for name in sorted(fields, key=lambda n: _FIELD_ORDER.get(n, 0))
         if name != "enabled"
         and not (name in _OMIT_WHEN_DEFAULT and getattr(spec, name) == fields[name].default)
     ]

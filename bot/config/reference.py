@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from bot.config.schema import (
     CadenceSpec,
+    DigestSpec,
     MemberSpec,
     MonthlyGoalsSpec,
     QuadsSpec,
@@ -38,6 +39,10 @@ DESCRIPTIONS: dict[str, str] = {
     "team.members": "Members: a user id, or `{id: U…, manager: U…}` to name the line "
     "manager (default: the first of `managers`). A manager may be a member too.",
     "team.rituals": "The team's rituals; a ritual left out is not run.",
+    "team.digest": "The team digest: team-level figures only, never about one person.",
+    "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
+    "digest.min_group": "A figure appears only when at least this many people "
+    "contributed to it; 3 or more (refused below 3).",
     "member.id": "The member's Slack user id.",
     "member.manager": "Their line manager: one of the team's `managers`.",
     "rituals.weekly_feedback": "The weekly two-way check-in of each member and their line "
@@ -55,7 +60,8 @@ DESCRIPTIONS: dict[str, str] = {
     "cadence.day": "A weekday `mon` … `sun` for weekly cadences; for monthly ones "
     "`1st mon` … `4th fri`, `last fri`, or a day of the month `1` … `31` (29–31 fall on "
     "the last day of shorter months).",
-    "cadence.time": "`\"HH:MM\"`, 24-hour, in the ritual's time zone.",
+    "cadence.time": "`\"HH:MM\"`, 24-hour, in the ritual's time zone (the team's, for "
+    "everything but check-ins).",
 }
 
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
@@ -66,12 +72,13 @@ SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("`weekly_feedback`", "ritual", WeeklyFeedbackSpec),
     ("`monthly_goals`", "ritual", MonthlyGoalsSpec),
     ("`quads`", "quads", QuadsSpec),
+    ("`digest` (a team key, beside `rituals`)", "digest", DigestSpec),
     ("A cadence (`cadence`)", "cadence", CadenceSpec),
 ]
 
 
 def description_key(prefix: str, field: str) -> str:
-    if prefix == "quads" and field in ("cadence", "enabled"):
+    if prefix in ("quads", "digest") and field in ("cadence", "enabled"):
         prefix = "ritual"
     return f"{prefix}.{field}" if prefix else field
 

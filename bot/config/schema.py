@@ -257,6 +257,30 @@ class QuadsSpec(RitualSpec):
     managers_with_reports: StrictBool = False
 
 
+def _digest_target(value: str) -> str:
+    """A digest goes to a user (as a DM) or to a channel."""
+    if _USER_ID.fullmatch(value) or _CHANNEL_ID.fullmatch(value):
+        return value
+    raise _error("slack_id", f"not a Slack user or channel id: {value!r} (expected U…, W…, "
+                             "C… or G…, capital letters and digits)")
+
+
+class DigestSpec(RitualSpec):
+    """The team digest: team-level figures only, to a manager (DM) or a channel."""
+
+    to: Annotated[str, AfterValidator(_digest_target)]
+    min_group: StrictInt = 3
+
+    @field_validator("min_group")
+    @classmethod
+    def _at_least_three(cls, value: int) -> int:
+        # Below three, an aggregate could identify someone: refused, never lowered.
+        if value < 3:
+            raise _error("min_group", f"min_group must be at least 3 (not {value}): with "
+                                      "fewer people a team figure could identify someone")
+        return value
+
+
 class RitualsSpec(_Spec):
     """A team's rituals; an absent key means that ritual is not configured."""
 
@@ -290,6 +314,7 @@ class TeamSpec(_Spec):
     coaches: list[UserId] = Field(default_factory=list)
     members: list[MemberSpec]
     rituals: RitualsSpec = Field(default_factory=RitualsSpec)
+    digest: DigestSpec | None = None
 
     @field_validator("key")
     @classmethod

@@ -4,6 +4,7 @@ the real WebClient, a real database. Used by `tend demo` and by the tests."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -38,6 +39,7 @@ class LiveApp:
         self.url = ""
 
     def __enter__(self) -> LiveApp:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request
         self._server = make_server("127.0.0.1", 0, create_web_app(self.app, self.db),
                                    threaded=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -69,6 +71,17 @@ class LiveApp:
               message_ts: str) -> int:
         payload = self.standin.block_actions_payload(
             user, action_id, value, channel, message_ts)
+        status, _body = self.standin.deliver_action(self.url, payload)
+        return status
+
+    def message_shortcut(self, *, user: str, callback_id: str, channel: str, ts: str,
+                         author: str) -> int:
+        """A message shortcut (e.g. 'Share in digest') used on message `ts`."""
+        payload = {"type": "message_action", "callback_id": callback_id,
+                   "trigger_id": self.standin.new_trigger_id(), "user": {"id": user},
+                   "channel": {"id": channel}, "message": {"ts": ts, "user": author},
+                   "team": {"id": self.standin.team_id}, "message_ts": ts,
+                   "response_url": ""}
         status, _body = self.standin.deliver_action(self.url, payload)
         return status
 

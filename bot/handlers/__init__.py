@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import checkin_actions, goals, messages
+from bot.handlers import checkin_actions, commands, goals, messages, sharing
 from bot.services.context import Services
 
 
@@ -12,3 +12,5 @@ def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
     checkin_actions.register(app, services)
     goals.register(app, services)
+    commands.register(app, services)
+    sharing.register(app, services)

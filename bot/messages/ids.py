@@ -21,6 +21,8 @@ class ActionId(StrEnum):
 class CallbackId(StrEnum):
     COMMITMENT_MODAL = "commitment_modal"
     GOALS_MODAL = "goals_modal"
+    SHARE_MODAL = "share_modal"
+    SHARE_SHORTCUT = "share_in_digest"
 
 
 class BlockId(StrEnum):

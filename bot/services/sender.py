@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
 import time
@@ -72,6 +73,21 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
     with db.scope() as session:
         outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts, now=now)
     report.sent += 1
+    if upload := message.payload.get("upload"):
+        _upload(gateway, upload, channel=channel, thread_ts=ts)
+
+
+def _upload(gateway: SlackGateway, upload: dict[str, str], *, channel: str,
+            thread_ts: str) -> None:
+    """A file for the message's thread (a digest's chart). The message carries a text
+    version, so a failed upload is logged rather than retried."""
+    try:
+        gateway.upload_file(channel, thread_ts=thread_ts,
+                            content=base64.b64decode(upload["content_b64"]),
+                            filename=upload["filename"], title=upload["title"],
+                            alt_text=upload["alt_text"])
+    except SlackCallError as exc:
+        log.warning("upload to %s failed: %s", channel, exc)
 
 
 def _join(gateway: SlackGateway, channel: str) -> None:

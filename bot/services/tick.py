@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.services.checkin_planning import PlanReport, plan_checkins
 from bot.services.context import Services
+from bot.services.digests import plan_digests
 from bot.services.goal_sessions import plan_goal_sessions
 from bot.services.quad_cycles import plan_quad_cycles
 from bot.services.sender import SendReport, drain_outbox
@@ -31,6 +32,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         plan = plan_checkins(session, now=now, catchup=services.catchup)
         plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
         plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
+        plan.planned += plan_digests(session, now=now, catchup=services.catchup)
     send = drain_outbox(services.db, services.gateway, now=now)
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying

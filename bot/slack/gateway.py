@@ -151,6 +151,17 @@ class SlackGateway:
             if exc.error != "already_reacted":
                 raise
 
+    def upload_file(self, channel: str, *, thread_ts: str, content: bytes, filename: str,
+                    title: str, alt_text: str) -> None:
+        """Upload into a thread with slack_sdk's files_upload_v2 (the current upload API)."""
+        try:
+            self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=content,
+                                        filename=filename, title=title, alt_txt=alt_text)
+        except SlackApiError as exc:
+            raise SlackCallError("files.upload", str(exc.response.get("error"))) from None
+        except (SlackClientError, OSError) as exc:
+            raise SlackCallError("files.upload", f"client_error:{type(exc).__name__}") from None
+
     # -- views -----------------------------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views.open", trigger_id=trigger_id, view=view)

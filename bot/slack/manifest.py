@@ -15,6 +15,8 @@ BOT_SCOPES = {
     "channels:join": "join a team's public channel to hold its goal-sharing session",
     "channels:history": "receive replies in goal-sharing threads in public team channels",
     "groups:history": "receive replies in goal-sharing threads in private team channels",
+    "files:write": "upload a digest's trend chart into the digest's thread",
+    "commands": "the /tend command and the 'Share in digest' message shortcut",
 }
 BOT_EVENTS = ["message.channels", "message.groups", "message.mpim"]
 
@@ -28,10 +30,15 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
         "socket_mode_enabled": public_url is None,
         "token_rotation_enabled": False,
     }
+    command: dict[str, Any] = {
+        "command": "/tend", "description": "Your tend: help, and team digests for managers",
+        "usage_hint": "help | digest", "should_escape": False,
+    }
     if public_url is not None:
         endpoint = public_url.rstrip("/") + "/slack/events"
         settings["event_subscriptions"]["request_url"] = endpoint
         settings["interactivity"]["request_url"] = endpoint
+        command["url"] = endpoint
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -48,6 +55,11 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [command],
+            "shortcuts": [{
+                "name": "Share in digest", "type": "message", "callback_id": "share_in_digest",
+                "description": "Share your own reply in the team digest, named or not",
+            }],
         },
         "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
         "settings": settings,

@@ -290,3 +290,37 @@ class QuadGroup(Base):
     members: Mapped[dict[str, Any]]  # {"ids": [...]}; JSON for portability
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class SharedReply(Base):
+    """A reply its author chose to share in the team digest ("Share in digest").
+
+    The words stay in the reply: deleting or editing the reply withdraws or changes
+    what the digest can show.
+    """
+
+    __tablename__ = "shared_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("reply.id", ondelete="CASCADE"),
+                                          unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # highlight | ask
+    named: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Digest(Base):
+    """A team's digest for one period: built once, whatever the ticks (team, period)."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(16))
+    # The policy's output only (team-level, rounded: what was shown, nothing more), with
+    # the window it covers and its min_group: {"policy", "start", "end", "min_group"}.
+    view: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Team digests: whole-team, rounded figures and their trend chart."""

@@ -1,0 +1,207 @@
+"""Building, storing and sending team digests. What may be shown is decided only by
+`bot.rituals.digest_policy`; this module gathers its input and renders its output."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.digest.chart import Chart, Series, render_trend_chart
+from bot.messages.render import Message, render_message
+from bot.rituals.digest_period import Window, month_window, previous_window, window_ending
+from bot.rituals.digest_policy import (
+    DigestView,
+    Figure,
+    SharedView,
+    TrendPoint,
+    decide,
+)
+from bot.rituals.schedule import latest_fire_time
+from bot.rituals.team_rituals import due_sessions
+from bot.storage import outbox
+from bot.storage.digest_data import period_input
+from bot.storage.inserts import insert_ignoring_conflicts
+from bot.storage.models import Digest, Ritual, Team
+from bot.storage.teams import ritual_cadence, team_rituals
+
+KIND = "digest"
+EARLIER_FOR_TREND = 5
+
+
+@dataclass(frozen=True)
+class BuiltDigest:
+    view: DigestView
+    window: Window
+    message: Message
+    chart: Chart
+    min_group: int
+
+
+def digest_ritual(team: Team) -> Ritual | None:
+    return next((r for r in team.rituals if r.kind == KIND and r.enabled), None)
+
+
+def build(session: Session, team: Team, window: Window, *, calendar: bool = False
+          ) -> BuiltDigest:
+    """The digest of `window`, from the database; stores nothing."""
+    ritual = digest_ritual(team)
+    min_group = int(ritual.options.get("min_group", 3)) if ritual else 3
+    cadence = ritual_cadence(ritual) if ritual and not calendar else None
+    zone = ZoneInfo(team.timezone)
+    anchor = ritual.anchor_date if ritual else window.start.date()
+    before = previous_window(window, cadence, zone, anchor=anchor)
+    view = decide(
+        period_input(session, team, period=window.period, start=window.start,
+                     end=window.end),
+        previous=period_input(session, team, period=before.period, start=before.start,
+                              end=before.end),
+        earlier=_earlier_views(session, team, window.period),
+        team_name=team.name, min_group=min_group,
+    )
+    chart = _chart(view)
+    return BuiltDigest(view=view, window=window, chart=chart, min_group=min_group,
+                       message=render_digest(view, window, zone, min_group, chart))
+
+
+def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: int,
+                  chart: Chart) -> Message:
+    shown = [{"line": f"• {f.label[0].upper()}{f.label[1:]}: *{f.display}*"}
+             for f in view.figures if f.shown]
+    start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+    span = f"from {start:%a %d %b} to {end:%a %d %b %Y}"
+    return render_message(
+        "digest.json.j2", team_name=view.team_name, period_label=_period_label(view.period),
+        span=span, shown=shown, notes=list(view.notes), min_group=min_group,
+        highlights=[s for s in view.shared if s.kind == "highlight"],
+        asks=[s for s in view.shared if s.kind == "ask"],
+        trend_text=chart.text_fallback if len(view.trend) > 1 else "",
+    )
+
+
+def digest_text(built: BuiltDigest) -> str:
+    """A plain-text rendering, for `tend digest --dry-run`."""
+    view = built.view
+    lines = [f"Team digest · {view.team_name} · {_period_label(view.period)}", ""]
+    lines += [f"  {f.label}: {f.display}" for f in view.figures if f.shown] or [
+        "  No figures to share this time."]
+    lines += [f"  ({note})" for note in view.notes]
+    for kind in ("highlight", "ask"):
+        items = [s for s in view.shared if s.kind == kind]
+        if items:
+            lines += ["", f"{kind.capitalize()}s people chose to share:"]
+            lines += [f"  “{s.text}”" + (f" — {s.author_id}" if s.author_id else "")
+                      for s in items]
+    if len(view.trend) > 1:
+        lines += ["", "Trend:", built.chart.text_fallback]
+    return "\n".join(lines)
+
+
+def _period_label(period: str) -> str:
+    if len(period) == 7:
+        return datetime.strptime(period, "%Y-%m").strftime("%B %Y")
+    return datetime.strptime(period, "%Y-%m-%d").strftime("week to %d %b %Y")
+
+
+def _chart(view: DigestView) -> Chart:
+    keys = [f.key for f in view.figures if f.shown]
+    labels = {f.key: f.label for f in view.figures}
+    series = [Series(label=labels[k], points=tuple(
+        (_period_label(p.period), p.values.get(k)) for p in view.trend)) for k in keys]
+    return render_trend_chart(series, title=f"{view.team_name}: trend")
+
+
+# -- storing views (the policy's output only) ------------------------------------------
+def view_to_json(view: DigestView) -> dict[str, Any]:
+    return {
+        "period": view.period, "team_name": view.team_name,
+        "figures": [asdict(f) for f in view.figures],
+        "shared": [asdict(s) for s in view.shared],
+        "trend": [{"period": p.period, "values": dict(p.values)} for p in view.trend],
+        "notes": list(view.notes),
+    }
+
+
+def view_from_json(data: dict[str, Any]) -> DigestView:
+    return DigestView(
+        period=data["period"], team_name=data["team_name"],
+        figures=tuple(Figure(**f) for f in data["figures"]),
+        shared=tuple(SharedView(**s) for s in data["shared"]),
+        trend=tuple(TrendPoint(period=p["period"], values=p["values"]) for p in data["trend"]),
+        notes=tuple(data["notes"]),
+    )
+
+
+def _earlier_views(session: Session, team: Team, period: str) -> list[DigestView]:
+    rows = session.scalars(select(Digest).where(Digest.team_id == team.id,
+                                                Digest.period < period)
+                           .order_by(Digest.period.desc()).limit(EARLIER_FOR_TREND)).all()
+    return [view_from_json(r.view["policy"]) for r in reversed(rows)]
+
+
+def latest_digest(session: Session, team_id: int) -> Digest | None:
+    return session.scalars(select(Digest).where(Digest.team_id == team_id)
+                           .order_by(Digest.period.desc())).first()
+
+
+# -- publishing ----------------------------------------------------------------------------
+def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) -> bool:
+    """Store the digest and queue it; False if this team's period was already published."""
+    stored = {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
+              "end": built.window.end.isoformat(), "min_group": built.min_group}
+    ids = insert_ignoring_conflicts(session, Digest, [{
+        "team_id": team.id, "period": built.view.period, "view": stored, "created_at": now,
+    }], returning=Digest.id)
+    if not ids:
+        return False
+    ritual = digest_ritual(team)
+    target = str(ritual.options["to"]) if ritual else team.channel_id
+    payload: dict[str, Any] = built.message.as_dict()
+    if len(built.view.trend) > 1:  # a first digest has no trend to draw
+        payload["upload"] = {"content_b64": base64.b64encode(built.chart.png).decode(),
+                             "filename": f"tend-digest-{built.view.period}.png",
+                             "title": f"{team.name}: trend",
+                             "alt_text": built.chart.alt_text}
+    key = f"digest:{team.id}:{built.view.period}"
+    if target.startswith(("U", "W")):
+        outbox.enqueue(session, key=key, payload=payload, users=[target], now=now)
+    else:
+        outbox.enqueue(session, key=key, payload={**payload, "join": True},
+                       channel_id=target, now=now)
+    return True
+
+
+def plan_digests(session: Session, *, now: datetime, catchup: timedelta) -> int:
+    published = 0
+    for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
+        if due.missed:
+            continue  # a late digest is built on demand (`tend digest`), not sent late
+        team = session.get_one(Team, due.ritual.team_id)
+        window = window_ending(due.ritual.cadence, ZoneInfo(team.timezone),
+                               due.scheduled_at, anchor=due.ritual.anchor)
+        if session.scalar(select(Digest.id).where(Digest.team_id == team.id,
+                                                  Digest.period == window.period)):
+            continue
+        published += publish(session, team, build(session, team, window), now=now)
+    return published
+
+
+def window_for(team: Team, *, month: str | None, now: datetime) -> tuple[Window, bool]:
+    """The window `tend digest` builds: a given month, or the latest digest period."""
+    ritual = digest_ritual(team)
+    zone = ZoneInfo(team.timezone)
+    cadence = ritual_cadence(ritual) if ritual else None
+    anchor = ritual.anchor_date if ritual else now.date()
+    if month is not None:
+        window = month_window(month, zone, cadence=cadence, anchor=anchor)
+        return window, cadence is None or cadence.every != "month" or window.period != month
+    if cadence is None:
+        return month_window(f"{now.astimezone(zone):%Y-%m}", zone, cadence=None,
+                            anchor=anchor), True
+    fire = latest_fire_time(cadence, zone, now, anchor=anchor)
+    return window_ending(cadence, zone, fire, anchor=anchor), False
