@@ -32,6 +32,7 @@ from bot.storage.teams import ritual_cadence, team_rituals
 
 KIND = "digest"
 EARLIER_FOR_TREND = 5
+MAX_SHARED_EACH = 12  # highlights and asks each; keeps a digest within Slack's 50 blocks
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: i
     return render_message(
         "digest.json.j2", team_name=view.team_name, period_label=_period_label(view.period),
         span=span, shown=shown, notes=list(view.notes), min_group=min_group,
-        highlights=[s for s in view.shared if s.kind == "highlight"],
-        asks=[s for s in view.shared if s.kind == "ask"],
+        highlights=[s for s in view.shared if s.kind == "highlight"][:MAX_SHARED_EACH],
+        asks=[s for s in view.shared if s.kind == "ask"][:MAX_SHARED_EACH],
+        more_shared=max(0, sum(s.kind == "highlight" for s in view.shared) - MAX_SHARED_EACH)
+        + max(0, sum(s.kind == "ask" for s in view.shared) - MAX_SHARED_EACH),
         trend_text=chart.text_fallback if len(view.trend) > 1 else "",
     )
 
