@@ -64,10 +64,28 @@ class Actor:
                                 f"Need: {pick(NEED)}.")
         self._say(manager, post, f"Went well: {pick(WENT_WELL)}. Suggestion: {pick(SUGGEST)}.")
         self._say(member, post, f"Upward: {pick(UPWARD)}.")
+        if self.rng.random() < 0.25:  # now and then, someone chooses to share a win
+            self._share(member, post, f"Proud of this week: {pick(DONE)}.")
         if self.rng.random() < 0.8:
             self._say(member, post, f"commit: {pick(COMMITS)} by fri")
         if self.rng.random() < 0.4:
             self._modal_commitment(manager, occurrence, post)
+
+    def _share(self, user: str, post: Message, text: str) -> None:
+        """'Share in digest' on their own reply: unnamed unless they tick the box."""
+        self.advance(2)
+        _status, ts = self.live.reply(channel=post.channel, user=user, text=text,
+                                      thread_ts=post.ts)
+        self.live.message_shortcut(user=user, callback_id="share_in_digest",
+                                   channel=post.channel, ts=ts, author=user)
+        opened = self.live.standin.opened_views()[-1]
+        named = self.rng.random() < 0.3
+        values = {"share_kind": {"value": {"type": "radio_buttons",
+                                           "selected_option": {"value": "highlight"}}},
+                  "share_named": {"value": {"type": "checkboxes", "selected_options":
+                                            [{"value": "named"}] if named else []}}}
+        self.live.submit_view(user=user, callback_id="share_modal", values=values,
+                              private_metadata=opened["private_metadata"])
 
     def _modal_commitment(self, user: str, occurrence: Occurrence, post: Message) -> None:
         self._click(user, "commitment_add", occurrence.id, post)

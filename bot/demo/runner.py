@@ -22,7 +22,7 @@ from bot.config.schema import TendConfig
 from bot.demo.live import LiveApp
 from bot.demo.people import Actor
 from bot.demo.team import CHANNEL_NAME, TEAM_YAML, Person, people_for
-from bot.demo.transcript import Conversation, Entry, render_transcript
+from bot.demo.transcript import Attachment, Conversation, Entry, render_transcript
 from bot.rituals.schedule import fire_times_between
 from bot.slack.gateway import METADATA_EVENT_TYPE
 from bot.slack.standin import Message, SlackStandIn
@@ -98,7 +98,10 @@ def _instants(config: TendConfig, people: list[Person], start: datetime,
     zones = {p.user_id: p.tz for p in people}
     moments: set[datetime] = {start}
     for team in config.teams:
-        for kind, spec in team.rituals.active().items():
+        rituals = dict(team.rituals.active())
+        if team.digest is not None and team.digest.enabled:
+            rituals["digest"] = team.digest
+        for kind, spec in rituals.items():
             tzs = ({zones[m.id] for m in team.members} if kind == "weekly_feedback"
                    else {team.timezone})
             for tz in tzs:
@@ -206,6 +209,13 @@ def _transcript(slack: SlackStandIn, config: TendConfig, people: list[Person],
                      blocks=m.blocks, thread_ts=m.thread_ts, edited=bool(m.edited_ts),
                      reactions=tuple((k, len(v)) for k, v in m.reactions.items()))
                for m in messages]
+    # An uploaded chart shows as tend's file message in its thread, just after its parent.
+    entries += [Entry(conversation=f.channel or "", ts=f"{float(f.thread_ts) + 0.5:.6f}",
+                      user=slack.bot_user_id, text=f.title or f.filename, blocks=None,
+                      thread_ts=f.thread_ts,
+                      files=(Attachment(filename=f.filename, title=f.title or f.filename,
+                                        alt_text=f.alt_txt or "", png=f.data),))
+                for f in slack.files() if f.thread_ts and f.channel]
     team = config.teams[0]
     zone = team.timezone
     period = (f"{start.astimezone(ZoneInfo(zone)):%d %b} – "

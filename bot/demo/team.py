@@ -45,6 +45,10 @@ teams:
       quads:
         cadence: {{every: week, day: thu, time: "15:00"}}
         regroup_every: 2
+    digest:
+      to: {MANAGER.user_id}
+      cadence: {{every: week, day: fri, time: "16:00"}}
+      min_group: 3
 """
 
 DEMO_PEOPLE = [MANAGER, COACH, *MEMBERS]
