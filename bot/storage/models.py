@@ -70,6 +70,10 @@ class Person(Base):
     tz_checked_at: Mapped[datetime | None]
     # Why the bot cannot reach this person (user_not_found, account_inactive, …), if so.
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+    # `/tend away DATE` or "skip me this week": no prompts for them until after this day.
+    away_until: Mapped[date | None] = mapped_column(Date)
+    # The person turned reminders off.
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Team(Base):
@@ -80,6 +84,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
+    # Local dates (ISO) on which the team's rituals do not run: holidays.
+    skip_dates: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
