@@ -140,7 +140,7 @@ REJECTIONS = {
     "unknown team key": (
         edit("    name: Platform\n", "    name: Platform\n    colour: red\n"),
         "line 4: teams[0]: unknown key 'colour' (allowed: key, name, channel, timezone, "
-        "managers, coaches, members, rituals, digest)",
+        "managers, coaches, members, rituals, digest, skip_dates)",
     ),
     "unknown ritual": (
         edit("      weekly_feedback:", "      weekly_feedbak:"),

@@ -10,7 +10,7 @@ in Slack) and named in the summary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,7 +60,8 @@ def apply_config(session: Session, config: TendConfig, *, now: datetime) -> Impo
         team = team_by_key(session, spec.key)
         if team is None:
             team = Team(key=spec.key, name=spec.name, channel_id=spec.channel,
-                        timezone=spec.timezone, created_at=now, updated_at=now)
+                        timezone=spec.timezone, skip_dates=[], created_at=now,
+                        updated_at=now)
             session.add(team)
             session.flush()
             summary.teams_created.append(spec.key)
@@ -89,8 +90,9 @@ def _desired_roles(spec: TeamSpec) -> dict[tuple[str, str], tuple[int, str | Non
 
 def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSummary) -> bool:
     changed = False
+    skip_dates = sorted({d.isoformat() for d in spec.skip_dates})
     for attr, value in (("name", spec.name), ("channel_id", spec.channel),
-                        ("timezone", spec.timezone)):
+                        ("timezone", spec.timezone), ("skip_dates", skip_dates)):
         if getattr(team, attr) != value:
             setattr(team, attr, value)
             changed = True
@@ -194,4 +196,5 @@ def _team_spec(team: Team) -> TeamSpec:
         key=team.key, name=team.name, channel=team.channel_id, timezone=team.timezone,
         managers=ids("manager"), coaches=ids("coach"), members=members,
         rituals=RitualsSpec(**specs), digest=digest,
+        skip_dates=[date.fromisoformat(d) for d in team.skip_dates or []],
     )

@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config.schema import CadenceSpec, MemberSpec, RitualSpec, RitualsSpec, TeamSpec, TendConfig
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -53,6 +54,9 @@ def _team(team: TeamSpec) -> Node:
         pairs.append(("rituals", rituals))
     if team.digest is not None:
         pairs.append(("digest", _ritual(team.digest)))
+    if team.skip_dates:
+        dates = [ScalarNode(_TIMESTAMP, d.isoformat()) for d in team.skip_dates]
+        pairs.append(("skip_dates", _sequence(dates, flow=True)))
     return _mapping(pairs)
 
 

@@ -39,6 +39,8 @@ DESCRIPTIONS: dict[str, str] = {
     "team.members": "Members: a user id, or `{id: U…, manager: U…}` to name the line "
     "manager (default: the first of `managers`). A manager may be a member too.",
     "team.rituals": "The team's rituals; a ritual left out is not run.",
+    "team.skip_dates": "Local dates (`2026-12-25`) on which none of the team's rituals "
+    "run, e.g. holidays. `/tend skip` adds to it.",
     "team.digest": "The team digest: team-level figures only, never about one person.",
     "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
     "digest.min_group": "A figure appears only when at least this many people "

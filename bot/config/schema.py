@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -315,6 +316,8 @@ class TeamSpec(_Spec):
     members: list[MemberSpec]
     rituals: RitualsSpec = Field(default_factory=RitualsSpec)
     digest: DigestSpec | None = None
+    # Local dates on which none of the team's rituals run (holidays).
+    skip_dates: list[date] = Field(default_factory=list)
 
     @field_validator("key")
     @classmethod
