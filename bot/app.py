@@ -22,6 +22,7 @@ def create_services(settings: Settings, *, db: Database | None = None,
         db=db or Database.from_url(settings.database_url),
         gateway=SlackGateway(client),
         catchup=timedelta(hours=settings.tend_catchup_hours),
+        nudge_after=timedelta(hours=settings.tend_nudge_hours),
     )
 
 

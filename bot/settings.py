@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     tend_catchup_hours: float = Field(
         default=3.0, gt=0, le=72,
         description="A prompt due longer ago than this is recorded as missed, not sent late.")
+    tend_nudge_hours: float = Field(
+        default=24.0, gt=0, le=168,
+        description="Hours an unanswered prompt waits before its one private reminder.")
     tend_tick_seconds: int = Field(default=30, ge=1, le=3600,
                                    description="How often `tend clock` runs a tick.")
     log_level: str = Field(default="INFO",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import checkin_actions, commands, goals, messages, sharing
+from bot.handlers import checkin_actions, commands, goals, messages, reminders, sharing
 from bot.services.context import Services
 
 
@@ -14,3 +14,4 @@ def register_all(app: App, services: Services) -> None:
     goals.register(app, services)
     commands.register(app, services)
     sharing.register(app, services)
+    reminders.register(app, services)

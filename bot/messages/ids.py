@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     QUAD_KEPT = "quad_kept"
     QUAD_PARTLY = "quad_partly"
     QUAD_MISSED = "quad_missed"
+    REMINDERS_OFF = "reminders_off"
 
 
 class CallbackId(StrEnum):

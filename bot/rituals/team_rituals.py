@@ -27,6 +27,7 @@ class TeamRitual:
     cadence: Cadence
     anchor: date
     since: datetime
+    skip_dates: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class DueSession:
     ritual: TeamRitual
     scheduled_at: datetime
     missed: bool
+    skipped: bool = False  # on a skip date: recorded, not held
 
 
 def due_sessions(rituals: Iterable[TeamRitual], *, now: datetime, catchup: timedelta
@@ -43,7 +45,9 @@ def due_sessions(rituals: Iterable[TeamRitual], *, now: datetime, catchup: timed
         fire = latest_fire_time(ritual.cadence, ZoneInfo(ritual.timezone), now,
                                 anchor=ritual.anchor)
         if fire >= ritual.since:
-            due.append(DueSession(ritual=ritual, scheduled_at=fire, missed=now - fire > catchup))
+            local_day = fire.astimezone(ZoneInfo(ritual.timezone)).date()
+            due.append(DueSession(ritual=ritual, scheduled_at=fire, missed=now - fire > catchup,
+                                  skipped=local_day in ritual.skip_dates))
     return due
 
 

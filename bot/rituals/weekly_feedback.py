@@ -30,6 +30,8 @@ class CheckinPair:
     cadence: Cadence
     anchor: date
     since: datetime  # when this pair started to exist (member added or ritual created)
+    skip_dates: frozenset[date] = frozenset()  # the team's and the ritual's holidays
+    away_until: date | None = None  # the member said they are away until then
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class DueCheckin:
     pair: CheckinPair
     scheduled_at: datetime
     missed: bool
+    skipped: bool = False  # on a skip date: recorded, not sent
 
 
 def due_checkins(
@@ -54,7 +57,11 @@ def due_checkins(
         fire = latest[group]
         if fire < pair.since:
             continue
-        due.append(DueCheckin(pair=pair, scheduled_at=fire, missed=now - fire > catchup))
+        local_day = fire.astimezone(ZoneInfo(pair.timezone)).date()
+        if pair.away_until is not None and local_day <= pair.away_until:
+            continue  # away: no prompt, and nothing recorded about it
+        due.append(DueCheckin(pair=pair, scheduled_at=fire, missed=now - fire > catchup,
+                              skipped=local_day in pair.skip_dates))
     return due
 
 

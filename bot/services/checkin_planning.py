@@ -41,6 +41,8 @@ def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> Pla
         created = _create_occurrence(session, due, now=now)
         if created is None:
             continue  # another tick got there first
+        if due.skipped:
+            continue
         if due.missed:
             report.missed += 1
             log.info("check-in missed (older than the catch-up window): occurrence %s",
@@ -59,8 +61,8 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
     ids = occurrences.insert_new(session, [{
         "ritual_id": pair.ritual_id, "subject_id": pair.member_id,
         "counterpart_id": pair.manager_id, "scheduled_at": due.scheduled_at,
-        "status": "missed" if due.missed else "pending",
-        "reason": "older_than_catchup_window" if due.missed else None,
+        "status": "skipped" if due.skipped else "missed" if due.missed else "pending",
+        "reason": "older_than_catchup_window" if due.missed and not due.skipped else None,
         "details": {"commitments": listed,
                     "hidden_commitments": len(open_items) - len(listed)},
         "created_at": now,
@@ -68,7 +70,7 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
     if not ids:
         return None
     occurrence = session.get_one(Occurrence, ids[0])
-    if not due.missed:
+    if not (due.missed or due.skipped):
         today = now.astimezone(ZoneInfo(pair.timezone)).date()
         message = render_checkin(session, occurrence, today=today)
         outbox.enqueue(

@@ -19,6 +19,7 @@ class Services:
     db: Database
     gateway: SlackGateway
     catchup: timedelta = timedelta(hours=3)
+    nudge_after: timedelta = timedelta(hours=24)
     clock: Callable[[], datetime] = field(default=wall_clock)
 
     def now(self) -> datetime:

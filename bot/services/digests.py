@@ -182,7 +182,7 @@ def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) 
 def plan_digests(session: Session, *, now: datetime, catchup: timedelta) -> int:
     published = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
-        if due.missed:
+        if due.missed or due.skipped:
             continue  # a late digest is built on demand (`tend digest`), not sent late
         team = session.get_one(Team, due.ritual.team_id)
         window = window_ending(due.ritual.cadence, ZoneInfo(team.timezone),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from bot.services.goal_messages import render_review
 from bot.services.team_sessions import claim_session, coach_notice
 from bot.storage import outbox
 from bot.storage.goals import open_goals_before
-from bot.storage.models import Occurrence
+from bot.storage.models import Occurrence, Person
 from bot.storage.teams import active_people, team_rituals
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def plan_goal_sessions(session: Session, *, now: datetime, catchup: timedelta) -
     planned = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
         occurrence = claim_session(session, due, now=now)
-        if occurrence is not None and not due.missed:
+        if occurrence is not None and not (due.missed or due.skipped):
             _enqueue_session(session, occurrence, now=now)
             planned += 1
     return planned
@@ -42,7 +43,11 @@ def _enqueue_session(session: Session, occurrence: Occurrence, *, now: datetime)
                "notify_on_failure": coach_notice(team, "the goal-sharing session")}
     outbox.enqueue(session, key=f"occurrence:{occurrence.id}:prompt", payload=payload,
                    channel_id=team.channel_id, occurrence_id=occurrence.id, now=now)
+    session_day = occurrence.scheduled_at.astimezone(ZoneInfo(team.timezone)).date()
     for member in active_people(team, "member"):
+        person = session.get(Person, member)
+        if person is not None and person.away_until and person.away_until >= session_day:
+            continue  # away: their review waits for the next session
         goals = open_goals_before(session, ritual_id=occurrence.ritual_id, owner_id=member,
                                   occurrence_id=occurrence.id)[:MAX_REVIEWED_GOALS]
         if goals:

@@ -36,7 +36,7 @@ def plan_quad_cycles(session: Session, *, now: datetime, catchup: timedelta) -> 
     planned = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
         marker = claim_session(session, due, now=now, held_status="held")
-        if marker is None or due.missed:
+        if marker is None or due.missed or due.skipped:
             continue
         ritual = session.get_one(Ritual, due.ritual.ritual_id)
         members = active_people(ritual.team, "member")

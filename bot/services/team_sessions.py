@@ -18,7 +18,7 @@ def claim_session(session: Session, due: DueSession, *, now: datetime,
     concurrent tick got there first), which makes planning a session happen once."""
     ids = occurrences.insert_new(session, [{
         "ritual_id": due.ritual.ritual_id, "subject_id": TEAM_SUBJECT,
-        "scheduled_at": due.scheduled_at, "status": "missed" if due.missed else held_status,
+        "scheduled_at": due.scheduled_at, "status": _status(due, held_status),
         "reason": "older_than_catchup_window" if due.missed else None,
         "details": {}, "created_at": now,
     }])
@@ -31,3 +31,9 @@ def coach_notice(team: Team, what: str) -> dict[str, object]:
             "text": f"tend could not post {what} for *{team.name}* in <#{team.channel_id}>: "
                     "invite tend to the channel (`/invite @tend`) and it will post the next "
                     "one. ({error})"}
+
+
+def _status(due: DueSession, held_status: str) -> str:
+    if due.skipped:
+        return "skipped"
+    return "missed" if due.missed else held_status

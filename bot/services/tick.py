@@ -10,6 +10,7 @@ from bot.services.checkin_planning import PlanReport, plan_checkins
 from bot.services.context import Services
 from bot.services.digests import plan_digests
 from bot.services.goal_sessions import plan_goal_sessions
+from bot.services.nudges import plan_nudges
 from bot.services.quad_cycles import plan_quad_cycles
 from bot.services.sender import SendReport, drain_outbox
 from bot.services.timezones import refresh_timezones
@@ -33,6 +34,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
         plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
         plan.planned += plan_digests(session, now=now, catchup=services.catchup)
+        plan_nudges(session, now=now, nudge_after=services.nudge_after)
     send = drain_outbox(services.db, services.gateway, now=now)
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying

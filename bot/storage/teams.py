@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -64,7 +66,8 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
             pairs.append(CheckinPair(
                 ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
                 timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
-                since=max(role.since, ritual.since),
+                since=max(role.since, ritual.since), skip_dates=skip_dates(ritual),
+                away_until=person.away_until,
             ))
     return pairs, skipped
 
@@ -78,7 +81,14 @@ def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
     ).all()
     return [TeamRitual(ritual_id=r.id, team_id=r.team_id, kind=r.kind,
                        timezone=r.team.timezone, cadence=ritual_cadence(r),
-                       anchor=r.anchor_date, since=r.since) for r in rituals]
+                       anchor=r.anchor_date, since=r.since, skip_dates=skip_dates(r))
+            for r in rituals]
+
+
+def skip_dates(ritual: Ritual) -> frozenset[date]:
+    """The team's holidays and this ritual's skipped dates (`/tend skip`)."""
+    days = [*(ritual.team.skip_dates or []), *ritual.options.get("skip_dates", [])]
+    return frozenset(date.fromisoformat(d) for d in days)
 
 
 def active_people(team: Team, *roles: str) -> list[str]:

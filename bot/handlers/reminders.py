@@ -1,0 +1,23 @@
+"""Thin listener for a reminder's "Turn reminders off" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.messages.ids import ActionId
+from bot.services import nudges
+from bot.services.context import Services
+
+
+def register(app: App, services: Services) -> None:
+    def turn_off(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        # Only the person it was sent to is in the DM, so the clicker's own setting changes.
+        container = body.get("container", {})
+        nudges.turn_off_from_button(
+            services, user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
+            message_ts=container.get("message_ts", ""))
+
+    app.action(ActionId.REMINDERS_OFF.value)(turn_off)
