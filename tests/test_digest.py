@@ -159,8 +159,12 @@ def test_slash_tend_digest_is_for_the_team_s_managers_only(world: World) -> None
                                                      text="digest", user_id=user)
         assert status == 200
         assert expected in body, (user, body)
-    status, body = world.standin.deliver_command(world.url, command="/tend", text="",
-                                                 user_id="U001")
+    # Help is by role: managers are told about /tend digest, members are not.
+    _status, body = world.standin.deliver_command(world.url, command="/tend", text="",
+                                                  user_id="U0MGR")
     assert "/tend digest" in body
+    _status, body = world.standin.deliver_command(world.url, command="/tend", text="help",
+                                                  user_id="U001")
+    assert "/tend digest" not in body and "/tend away" in body
     with world.db.scope() as session:
         assert len(session.scalars(select(Digest)).all()) == 1

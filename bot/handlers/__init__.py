@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import checkin_actions, commands, goals, messages, reminders, sharing
+from bot.handlers import checkin_actions, commands, goals, home, messages, reminders, sharing
 from bot.services.context import Services
 
 
 def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
+    home.register(app, services)  # before checkin_actions: Home clicks match first
     checkin_actions.register(app, services)
     goals.register(app, services)
     commands.register(app, services)

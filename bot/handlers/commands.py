@@ -1,4 +1,4 @@
-"""Thin listener for the `/tend` slash command: answered privately, in the ack."""
+"""Thin listeners for `/tend`, its setup modal, and the buttons its answers carry."""
 
 from __future__ import annotations
 
@@ -6,13 +6,55 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.messages.ids import ActionId, CallbackId
+from bot.services import personal_data, setup
 from bot.services.context import Services
-from bot.services.tend_command import answer
+from bot.services.notices import tell_privately
+from bot.services.tend_command import answer, away_this_week
 
 
 def register(app: App, services: Services) -> None:
     def tend(ack: Ack, command: dict[str, Any]) -> None:
         reply = answer(services, user_id=command["user_id"], text=command.get("text", ""))
-        ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        if reply.open_setup is not None:  # views.open must use the trigger within 3 s
+            setup.open_setup(services, user_id=command["user_id"],
+                             trigger_id=command["trigger_id"],
+                             channel_id=command.get("channel_id", ""),
+                             key=reply.open_setup or None)
+            ack()
+            return
+        ack(text=reply.message.text, blocks=reply.message.blocks, response_type="ephemeral")
 
-    app.command("/tend")(tend)
+    def after_ack(command: dict[str, Any]) -> None:
+        # Slow work, after Slack has its answer: building and uploading the export.
+        words = command.get("text", "").split()
+        if words and words[0].lower() == "my-data":
+            personal_data.send_my_data(services, command["user_id"])
+
+    def save_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        errors = setup.save_setup(services, user_id=body["user"]["id"],
+                                  key=view.get("private_metadata") or None,
+                                  values=view.get("state", {}).get("values", {}))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+
+    def forget_me(ack: Ack, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        counts = personal_data.forget(services, body["user"]["id"])
+        respond(replace_original=True, response_type="ephemeral",
+                text=f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
+                     f"commitments, {counts['goals']} goals and {counts['shared']} shared "
+                     "highlights. Team digests keep only team-level figures.")
+
+    def skip_me(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        text = away_this_week(services, body["user"]["id"])
+        tell_privately(services, channel=body.get("channel", {}).get("id", ""),
+                       user=body["user"]["id"], text=text)
+
+    app.command("/tend")(ack=tend, lazy=[after_ack])
+    app.view(CallbackId.SETUP_MODAL.value)(save_setup)
+    app.action(ActionId.FORGET_ME_CONFIRM.value)(forget_me)
+    app.action(ActionId.SKIP_ME_THIS_WEEK.value)(skip_me)

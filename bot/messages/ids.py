@@ -16,6 +16,8 @@ class ActionId(StrEnum):
     QUAD_KEPT = "quad_kept"
     QUAD_PARTLY = "quad_partly"
     QUAD_MISSED = "quad_missed"
+    FORGET_ME_CONFIRM = "forget_me_confirm"
+    SKIP_ME_THIS_WEEK = "skip_me_this_week"
     REMINDERS_OFF = "reminders_off"
 
 
@@ -23,6 +25,7 @@ class CallbackId(StrEnum):
     COMMITMENT_MODAL = "commitment_modal"
     GOALS_MODAL = "goals_modal"
     SHARE_MODAL = "share_modal"
+    SETUP_MODAL = "setup_modal"
     SHARE_SHORTCUT = "share_in_digest"
 
 

@@ -101,6 +101,14 @@ class SlackGateway:
             raise SlackCallError("users.info", "account_inactive")
         return str(user.get("tz") or "UTC")
 
+    def is_workspace_admin(self, user_id: str) -> bool:
+        """Admins and owners may set up any team; any failure answers no."""
+        try:
+            user = self._call("users.info", user=user_id)["user"]
+        except SlackCallError:
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
     def open_conversation(self, users: list[str]) -> str:
         data = self._call("conversations.open", users=users)
         return str(data["channel"]["id"])
@@ -151,12 +159,13 @@ class SlackGateway:
             if exc.error != "already_reacted":
                 raise
 
-    def upload_file(self, channel: str, *, thread_ts: str, content: bytes, filename: str,
-                    title: str, alt_text: str) -> None:
-        """Upload into a thread with slack_sdk's files_upload_v2 (the current upload API)."""
+    def upload_file(self, channel: str, *, thread_ts: str | None, content: bytes,
+                    filename: str, title: str, alt_text: str) -> None:
+        """Upload with slack_sdk's files_upload_v2 (the current upload API)."""
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
         try:
-            self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=content,
-                                        filename=filename, title=title, alt_txt=alt_text)
+            self.client.files_upload_v2(channel=channel, content=content, filename=filename,
+                                        title=title, alt_txt=alt_text, **extra)
         except SlackApiError as exc:
             raise SlackCallError("files.upload", str(exc.response.get("error"))) from None
         except (SlackClientError, OSError) as exc:

@@ -96,8 +96,10 @@ class SlackStandIn:
         name: str | None = None,
         deleted: bool = False,
         is_bot: bool = False,
+        is_admin: bool = False,
     ) -> None:
-        self.state.add_user(User(user_id, name or user_id, tz, deleted=deleted, is_bot=is_bot))
+        self.state.add_user(User(user_id, name or user_id, tz, deleted=deleted, is_bot=is_bot,
+                                 is_admin=is_admin))
 
     def add_channel(
         self,

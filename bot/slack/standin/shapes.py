@@ -29,7 +29,7 @@ def user_object(state: StandInState, user: User) -> JSON:
         "tz_label": label,
         "tz_offset": offset,
         "profile": profile,
-        "is_admin": False,
+        "is_admin": user.is_admin,
         "is_owner": False,
         "is_restricted": False,
         "is_ultra_restricted": False,

@@ -37,6 +37,7 @@ class User:
     tz: str
     deleted: bool = False
     is_bot: bool = False
+    is_admin: bool = False
 
 
 @dataclass

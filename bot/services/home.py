@@ -1,0 +1,195 @@
+"""The App Home tab: one view per person, with a section for each role they hold.
+
+Sections, in order: member (next check-ins, open commitments with their buttons, open
+goals, what others can see), coach (configuration, team-level ritual health, Edit),
+manager (each team's latest stored digest). Someone with no role gets a welcome.
+
+The view stays within Slack's 100 blocks however many teams and commitments there are:
+lists are capped ("…and K more") and digests are added only while they fit whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session
+
+from bot.messages.render import MAX_VIEW_BLOCKS, render_view
+from bot.services import home_sections as sections
+from bot.services.checkin_messages import render_checkin
+from bot.services.commitments import close_commitment, local_today
+from bot.services.context import Services
+from bot.services.digests import latest_digest
+from bot.services.quad_cycles import render_quad_cycle
+from bot.services.tend_command import stored_digest
+from bot.slack.gateway import SlackCallError
+from bot.storage.models import Commitment, Occurrence, Person, Team
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "home.json.j2"
+# Not in bot/messages/ids.py yet (owned elsewhere); the setup modal's handler listens for it.
+HOME_EDIT_TEAM = "home_edit_team"
+MAX_CHECKINS = 8
+MAX_COMMITMENTS = 8  # two blocks each
+MAX_GOALS = 5
+MAX_COACH_TEAMS = 8  # two blocks each
+
+
+# -- building the view -------------------------------------------------------------------
+def build_home(session: Session, user_id: str, now: datetime, *,
+               notice: str | None = None) -> dict[str, Any]:
+    """The Home view for `user_id` at `now`; `notice` is a one-line note shown on top
+    (a refusal after a Home click, which has no conversation to answer in)."""
+    roles = sections.roles_of(session, user_id)
+    context: dict[str, Any] = {
+        "notice": notice, "welcome": roles.none, "edit_action": HOME_EDIT_TEAM,
+        "legend": sections.LEGEND,
+        "member": _member(session, user_id, roles, now) if roles.member else None,
+        "coach": _coach(session, roles.coach, now) if roles.coach else None,
+    }
+    digests = [_digest_entry(session, team) for team in roles.manager]
+    if not digests:
+        return render_view(TEMPLATE, manager=None, **context)
+    # Everything else first, then as many whole digests as the remaining blocks allow.
+    skeleton = render_view(TEMPLATE, manager={"digests": [], "more": len(digests)}, **context)
+    shown = _fitting(digests, MAX_VIEW_BLOCKS - len(skeleton["blocks"]))
+    return render_view(TEMPLATE, manager={"digests": shown, "more": len(digests) - len(shown)},
+                       **context)
+
+
+def _cap(items: list[Any], limit: int) -> tuple[list[Any], int]:
+    return items[:limit], max(0, len(items) - limit)
+
+
+def _member(session: Session, user_id: str, roles: sections.Roles, now: datetime
+            ) -> dict[str, Any]:
+    person = session.get(Person, user_id)
+    today = local_today(session, user_id, now)
+    checkins, more_checkins = _cap(sections.next_checkins(roles.member, person, now),
+                                   MAX_CHECKINS)
+    commitments, more_commitments = _cap(sections.open_commitments(session, user_id),
+                                         MAX_COMMITMENTS)
+    goals, more_goals = _cap(sections.open_goals(session, user_id), MAX_GOALS)
+    return {"checkins": checkins, "more_checkins": more_checkins,
+            "commitments": [sections.commitment_item(session, c, today=today)
+                            for c in commitments],
+            "more_commitments": more_commitments, "goals": goals, "more_goals": more_goals,
+            "min_group": sections.smallest_min_group([team for team, _ in roles.member])}
+
+
+def _coach(session: Session, teams: list[Team], now: datetime) -> dict[str, Any]:
+    shown, more = _cap(teams, MAX_COACH_TEAMS)
+    return {"teams": [sections.coach_team(session, team, now) for team in shown],
+            "more": more}
+
+
+def _digest_entry(session: Session, team: Team) -> dict[str, Any]:
+    row = latest_digest(session, team.id)
+    blocks = stored_digest(team, row.view).blocks if row else None
+    return {"name": team.name, "blocks": blocks}
+
+
+def _fitting(digests: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
+    """The leading digests that fit whole in `room` blocks (a missing one takes one)."""
+    shown: list[dict[str, Any]] = []
+    for entry in digests:
+        cost = len(entry["blocks"]) if entry["blocks"] else 1
+        if cost > room:
+            break
+        shown.append(entry)
+        room -= cost
+    return shown
+
+
+# -- publishing --------------------------------------------------------------------------
+def publish_home(services: Services, user_id: str, *, notice: str | None = None) -> bool:
+    """Build and publish `user_id`'s Home; False (logged) if Slack refused it."""
+    with services.db.scope() as session:
+        view = build_home(session, user_id, services.now(), notice=notice)
+    try:
+        _views_publish(services, user_id, view)
+    except SlackCallError as exc:
+        log.warning("home not published: %s", exc)
+        return False
+    return True
+
+
+def refresh_homes(services: Services, user_ids: Iterable[str]) -> None:
+    """Re-publish the Homes of the people whose Home shows something that changed."""
+    for user_id in dict.fromkeys(user_ids):
+        publish_home(services, user_id)
+
+
+def _views_publish(services: Services, user_id: str, view: dict[str, Any]) -> None:
+    """views.publish, raising SlackCallError like the gateway's own calls do.
+
+    TODO: move into bot/slack/gateway.py as `SlackGateway.publish_home(user_id, view)`
+    (`self._call("views.publish", user_id=user_id, view=view)`); it is the only Web API
+    call made outside the gateway.
+    """
+    try:
+        services.gateway.client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as exc:
+        raise SlackCallError("views.publish", str(exc.response.get("error", "unknown_error")),
+                             exc.response.status_code) from None
+    except SlackClientError as exc:
+        raise SlackCallError("views.publish", f"client_error:{type(exc).__name__}") from None
+    except OSError as exc:
+        raise SlackCallError("views.publish",
+                             f"connection_error:{type(exc).__name__}") from None
+
+
+# -- clicks in the Home --------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Listed:
+    channel_id: str
+    message_ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def close_from_home(services: Services, *, commitment_id: int, decision: str,
+                    user_id: str) -> None:
+    """A Done / Not yet / Drop or Kept / Partly / Missed click in the Home tab.
+
+    It acts as a click in the latest message listing the commitment would (so "Not yet"
+    carries it once per check-in), updates that message to match, then re-publishes
+    the Home, with the refusal on top if the click was refused: a Home click has no
+    conversation to answer in privately.
+    """
+    now = services.now()
+    listed: _Listed | None = None
+    with services.db.scope() as session:
+        commitment = session.get(Commitment, commitment_id)
+        listing = (sections.listing_occurrence(session, commitment)
+                   if commitment is not None else None)
+        outcome = close_commitment(session, commitment_id=commitment_id, user_id=user_id,
+                                   decision=decision,
+                                   occurrence_id=listing.id if listing else None, now=now)
+        if outcome.ok and listing is not None:
+            listed = _rerendered(session, listing, user_id=user_id, now=now)
+    if listed is not None:
+        try:
+            services.gateway.update_message(listed.channel_id, listed.message_ts,
+                                            text=listed.text, blocks=listed.blocks)
+        except SlackCallError as exc:  # the Home is still right; the message catches up
+            log.warning("listing message not updated after a Home click: %s", exc)
+    publish_home(services, user_id,
+                 notice=None if outcome.ok else outcome.message or "That did not work.")
+
+
+def _rerendered(session: Session, occurrence: Occurrence, *, user_id: str, now: datetime
+                ) -> _Listed | None:
+    if not (occurrence.channel_id and occurrence.message_ts):
+        return None
+    today = local_today(session, user_id, now)
+    message = (render_quad_cycle(session, occurrence, today=today)
+               if occurrence.ritual.kind == "quads"
+               else render_checkin(session, occurrence, today=today))
+    return _Listed(occurrence.channel_id, occurrence.message_ts, message.text, message.blocks)
