@@ -162,10 +162,10 @@ def test_a_coach_sees_configuration_and_team_level_health_only(world: World) -> 
                if b.get("accessory", {}).get("action_id") == "home_edit_team"]
     assert edit["value"] == "platform"
     # Held / not held per run, one outcome per week for the team.
-    assert "*Weekly check-ins*: ✗ wk 26 Oct  ✅ wk 2 Nov  ✅ wk 9 Nov" in body
-    assert "*Goal sharing*: ✗ Oct  ✅ Nov" not in body  # October's session predates the team
-    assert "*Goal sharing*: ✅ Nov" in body and "*Quads*: ✅ 5 Nov" in body
-    assert "*Digest*: no runs yet" in body
+    assert "*Weekly check-ins*: ✗ wk 26 Oct · ✅ wk 2 Nov · ✅ wk 9 Nov" in body
+    assert "*Goal sharing*: ✅ Nov" in body  # October's session was before the team existed
+    # The clock was down for Thursday's quads and Friday's digest in that first week.
+    assert "*Quads*: ✗ 29 Oct · ✅ 5 Nov" in body and "*Digest*: ✗ Oct" in body
     # No conversation content and no member named (P1, P7).
     for words in [*PRIVATE_WORDS, "onboarding takes one day"]:
         assert words not in body
@@ -196,7 +196,7 @@ def test_a_manager_sees_each_teams_latest_digest_and_nothing_per_person(world: W
         assert member not in body
     # The coach of the same team: still no reply text and no member ids.
     coach = text_of(home(world, "U0COACH") or {})
-    assert "*Digest*: ✅ Nov" in coach
+    assert "*Digest*: ✗ Oct · ✅ Nov" in coach  # no tick at October's digest time
     assert "Shipped things" not in coach and "Went well" not in coach
     for member in MEMBERS:
         assert member not in coach

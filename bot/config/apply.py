@@ -34,6 +34,9 @@ from bot.storage.people import ensure_people
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
 
 REMOVED = "removed_from_config"
+# Ritual options that are operational state, not configuration: kept across imports and
+# left out of exports (`/tend skip team ritual` records its date here).
+STATE_OPTIONS = frozenset({REMOVED, "skip_dates"})
 
 
 @dataclass
@@ -164,6 +167,8 @@ def _sync_rituals(team: Team, rituals: RitualsSpec, digest: DigestSpec | None, *
             ))
             changed = True
             continue
+        state = {k: v for k, v in ritual.options.items() if k in STATE_OPTIONS - {REMOVED}}
+        options = {**options, **state}
         if (ritual_cadence(ritual), ritual.enabled, ritual.options) != (cadence, enabled, options):
             ritual.every, ritual.day = cadence.every, cadence.day
             ritual.hour, ritual.minute = cadence.hour, cadence.minute
@@ -187,7 +192,7 @@ def _team_spec(team: Team) -> TeamSpec:
     specs = {
         r.kind: _ALL_SPECS[r.kind](
             cadence=CadenceSpec(**ritual_cadence(r).as_dict()), enabled=r.enabled,
-            **{k: v for k, v in r.options.items() if k != REMOVED},
+            **{k: v for k, v in r.options.items() if k not in STATE_OPTIONS},
         )
         for r in team.rituals if not r.options.get(REMOVED) and r.kind in _ALL_SPECS
     }

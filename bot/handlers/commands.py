@@ -17,11 +17,13 @@ def register(app: App, services: Services) -> None:
     def tend(ack: Ack, command: dict[str, Any]) -> None:
         reply = answer(services, user_id=command["user_id"], text=command.get("text", ""))
         if reply.open_setup is not None:  # views.open must use the trigger within 3 s
-            setup.open_setup(services, user_id=command["user_id"],
-                             trigger_id=command["trigger_id"],
-                             channel_id=command.get("channel_id", ""),
-                             key=reply.open_setup or None)
-            ack()
+            refusal = setup.open_setup(services, user_id=command["user_id"],
+                                       trigger_id=command["trigger_id"],
+                                       key=reply.open_setup or None)
+            if refusal:
+                ack(text=refusal, response_type="ephemeral")
+            else:
+                ack()
             return
         ack(text=reply.message.text, blocks=reply.message.blocks, response_type="ephemeral")
 

@@ -232,7 +232,7 @@ def _health_line(session: Session, team: Team, ritual: Ritual, now: datetime) ->
         runs = _team_sessions(session, team, ritual, now)
     if not runs and not ritual.enabled:
         return None
-    shown = "  ".join(f"{SYMBOLS[outcome]} {label}" for label, outcome in runs)
+    shown = " · ".join(f"{SYMBOLS[outcome]} {label}" for label, outcome in runs)
     return f"*{RITUAL_NAMES.get(ritual.kind, ritual.kind)}*: {shown or 'no runs yet'}"
 
 

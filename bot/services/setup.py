@@ -20,7 +20,6 @@ from bot.config.schema import TeamSpec, TendConfig
 from bot.messages.render import render_view
 from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.services.context import Services
-from bot.services.notices import tell_privately
 from bot.storage.models import TeamRole
 from bot.storage.teams import team_by_key
 
@@ -60,8 +59,9 @@ def may_set_up(services: Services, session: Session, user_id: str, key: str | No
 
 
 # -- the modal ------------------------------------------------------------------------
-def open_setup(services: Services, *, user_id: str, trigger_id: str, channel_id: str,
-               key: str | None) -> None:
+def open_setup(services: Services, *, user_id: str, trigger_id: str,
+               key: str | None) -> str | None:
+    """Open the modal; returns a refusal to show the person instead, if any."""
     with services.db.scope() as session:
         if key is None:  # a coach of exactly one team edits that one
             coached = session.scalars(select(TeamRole).where(
@@ -75,9 +75,9 @@ def open_setup(services: Services, *, user_id: str, trigger_id: str, channel_id:
             spec = next((t for t in export_config(session).teams if t.key == key), None)
             view = render_view("setup_modal.json.j2", **_context(spec, user_id))
     if view is None:
-        tell_privately(services, channel=channel_id, user=user_id, text=NOT_ALLOWED)
-        return
+        return NOT_ALLOWED
     services.gateway.open_view(trigger_id, view)
+    return None
 
 
 def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
