@@ -239,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CliError) as exc:
         print(f"tend: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `tend export | head`: the reader left; not an error
+        sys.stderr.close()
     return 0
 
 

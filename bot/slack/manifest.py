@@ -18,7 +18,7 @@ BOT_SCOPES = {
     "files:write": "upload a digest's trend chart into the digest's thread",
     "commands": "the /tend command and the 'Share in digest' message shortcut",
 }
-BOT_EVENTS = ["message.channels", "message.groups", "message.mpim"]
+BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups", "message.mpim"]
 
 
 def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict[str, Any]:
@@ -31,8 +31,9 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
         "token_rotation_enabled": False,
     }
     command: dict[str, Any] = {
-        "command": "/tend", "description": "Your tend: help, and team digests for managers",
-        "usage_hint": "help | digest", "should_escape": False,
+        "command": "/tend", "description": "Your tend: help, setup, away, digests, your data",
+        "usage_hint": "help | setup | away DATE | digest | my-data | forget-me",
+        "should_escape": False,
     }
     if public_url is not None:
         endpoint = public_url.rstrip("/") + "/slack/events"
@@ -54,6 +55,8 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
             "background_color": "#2f4f3f",
         },
         "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
             "shortcuts": [{
