@@ -96,6 +96,14 @@ def test_the_goals_modal_matches_its_golden_file() -> None:
     _golden("goals_modal", view)
 
 
+def test_the_setup_modal_matches_its_golden_file() -> None:
+    from bot.services.setup import _context
+
+    view = render_view("setup_modal.json.j2", **_context(None, "U0COACH"))
+    assert len(view["blocks"]) <= 100
+    _golden("setup_modal_new_team", view)
+
+
 def test_user_text_is_escaped_so_it_cannot_mention_or_link() -> None:
     message = render_message("commitment_recorded.json.j2", owner_id="U1",
                              what="<!channel> <https://evil|click> & co",
