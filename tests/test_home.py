@@ -14,6 +14,7 @@ from bot.messages.render import MAX_VIEW_BLOCKS, validate_blocks
 from bot.rituals.commitments import CommitmentDraft
 from bot.rituals.goals import GoalDraft
 from bot.services.commitments import record_commitment
+from bot.services.home import managers_of_new_digests
 from bot.services.tend_command import stored_digest
 from bot.storage.goals import add_goal
 from bot.storage.models import Commitment, Digest, Occurrence, Team
@@ -178,6 +179,8 @@ def test_a_manager_sees_each_teams_latest_digest_and_nothing_per_person(world: W
     setup_digest_team(world)
     hold_checkins(world, MEMBERS)
     world.tick(DIGEST_TIME)
+    with world.db.scope() as session:  # whose Homes a tick should refresh for it
+        assert managers_of_new_digests(session, now=at(DIGEST_TIME)) == ["U0MGR"]
     view = home(world, "U0MGR")
     assert view is not None
     body = text_of(view)
@@ -218,7 +221,8 @@ def test_someone_with_no_role_gets_a_welcome(world: World) -> None:
 
 def test_the_messages_tab_publishes_nothing(world: World) -> None:
     setup_team(world)
-    assert home(world, "U001", tab="messages") is None
+    world.standin.reset_calls()
+    home(world, "U003", tab="messages")
     assert world.standin.calls_to("views.publish") == []
 
 
@@ -269,7 +273,8 @@ def test_clicks_in_a_message_still_go_to_the_checkin(world: World) -> None:
     assert world.click(user="U001", action_id="commitment_done", value=str(checkin_id),
                        channel=week_two.channel, message_ts=week_two.ts) == 200
     assert _statuses(world)[checkin_id] == "done"
-    assert world.standin.calls_to("views.publish") == []
+    (update,) = world.standin.calls_to("chat.update")  # the check-in's own path
+    assert (update.params["channel"], update.params["ts"]) == (week_two.channel, week_two.ts)
 
 
 def _statuses(world: World) -> dict[int, str]:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import MAX_VIEW_BLOCKS, render_view
@@ -28,7 +29,7 @@ from bot.services.digests import latest_digest
 from bot.services.quad_cycles import render_quad_cycle
 from bot.services.tend_command import stored_digest
 from bot.slack.gateway import SlackCallError
-from bot.storage.models import Commitment, Occurrence, Person, Team
+from bot.storage.models import Commitment, Digest, Occurrence, Person, Team, TeamRole
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,13 @@ def build_home(session: Session, user_id: str, now: datetime, *,
         "member": _member(session, user_id, roles, now) if roles.member else None,
         "coach": _coach(session, roles.coach, now) if roles.coach else None,
     }
-    digests = [_digest_entry(session, team) for team in roles.manager]
-    if not digests:
+    teams = roles.manager
+    if not teams:
         return render_view(TEMPLATE, manager=None, **context)
     # Everything else first, then as many whole digests as the remaining blocks allow.
-    skeleton = render_view(TEMPLATE, manager={"digests": [], "more": len(digests)}, **context)
-    shown = _fitting(digests, MAX_VIEW_BLOCKS - len(skeleton["blocks"]))
-    return render_view(TEMPLATE, manager={"digests": shown, "more": len(digests) - len(shown)},
+    skeleton = render_view(TEMPLATE, manager={"digests": [], "more": len(teams)}, **context)
+    shown = _fitting(session, teams, MAX_VIEW_BLOCKS - len(skeleton["blocks"]))
+    return render_view(TEMPLATE, manager={"digests": shown, "more": len(teams) - len(shown)},
                        **context)
 
 
@@ -89,20 +90,17 @@ def _coach(session: Session, teams: list[Team], now: datetime) -> dict[str, Any]
             "more": more}
 
 
-def _digest_entry(session: Session, team: Team) -> dict[str, Any]:
-    row = latest_digest(session, team.id)
-    blocks = stored_digest(team, row.view).blocks if row else None
-    return {"name": team.name, "blocks": blocks}
-
-
-def _fitting(digests: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
-    """The leading digests that fit whole in `room` blocks (a missing one takes one)."""
+def _fitting(session: Session, teams: list[Team], room: int) -> list[dict[str, Any]]:
+    """The leading teams' digests that fit whole in `room` blocks ("No digest yet" takes
+    one), rendered one by one so that digests which will not be shown are not built."""
     shown: list[dict[str, Any]] = []
-    for entry in digests:
-        cost = len(entry["blocks"]) if entry["blocks"] else 1
+    for team in teams:
+        row = latest_digest(session, team.id)
+        blocks = stored_digest(team, row.view).blocks if row else None
+        cost = len(blocks) if blocks else 1
         if cost > room:
             break
-        shown.append(entry)
+        shown.append({"name": team.name, "blocks": blocks})
         room -= cost
     return shown
 
@@ -124,6 +122,16 @@ def refresh_homes(services: Services, user_ids: Iterable[str]) -> None:
     """Re-publish the Homes of the people whose Home shows something that changed."""
     for user_id in dict.fromkeys(user_ids):
         publish_home(services, user_id)
+
+
+def managers_of_new_digests(session: Session, *, now: datetime) -> list[str]:
+    """Who should see a new digest on their Home: the managers of each team whose digest
+    was published at `now` (a tick stamps the digests it publishes with its `now`)."""
+    return list(session.scalars(
+        select(TeamRole.user_id).join(Digest, Digest.team_id == TeamRole.team_id)
+        .where(Digest.created_at == now, TeamRole.role == "manager",
+               TeamRole.active.is_(True))
+        .distinct().order_by(TeamRole.user_id)))
 
 
 def _views_publish(services: Services, user_id: str, view: dict[str, Any]) -> None:
