@@ -213,3 +213,16 @@ def test_the_team_file_and_the_modal_are_one_configuration(world: World) -> None
     assert "quads:" in exported(world)
     world.load(TEAM)  # re-importing the file switches quads off again (it is not in it)
     assert "quads:" not in exported(world)
+
+
+def test_the_coach_home_edit_button_opens_the_setup_modal(world: World) -> None:
+    setup_team(world)
+    payload = world.standin.block_actions_payload(
+        "U0COACH", "home_edit_team", "platform", view={"id": "VHOME", "type": "home"})
+    assert world.standin.deliver_action(world.url, payload)[0] == 200
+    assert world.standin.opened_views()[-1]["private_metadata"] == "platform"
+    payload = world.standin.block_actions_payload(
+        "U001", "home_edit_team", "platform", view={"id": "VHOME", "type": "home"})
+    world.standin.deliver_action(world.url, payload)
+    assert "coaches" in json.dumps(world.standin.home_view("U001"))
+    assert len(world.standin.opened_views()) == 1

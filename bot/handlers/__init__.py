@@ -10,8 +10,8 @@ from bot.services.context import Services
 
 def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
-    home.register(app, services)  # before checkin_actions: Home clicks match first
     checkin_actions.register(app, services)
+    home.register(app, services)
     goals.register(app, services)
     commands.register(app, services)
     sharing.register(app, services)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
-from bot.services import checkin_actions
+from bot.services import checkin_actions, home
 from bot.services.context import Services
 
 DECISIONS = {
@@ -41,12 +41,20 @@ def register(app: App, services: Services) -> None:
         ack()
         commitment_id = parse_int(action.get("value"))
         container = body.get("container", {})
-        if commitment_id is None or not container.get("message_ts"):
+        if commitment_id is None:
+            return
+        if container.get("type") == "view":  # a click in the App Home tab
+            home.close_from_home(services, commitment_id=commitment_id,
+                                 decision=DECISIONS[action["action_id"]],
+                                 user_id=body["user"]["id"])
+            return
+        if not container.get("message_ts"):
             return
         checkin_actions.close_from_button(
             services, commitment_id=commitment_id, decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
             message_ts=container["message_ts"])
+        home.refresh_homes(services, [body["user"]["id"]])
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
@@ -65,6 +73,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         checkin_actions.post_confirmation(services, submission)
+        home.refresh_homes(services, [body["user"]["id"]])
 
     app.action(ActionId.COMMITMENT_ADD.value)(add_commitment)
     for action_id in DECISIONS:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.messages.ids import ActionId, CallbackId
-from bot.services import personal_data, setup
+from bot.services import home, personal_data, setup
 from bot.services.context import Services
 from bot.services.notices import tell_privately
 from bot.services.tend_command import answer, away_this_week
@@ -41,6 +41,15 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
+        home.refresh_homes(services, setup.people_of_saved_team(services, view, body))
+
+    def edit_from_home(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        refusal = setup.open_setup(services, user_id=user_id, trigger_id=body["trigger_id"],
+                                   key=str(action.get("value") or "") or None)
+        if refusal:
+            home.publish_home(services, user_id, notice=refusal)
 
     def forget_me(ack: Ack, body: dict[str, Any], respond: Any) -> None:
         ack()
@@ -55,8 +64,10 @@ def register(app: App, services: Services) -> None:
         text = away_this_week(services, body["user"]["id"])
         tell_privately(services, channel=body.get("channel", {}).get("id", ""),
                        user=body["user"]["id"], text=text)
+        home.refresh_homes(services, [body["user"]["id"]])
 
     app.command("/tend")(ack=tend, lazy=[after_ack])
     app.view(CallbackId.SETUP_MODAL.value)(save_setup)
     app.action(ActionId.FORGET_ME_CONFIRM.value)(forget_me)
     app.action(ActionId.SKIP_ME_THIS_WEEK.value)(skip_me)
+    app.action(ActionId.HOME_EDIT_TEAM.value)(edit_from_home)

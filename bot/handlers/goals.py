@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from bot.handlers.checkin_actions import parse_int
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.goals import MAX_GOALS_PER_MONTH
-from bot.services import goals
+from bot.services import goals, home
 from bot.services.context import Services
 
 DECISIONS = {
@@ -56,6 +56,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         goals.post_in_thread(services, result.post)
+        home.refresh_homes(services, [body["user"]["id"]])
 
     def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -69,6 +70,7 @@ def register(app: App, services: Services) -> None:
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
             message_ts=container["message_ts"],
             listed_block_ids=[str(b.get("block_id", "")) for b in blocks])
+        home.refresh_homes(services, [body["user"]["id"]])
 
     app.action(ActionId.GOALS_SHARE.value)(share)
     app.view(CallbackId.GOALS_MODAL.value)(submit)

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services.context import Services
+from bot.services.home import refresh_homes
 from bot.services.replies import acknowledge, handle_message_event
 
 
@@ -15,5 +16,7 @@ def register(app: App, services: Services) -> None:
         feedback = handle_message_event(services, event=event, event_id=body.get("event_id"))
         if feedback is not None:
             acknowledge(services, feedback)
+            if feedback.error is None:  # a commitment or goal was recorded or changed
+                refresh_homes(services, [feedback.user_id])
 
     app.event("message")(on_message)

@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     QUAD_KEPT = "quad_kept"
     QUAD_PARTLY = "quad_partly"
     QUAD_MISSED = "quad_missed"
+    HOME_EDIT_TEAM = "home_edit_team"
     FORGET_ME_CONFIRM = "forget_me_confirm"
     SKIP_ME_THIS_WEEK = "skip_me_this_week"
     REMINDERS_OFF = "reminders_off"

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.messages.ids import ActionId
 from bot.messages.render import MAX_VIEW_BLOCKS, render_view
 from bot.services import home_sections as sections
 from bot.services.checkin_messages import render_checkin
@@ -34,8 +34,6 @@ from bot.storage.models import Commitment, Digest, Occurrence, Person, Team, Tea
 log = logging.getLogger(__name__)
 
 TEMPLATE = "home.json.j2"
-# Not in bot/messages/ids.py yet (owned elsewhere); the setup modal's handler listens for it.
-HOME_EDIT_TEAM = "home_edit_team"
 MAX_CHECKINS = 8
 MAX_COMMITMENTS = 8  # two blocks each
 MAX_GOALS = 5
@@ -49,7 +47,7 @@ def build_home(session: Session, user_id: str, now: datetime, *,
     (a refusal after a Home click, which has no conversation to answer in)."""
     roles = sections.roles_of(session, user_id)
     context: dict[str, Any] = {
-        "notice": notice, "welcome": roles.none, "edit_action": HOME_EDIT_TEAM,
+        "notice": notice, "welcome": roles.none, "edit_action": ActionId.HOME_EDIT_TEAM.value,
         "legend": sections.LEGEND,
         "member": _member(session, user_id, roles, now) if roles.member else None,
         "coach": _coach(session, roles.coach, now) if roles.coach else None,
@@ -111,7 +109,7 @@ def publish_home(services: Services, user_id: str, *, notice: str | None = None)
     with services.db.scope() as session:
         view = build_home(session, user_id, services.now(), notice=notice)
     try:
-        _views_publish(services, user_id, view)
+        services.gateway.publish_home(user_id, view)
     except SlackCallError as exc:
         log.warning("home not published: %s", exc)
         return False
@@ -132,25 +130,6 @@ def managers_of_new_digests(session: Session, *, now: datetime) -> list[str]:
         .where(Digest.created_at == now, TeamRole.role == "manager",
                TeamRole.active.is_(True))
         .distinct().order_by(TeamRole.user_id)))
-
-
-def _views_publish(services: Services, user_id: str, view: dict[str, Any]) -> None:
-    """views.publish, raising SlackCallError like the gateway's own calls do.
-
-    TODO: move into bot/slack/gateway.py as `SlackGateway.publish_home(user_id, view)`
-    (`self._call("views.publish", user_id=user_id, view=view)`); it is the only Web API
-    call made outside the gateway.
-    """
-    try:
-        services.gateway.client.views_publish(user_id=user_id, view=view)
-    except SlackApiError as exc:
-        raise SlackCallError("views.publish", str(exc.response.get("error", "unknown_error")),
-                             exc.response.status_code) from None
-    except SlackClientError as exc:
-        raise SlackCallError("views.publish", f"client_error:{type(exc).__name__}") from None
-    except OSError as exc:
-        raise SlackCallError("views.publish",
-                             f"connection_error:{type(exc).__name__}") from None
 
 
 # -- clicks in the Home --------------------------------------------------------------------

@@ -212,3 +212,14 @@ def _block_for(loc: tuple[Any, ...]) -> str:
             return f"{name}_{rest[1]}"
         return f"{name}_on"
     return "team_name"
+
+
+def people_of_saved_team(services: Services, view: dict[str, Any], body: dict[str, Any]
+                         ) -> list[str]:
+    """Everyone whose Home may show the team just saved (its roles, old and new)."""
+    key = view.get("private_metadata") or _reader(
+        view.get("state", {}).get("values", {}))("team_key")
+    with services.db.scope() as session:
+        team = team_by_key(session, key or "")
+        people = {r.user_id for r in team.roles} if team else set()
+    return sorted(people | {body["user"]["id"]})

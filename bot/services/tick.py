@@ -10,6 +10,7 @@ from bot.services.checkin_planning import PlanReport, plan_checkins
 from bot.services.context import Services
 from bot.services.digests import plan_digests
 from bot.services.goal_sessions import plan_goal_sessions
+from bot.services.home import managers_of_new_digests, refresh_homes
 from bot.services.nudges import plan_nudges
 from bot.services.quad_cycles import plan_quad_cycles
 from bot.services.sender import SendReport, drain_outbox
@@ -35,7 +36,9 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
         plan.planned += plan_digests(session, now=now, catchup=services.catchup)
         plan_nudges(session, now=now, nudge_after=services.nudge_after)
+        digest_readers = managers_of_new_digests(session, now=now)
     send = drain_outbox(services.db, services.gateway, now=now)
+    refresh_homes(services, digest_readers)  # their Home shows the latest digest
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying
     log.log(logging.INFO if busy else logging.DEBUG,

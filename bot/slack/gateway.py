@@ -175,3 +175,6 @@ class SlackGateway:
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views.open", trigger_id=trigger_id, view=view)
 
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self._call("views.publish", user_id=user_id, view=view)
+
