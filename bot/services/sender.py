@@ -54,10 +54,14 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
         channel = message.channel_id or _conversation_for(db, gateway, message.users, now=now)
         if message.payload.get("join"):
             _join(gateway, channel)
-        ts = gateway.post_message(
-            channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
-            outbox_key=message.key,
-        )
+        # A second attempt may follow a post that Slack accepted but we never recorded
+        # (a crash, or a timeout after success): look before posting again.
+        ts = gateway.find_posted(channel, message.key) if message.attempts > 1 else None
+        if ts is None:
+            ts = gateway.post_message(
+                channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
+                outbox_key=message.key,
+            )
     except SlackCallError as exc:
         with db.scope() as session:
             if exc.permanent or message.attempts >= MAX_ATTEMPTS:

@@ -139,6 +139,21 @@ class SlackGateway:
             }
         return str(self._call("chat.postMessage", **args)["ts"])
 
+    def find_posted(self, channel: str, outbox_key: str, *, look_back: int = 100) -> str | None:
+        """The ts of a message tend already posted with this outbox key, if any.
+
+        A sender that died after Slack accepted a post, but before recording it, finds the
+        post here on restart instead of posting it twice.
+        """
+        data = self._call("conversations.history", channel=channel, limit=look_back,
+                          include_all_metadata=True)
+        for message in data.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and (metadata.get("event_payload") or {}).get("key") == outbox_key):
+                return str(message["ts"])
+        return None
+
     def update_message(
         self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
     ) -> None:

@@ -12,6 +12,7 @@ BOT_SCOPES = {
     "users:read": "read each member's time zone for check-ins at their local time",
     "reactions:write": "pin a reaction on a reply recorded as a commitment",
     "im:write": "send a person their own goals back privately",
+    "im:history": "find a DM tend already sent before resending it after a crash",
     "channels:join": "join a team's public channel to hold its goal-sharing session",
     "channels:history": "receive replies in goal-sharing threads in public team channels",
     "groups:history": "receive replies in goal-sharing threads in private team channels",
