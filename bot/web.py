@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import Flask, Response, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy import text
 
+from bot.runtime.metrics import metrics_page
+from bot.services.context import wall_clock
 from bot.storage.db import Database
 
 
-def create_web_app(bolt_app: App, db: Database) -> Flask:
+def create_web_app(bolt_app: App, db: Database,
+                   clock: Callable[[], datetime] = wall_clock) -> Flask:
     web = Flask("tend")
     handler = SlackRequestHandler(bolt_app)
 
@@ -26,5 +33,9 @@ def create_web_app(bolt_app: App, db: Database) -> Flask:
         except Exception as exc:  # any database failure means "not healthy"
             return jsonify(ok=False, database=type(exc).__name__), 503
         return jsonify(ok=True, database="ok"), 200
+
+    @web.get("/metrics")
+    def metrics() -> Response:
+        return Response(metrics_page(db, clock), mimetype=CONTENT_TYPE_LATEST)
 
     return web

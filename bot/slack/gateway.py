@@ -19,6 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.runtime.metrics import SLACK_API_ERRORS
+
 log = logging.getLogger(__name__)
 
 # Errors about one person or conversation that no retry will fix.
@@ -87,6 +89,7 @@ class SlackGateway:
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             log.warning("slack call failed: %s %s", method, error)
+            SLACK_API_ERRORS.labels(method=method, error=error).inc()
             raise SlackCallError(method, error, exc.response.status_code) from None
         except SlackClientError as exc:
             raise SlackCallError(method, f"client_error:{type(exc).__name__}") from None
