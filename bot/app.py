@@ -23,6 +23,7 @@ def create_services(settings: Settings, *, db: Database | None = None,
         gateway=SlackGateway(client),
         catchup=timedelta(hours=settings.tend_catchup_hours),
         nudge_after=timedelta(hours=settings.tend_nudge_hours),
+        retention=timedelta(days=settings.tend_retention_days),
     )
 
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="Hours an unanswered prompt waits before its one private reminder.")
     tend_tick_seconds: int = Field(default=30, ge=1, le=3600,
                                    description="How often `tend clock` runs a tick.")
+    tend_retention_days: int = Field(
+        default=365, ge=30, le=3650,
+        description="Raw text (replies, closed commitments and goals, sent messages) older "
+        "than this is purged by the clock; team-level figures stay.")
     log_level: str = Field(default="INFO",
                            description="Python log level; logs never carry message text.")
 

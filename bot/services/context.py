@@ -20,6 +20,7 @@ class Services:
     gateway: SlackGateway
     catchup: timedelta = timedelta(hours=3)
     nudge_after: timedelta = timedelta(hours=24)
+    retention: timedelta = timedelta(days=365)
     clock: Callable[[], datetime] = field(default=wall_clock)
 
     def now(self) -> datetime:

@@ -13,6 +13,7 @@ from bot.services.goal_sessions import plan_goal_sessions
 from bot.services.home import managers_of_new_digests, refresh_homes
 from bot.services.nudges import plan_nudges
 from bot.services.quad_cycles import plan_quad_cycles
+from bot.services.retention import purge_old_text
 from bot.services.sender import SendReport, drain_outbox
 from bot.services.timezones import refresh_timezones
 
@@ -39,6 +40,8 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         digest_readers = managers_of_new_digests(session, now=now)
     send = drain_outbox(services.db, services.gateway, now=now)
     refresh_homes(services, digest_readers)  # their Home shows the latest digest
+    with services.db.scope() as session:
+        purge_old_text(session, now=now, keep=services.retention)
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying
     log.log(logging.INFO if busy else logging.DEBUG,
