@@ -9,21 +9,29 @@ from flask import Flask, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot.handlers.guard import parse_body, well_formed
 from bot.runtime.metrics import metrics_page
 from bot.services.context import wall_clock
 from bot.storage.db import Database
 
 
-def create_web_app(bolt_app: App, db: Database,
+def create_web_app(bolt_app: App, db: Database, *, signing_secret: str,
                    clock: Callable[[], datetime] = wall_clock) -> Flask:
     web = Flask("tend")
     handler = SlackRequestHandler(bolt_app)
+    verifier = SignatureVerifier(signing_secret)
 
     @web.post("/slack/events")
-    def slack_events() -> Response:
-        return handler.handle(request)
+    def slack_events() -> Response | tuple[str, int]:
+        raw = request.get_data()
+        if verifier.is_valid_request(raw, dict(request.headers)):
+            body = parse_body(raw, request.content_type or "")
+            if body is None or not well_formed(body):
+                return "malformed payload", 400  # signed, but not a shape Slack sends
+        return handler.handle(request)  # Bolt answers 401 to a bad signature
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -41,7 +41,8 @@ def test_metrics_count_prompts_replies_outbox_and_slack_errors(world: World) -> 
 
 def test_healthz_fails_when_the_database_is_unreachable(world: World) -> None:
     broken = Database.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    client = create_web_app(world.app, broken).test_client()
+    client = create_web_app(world.app, broken,
+                            signing_secret=world.standin.signing_secret).test_client()
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json()["ok"] is False
     assert _get(f"{world.base_url}/healthz")[0] == 200

@@ -40,7 +40,9 @@ class LiveApp:
 
     def __enter__(self) -> LiveApp:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request
-        self._server = make_server("127.0.0.1", 0, create_web_app(self.app, self.db),
+        web = create_web_app(self.app, self.db, signing_secret=self.standin.signing_secret,
+                             clock=self.clock)
+        self._server = make_server("127.0.0.1", 0, web,
                                    threaded=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import checkin_actions, commands, goals, home, messages, reminders, sharing
+from bot.handlers import (
+    checkin_actions,
+    commands,
+    goals,
+    home,
+    messages,
+    reminders,
+    sharing,
+)
 from bot.services.context import Services
 
 

@@ -1,0 +1,95 @@
+"""One gate for malformed payloads: a signed request whose body is not the shape Slack
+sends gets a 400 and reaches neither Bolt nor a listener (Bolt itself fails with a 500
+on some shapes, e.g. a block_actions payload with no actions, before any middleware)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def _user_ok(body: dict[str, Any]) -> bool:
+    user = body.get("user")
+    return isinstance(user, dict) and _is_id(user.get("id"))
+
+
+def _block_actions_ok(body: dict[str, Any]) -> bool:
+    actions = body.get("actions")
+    return (_user_ok(body) and isinstance(actions, list) and len(actions) > 0
+            and all(isinstance(a, dict) and _is_id(a.get("action_id")) for a in actions)
+            and isinstance(body.get("container", {}), dict)
+            and isinstance(body.get("channel", {}), dict | type(None))
+            and isinstance(body.get("message", {}), dict | type(None)))
+
+
+def _view_ok(body: dict[str, Any]) -> bool:
+    view = body.get("view")
+    return (_user_ok(body) and isinstance(view, dict) and _is_id(view.get("callback_id"))
+            and isinstance(view.get("state", {}), dict)
+            and isinstance(view.get("state", {}).get("values", {}), dict)
+            and isinstance(view.get("private_metadata", ""), str))
+
+
+def _message_action_ok(body: dict[str, Any]) -> bool:
+    message, channel = body.get("message"), body.get("channel")
+    return (_user_ok(body) and isinstance(message, dict) and _is_id(message.get("ts"))
+            and isinstance(channel, dict) and _is_id(channel.get("id"))
+            and _is_id(body.get("trigger_id")))
+
+
+def _event_ok(body: dict[str, Any]) -> bool:
+    event = body.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return False
+    if event["type"] == "app_home_opened":
+        return _is_id(event.get("user")) and isinstance(event.get("tab", ""), str)
+    if event["type"] != "message":
+        return True
+    fields = ("channel", "user", "ts", "thread_ts", "deleted_ts", "text", "subtype")
+    return (all(isinstance(event.get(f, ""), str | type(None)) for f in fields)
+            and isinstance(event.get("message", {}), dict | type(None)))
+
+
+def _command_ok(body: dict[str, Any]) -> bool:
+    return _is_id(body.get("user_id")) and isinstance(body.get("text", ""), str)
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "block_actions": _block_actions_ok,
+    "view_submission": _view_ok,
+    "message_action": _message_action_ok,
+    "event_callback": _event_ok,
+}
+
+
+# Sent by Slack itself, with nothing for a listener to trip on.
+PASSED_THROUGH = frozenset({"url_verification", "app_rate_limited"})
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Only the kinds of request tend subscribes to, in the shape Slack sends them."""
+    if "command" in body:
+        return _command_ok(body)
+    if body.get("ssl_check") or body.get("type") in PASSED_THROUGH:
+        return True
+    check = CHECKS.get(str(body.get("type")))
+    return check is not None and check(body)
+
+
+def parse_body(raw: bytes, content_type: str) -> dict[str, Any] | None:
+    """Slack's three encodings: JSON events, form `payload=` interactions, form commands."""
+    try:
+        if content_type.startswith("application/json"):
+            body = json.loads(raw)
+        else:
+            form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+            body = json.loads(form["payload"]) if "payload" in form else form
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
