@@ -6,6 +6,7 @@ import base64
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 MAX_ATTEMPTS = 8
+# Slack allows about one message per second per channel, with short bursts.
+CHANNEL_BURST = 3
+CHANNEL_INTERVAL = 1.0
 
 
 @dataclass
@@ -35,6 +39,7 @@ def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
                  max_batches: int = 1000) -> SendReport:
     report = SendReport()
     started = time.monotonic()
+    pacer = ChannelPacer()
     for _ in range(max_batches):
         # Leases count from the claim, not from the tick: a long drain must not let
         # another clock re-claim rows this one is still sending.
@@ -44,8 +49,32 @@ def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
         if not claimed:
             break
         for message in claimed:
+            channel = message.channel_id or ",".join(sorted(message.users))
+            if not pacer.may_post(channel):
+                with db.scope() as session:  # this channel's turn comes in a second
+                    outbox.release(session, message_id=message.id,
+                                   at=claim_time + timedelta(seconds=CHANNEL_INTERVAL))
+                continue
             _send_one(db, gateway, message, now=now, report=report)
     return report
+
+
+class ChannelPacer:
+    """A token bucket per channel: a burst of a few, then one a second."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, at)
+
+    def may_post(self, channel: str) -> bool:
+        now = self.clock()
+        tokens, at = self.buckets.get(channel, (float(CHANNEL_BURST), now))
+        tokens = min(CHANNEL_BURST, tokens + (now - at) / CHANNEL_INTERVAL)
+        if tokens < 1:
+            self.buckets[channel] = (tokens, now)
+            return False
+        self.buckets[channel] = (tokens - 1, now)
+        return True
 
 
 def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,

@@ -101,6 +101,13 @@ def mark_sent(session: Session, *, message_id: int, channel_id: str, ts: str,
         occurrence.status, occurrence.channel_id, occurrence.message_ts = "sent", channel_id, ts
 
 
+def release(session: Session, *, message_id: int, at: datetime) -> None:
+    """Give a claimed message back untried (paced): due again at `at`, no attempt used."""
+    row = session.get_one(OutboxMessage, message_id)
+    row.status, row.next_attempt_at, row.lease_until = "pending", at, None
+    row.attempts = max(0, row.attempts - 1)
+
+
 def mark_retry(session: Session, *, message_id: int, error: str, at: datetime) -> None:
     row = session.get_one(OutboxMessage, message_id)
     row.status, row.next_attempt_at, row.lease_until, row.last_error = (
