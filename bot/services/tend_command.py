@@ -21,6 +21,7 @@ from bot.rituals.schedule import next_fire_time
 from bot.services.commitments import local_today
 from bot.services.context import Services
 from bot.services.digests import latest_digest, render_digest, view_from_json
+from bot.services.nudges import set_reminders
 from bot.services.setup import may_set_up
 from bot.storage.models import Person, Team, TeamRole
 from bot.storage.teams import ritual_cadence, team_by_key
@@ -241,8 +242,6 @@ def away_this_week(services: Services, user_id: str) -> str:
 
 
 def _reminders(services: Services, user_id: str, args: list[str]) -> Answer:
-    from bot.services.nudges import set_reminders
-
     if not args or args[0].lower() not in ("on", "off"):
         return Answer(_notice("`/tend reminders off` or `/tend reminders on`."))
     return Answer(_notice(set_reminders(services, user_id, on=args[0].lower() == "on")))
