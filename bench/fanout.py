@@ -98,7 +98,8 @@ def run(ctx: Context) -> list[Row]:
         f"{lim.post_burst}), conversations.open {lim.tier3_per_minute * lim.time_scale:g}/min "
         f"(burst {lim.tier3_burst}), users.info {lim.tier4_per_minute * lim.time_scale:g}/min "
         f"(burst {lim.tier4_burst}), {lim.latency * 1000:g} ms per call, "
-        f"{lim.fault_rate:.0%} of calls 429/500/503 at random")
+        f"{lim.fault_rate:.0%} of calls 429/500/503 at random; on "
+        f"{' and '.join(kinds(ctx))}")
     rows: list[Row] = []
     for kind in kinds(ctx):
         rows += _run_kind(ctx, kind, s)

@@ -140,3 +140,14 @@ def test_golden_first_digest_has_no_trend() -> None:
     rendered, chart = _render(view)
     assert view.trend == () and "Trend" not in rendered and chart.data == ()
     _golden("digest_first", rendered)
+
+
+def test_a_digest_with_more_figures_than_the_chart_holds_still_renders() -> None:
+    team = frozenset(PEOPLE[:10])
+    keys = sorted(LABELS)  # twelve kinds of figure, all shown
+    periods = [PeriodInput(period=p, measures=tuple(
+        Measure(k, LABELS[k], 10, team) for k in keys)) for p in ("2026-10", "2026-11")]
+    first = decide(periods[0], previous=None, team_name="Platform")
+    view = decide(periods[1], previous=periods[0], earlier=[first], team_name="Platform")
+    rendered, chart = _render(view)
+    assert len(chart.data) == 8 and all(f"{LABELS[k][1:]}" in rendered for k in keys)

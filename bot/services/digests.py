@@ -111,8 +111,11 @@ def _period_label(period: str) -> str:
     return datetime.strptime(period, "%Y-%m-%d").strftime("week to %d %b %Y")
 
 
+CHART_SERIES = 8  # the chart's legend holds eight; the text version lists every figure
+
+
 def _chart(view: DigestView) -> Chart:
-    keys = [f.key for f in view.figures if f.shown]
+    keys = [f.key for f in view.figures if f.shown][:CHART_SERIES]
     labels = {f.key: f.label for f in view.figures}
     series = [Series(label=labels[k], points=tuple(
         (_period_label(p.period), p.values.get(k)) for p in view.trend)) for k in keys]

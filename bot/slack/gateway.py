@@ -1,8 +1,8 @@
 """The one module that talks to Slack's Web API: a thin gateway around WebClient.
 
 Everything else asks the gateway; errors come back as `SlackCallError`, which says
-whether retrying could help. Rate limits (429 + Retry-After), 5xx answers and
-connection errors are retried by slack_sdk's own retry handlers.
+whether retrying could help. Rate limits (429 + Retry-After) and connection errors are
+retried by slack_sdk's own retry handlers; 5xx answers by the outbox (see build_client).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
 )
 
 from bot.runtime.metrics import SLACK_API_ERRORS
@@ -66,12 +65,9 @@ class SlackCallError(Exception):
 
 def build_client(token: str, base_url: str) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=15)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ]
-    )
+    # No ServerErrorRetryHandler: Slack can store a post and still answer 5xx, and a blind
+    # retry posts it twice. The outbox retries 5xx itself, looking for the post first.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler())
     return client
