@@ -17,10 +17,11 @@ import os
 from typing import Any
 
 from flask import Flask, Response, request
-from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
+
+from bot.runtime.http import GunicornApp
 
 
 def create_bare_app() -> Flask:
@@ -47,22 +48,9 @@ def create_bare_app() -> Flask:
     return web
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Any, options: dict[str, Any]) -> None:
-        self.application, self.options = app, options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return self.application
-
-
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    _Gunicorn(create_bare_app(), {
+    GunicornApp(create_bare_app(), {
         "bind": f"0.0.0.0:{os.environ.get('PORT', '3000')}",
         "workers": int(os.environ.get("BENCH_WORKERS", "1")),
         "threads": int(os.environ.get("BENCH_THREADS", "8")),

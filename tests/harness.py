@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from bot.config.apply import apply_config
 from bot.config.loader import load_config
 from bot.demo.live import LiveApp
 from bot.messages.render import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, validate_blocks
-from bot.services.tick import TickReport
+from bot.services.tick import TickReport, run_tick
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
 from bot.storage.models import Occurrence
@@ -69,6 +70,25 @@ class World(LiveApp):
 
     def tick(self, when: str | datetime) -> TickReport:  # type: ignore[override]
         return super().tick(self.clock.set(when))
+
+    def tick_twice_at_once(self, when: str) -> None:
+        """Two ticks at the same instant in two threads, released together."""
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def tick() -> None:
+            try:
+                barrier.wait()
+                run_tick(self.services, now=at(when))
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=tick) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
 
     def submit_commitment(self, *, user: str, occurrence_id: int, what: str,
                           due: str | None) -> tuple[int, dict[str, Any]]:

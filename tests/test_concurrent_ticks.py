@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.harness import World, at
+from tests.harness import World
 from tests.test_weekly_checkin import setup_team
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,24 +51,7 @@ def _big_team(world: World) -> None:
 def test_two_ticks_in_threads_send_each_checkin_once(world: World) -> None:
     _big_team(world)
     world.standin.latency = 0.002  # widen the window in which the two could race
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def tick() -> None:
-        try:
-            barrier.wait()
-            from bot.services.tick import run_tick
-
-            run_tick(world.services, now=at("2026-11-23T09:00:00+00:00"))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    world.tick_twice_at_once("2026-11-23T09:00:00+00:00")
     _assert_each_sent_once(world)
 
 

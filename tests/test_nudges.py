@@ -4,7 +4,6 @@ stand-in, signed HTTP for the "Turn reminders off" button."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from sqlalchemy import select
 
 from bot.rituals.nudges import Waiting, is_waking, next_waking_moment, nudge_due
 from bot.services.nudges import set_reminders
-from bot.services.tick import run_tick
 from bot.slack.standin.state import Message
 from bot.storage.models import Person
 from tests.harness import World, at
@@ -215,22 +213,7 @@ def test_concurrent_ticks_send_a_reminder_once(world: World) -> None:
     setup_team(world)
     world.tick("2026-11-23T09:00:00+00:00")
     world.standin.latency = 0.002
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def tick() -> None:
-        try:
-            barrier.wait()
-            run_tick(world.services, now=at("2026-11-24T09:00:00+00:00"))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    world.tick_twice_at_once("2026-11-24T09:00:00+00:00")
     assert nudged(world) == ["U001"]
 
 

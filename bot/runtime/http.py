@@ -12,7 +12,9 @@ from bot.settings import Settings
 from bot.web import create_web_app
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class GunicornApp(BaseApplication):  # type: ignore[misc]
+    """Serve a WSGI app with gunicorn, configured in code (also used by bench/)."""
+
     def __init__(self, app: Any, options: dict[str, Any]) -> None:
         self.application, self.options = app, options
         super().__init__()
@@ -37,7 +39,7 @@ def serve(settings: Settings, *, workers: int, threads: int, with_clock: bool) -
         # A forked worker must not share the master's pooled database connections.
         services.db.engine.dispose(close=False)
 
-    _Gunicorn(web, {
+    GunicornApp(web, {
         "post_fork": post_fork,
         "bind": f"0.0.0.0:{settings.port}",
         "workers": workers,
