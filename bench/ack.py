@@ -24,6 +24,7 @@ from bench.common import (
     Context,
     Process,
     Row,
+    bench_services,
     free_port,
     fresh_database,
     percentile,
@@ -34,9 +35,7 @@ from bench.common import (
 from bench.load import LoadResult, Request, open_loop
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.services.context import Services
 from bot.services.tick import run_tick
-from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.standin import SlackStandIn
 from bot.slack.standin.payloads import event_callback
 from bot.storage.models import Reply
@@ -100,10 +99,9 @@ def _setup_threads(bench_db: BenchDatabase, standin: SlackStandIn) -> list[Threa
         for m in range(MEMBERS):
             standin.add_user(f"U{t:02d}M{m:03d}", tz="Europe/Amsterdam")
     with bench_db.db.scope() as session:
-        apply_config(session, load_config(_config()),
+        apply_config(session, load_config(_config()), workspace_id=standin.team_id,
                      now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-    services = Services(db=bench_db.db,
-                        gateway=SlackGateway(build_client(standin.bot_token, standin.api_url)))
+    services = bench_services(bench_db.db, standin)
     report = run_tick(services, now=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
     if report.send.sent != TEAMS * MEMBERS:
         raise RuntimeError(f"setup tick sent {report.send.sent} check-ins")

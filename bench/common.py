@@ -334,9 +334,23 @@ def tree_peak_mb(pid: int) -> tuple[float, dict[int, float]]:
 
 
 # -- data ------------------------------------------------------------------------------
+# The benchmarks run in token mode against the stand-in's one workspace.
+WORKSPACE = "T0STANDIN"
+
+
+def bench_services(db: Any, standin: Any, **options: Any) -> Any:
+    """Services as `tend clock` builds them in token mode, on the stand-in."""
+    from bot.services.context import Services
+    from bot.slack.gateway import SlackGateway, build_client
+    from bot.slack.workspaces import SingleWorkspace
+
+    gateway = SlackGateway(build_client(standin.bot_token, standin.api_url))
+    return Services(db=db, slack=SingleWorkspace(gateway, standin.team_id), **options)
+
+
 def add_people(session: Any, user_ids: Sequence[str], *, tz: str | None,
                checked_at: dt.datetime | None, reminders_off: bool = False) -> None:
-    rows = [{"user_id": u, "tz": tz, "tz_checked_at": checked_at,
+    rows = [{"workspace_id": WORKSPACE, "user_id": u, "tz": tz, "tz_checked_at": checked_at,
              "reminders_off": reminders_off} for u in user_ids]
     for start in range(0, len(rows), 5000):
         session.execute(insert(Person), rows[start:start + 5000])
@@ -350,7 +364,8 @@ def add_team(session: Any, *, key: str, timezone: str, managers: Sequence[str],
     `rituals` maps a kind to {"every", "day", "hour", "minute", "options"}.
     """
     team_id = session.scalar(insert(Team).values(
-        key=key, name=key.title(), channel_id=channel or f"C{key.upper()[:10]}",
+        workspace_id=WORKSPACE, key=key, name=key.title(),
+        channel_id=channel or f"C{key.upper()[:10]}",
         timezone=timezone, skip_dates=[], created_at=since, updated_at=since,
     ).returning(Team.id))
     roles = [{"team_id": team_id, "user_id": u, "role": "manager", "position": n,

@@ -27,16 +27,15 @@ from bench.common import (
     add_people,
     add_team,
     analyze,
+    bench_services,
     counted_statements,
     fresh_database,
     median,
     parameter_count,
     timed,
 )
-from bot.services.context import Services
 from bot.services.digests import build, view_to_json, window_for
 from bot.services.tick import run_tick
-from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.standin import SlackStandIn
 from bot.storage.models import (
     Commitment,
@@ -132,8 +131,7 @@ def _with_goals(ctx: Context, kind: str, bench_db: BenchDatabase, members: int) 
         for person in session.scalars(select(Person)):
             person.tz_checked_at = DIGEST_AT
     with SlackStandIn() as standin:  # the whole tick at the digest's time
-        services = Services(db=bench_db.db, gateway=SlackGateway(
-            build_client(standin.bot_token, standin.api_url)), catchup=CATCHUP)
+        services = bench_services(bench_db.db, standin, catchup=CATCHUP)
         try:
             run_tick(services, now=DIGEST_AT.astimezone(dt.UTC))
         except ValueError as exc:

@@ -28,9 +28,11 @@ from sqlalchemy import func, select
 from bench.common import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    WORKSPACE,
     Context,
     Process,
     Row,
+    bench_services,
     fresh_database,
     rss_kb,
     tend_env,
@@ -40,9 +42,7 @@ from bench.common import (
 from bench.limits import LimitedStandIn, Limits
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.services.context import Services
 from bot.services.tick import run_tick
-from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
 from bot.storage.models import Occurrence, OutboxMessage, Person
@@ -132,7 +132,8 @@ def _config(s: Size, *, day: str, time_of_day: str) -> str:
 def _load(db: Database, s: Size, at: dt.datetime, *, since: dt.datetime) -> None:
     with db.scope() as session:
         apply_config(session, load_config(_config(
-            s, day=at.strftime("%a").lower(), time_of_day=at.strftime("%H:%M"))), now=since)
+            s, day=at.strftime("%a").lower(), time_of_day=at.strftime("%H:%M"))),
+            workspace_id=WORKSPACE, now=since)
 
 
 def _posts(standin: SlackStandIn) -> Counter[str]:
@@ -273,8 +274,7 @@ def _stored_then_500(ctx: Context, kind: str) -> list[Row]:
         at = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
         _load(bench_db.db, s, at, since=at - dt.timedelta(days=1))
         now = at
-        services = Services(db=bench_db.db, gateway=SlackGateway(
-            build_client(standin.bot_token, standin.api_url)), clock=lambda: now)
+        services = bench_services(bench_db.db, standin, clock=lambda: now)
         for _ in range(20):
             run_tick(services, now=now)
             if _outbox_busy(bench_db.db) == 0:

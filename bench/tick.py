@@ -25,12 +25,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bench.common import (
+    WORKSPACE,
     BenchDatabase,
     Context,
     Row,
     add_people,
     add_team,
     analyze,
+    bench_services,
     counted_statements,
     fresh_database,
     median,
@@ -40,10 +42,8 @@ from bench.common import (
 from bot.rituals.cadence import Cadence
 from bot.rituals.schedule import latest_fire_time
 from bot.services.checkin_planning import plan_checkins
-from bot.services.context import Services
 from bot.services.nudges import nudge_key, plan_nudges
 from bot.services.tick import run_tick
-from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.standin import SlackStandIn
 from bot.storage import outbox
 from bot.storage.conversations import users_key
@@ -117,7 +117,8 @@ def _seed_team(session: Session, standin: SlackStandIn, t: int, members: int, we
                               anchor=since.date())
     channels = {m: standin.dm(m, manager) for m in people}
     session.execute(insert(Conversation), [{
-        "users_key": users_key([manager, m]), "channel_id": channels[m], "created_at": since}
+        "workspace_id": WORKSPACE, "users_key": users_key([manager, m]),
+        "channel_id": channels[m], "created_at": since}
         for m in people])
     rows = [{"ritual_id": ritual_id, "subject_id": m, "counterpart_id": manager,
              "scheduled_at": latest - dt.timedelta(weeks=w), "status": "sent",
@@ -130,7 +131,8 @@ def _seed_team(session: Session, standin: SlackStandIn, t: int, members: int, we
     sent, replies = [], []
     for number, (occurrence_id, row) in enumerate(zip(ids, rows, strict=True)):
         at = row["scheduled_at"]
-        sent.append({"key": f"occurrence:{occurrence_id}:prompt", "users": None,
+        sent.append({"workspace_id": WORKSPACE,
+                     "key": f"occurrence:{occurrence_id}:prompt", "users": None,
                      "channel_id": None, "payload": {"text": "check-in"},
                      "occurrence_id": occurrence_id, "status": "sent", "attempts": 1,
                      "next_attempt_at": at, "sent_channel_id": row["channel_id"],
@@ -141,7 +143,8 @@ def _seed_team(session: Session, standin: SlackStandIn, t: int, members: int, we
                             "text": "Done: the draft. Next: the review.",
                             "created_at": at + dt.timedelta(hours=1)})
         elif QUIET - at > dt.timedelta(days=1):  # the rest were reminded once
-            sent.append({"key": nudge_key(occurrence_id, row["subject_id"]),
+            sent.append({"workspace_id": WORKSPACE,
+                         "key": nudge_key(occurrence_id, row["subject_id"]),
                          "users": row["subject_id"], "channel_id": None,
                          "payload": {"text": "reminder"}, "occurrence_id": None,
                          "status": "sent", "attempts": 1, "next_attempt_at": at,
@@ -171,9 +174,7 @@ def _in_rolled_back(bench_db: BenchDatabase, fn: Callable[[Session], Any]
 
 def _measure(ctx: Context, kind: str, bench_db: BenchDatabase, standin: SlackStandIn,
              people: int, repeats: int) -> list[Row]:
-    services = Services(db=bench_db.db, gateway=SlackGateway(
-        build_client(standin.bot_token, standin.api_url)), catchup=CATCHUP,
-        clock=lambda: QUIET)
+    services = bench_services(bench_db.db, standin, catchup=CATCHUP, clock=lambda: QUIET)
     floor = median([_in_rolled_back(bench_db, _members_select)[0] for _ in range(repeats)])
     plan_quiet = median([_in_rolled_back(bench_db, lambda s: plan_checkins(
         s, now=QUIET, catchup=CATCHUP))[0] for _ in range(repeats)])

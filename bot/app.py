@@ -1,44 +1,116 @@
-"""Building the Bolt app. Nothing here runs at import time: call create_app()."""
+"""Building the Bolt app. Nothing here runs at import time: call create_app().
+
+Two ways to be installed: token mode (`SLACK_BOT_TOKEN`, one workspace) and OAuth
+install (`SLACK_CLIENT_ID` + `SLACK_CLIENT_SECRET`, many workspaces, tokens in slack_sdk's
+SQLAlchemy installation store on our own tables).
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.handlers import register_all
 from bot.services.context import Services
-from bot.settings import Settings
-from bot.slack.gateway import SlackGateway, build_client
+from bot.settings import Settings, SettingsError
+from bot.slack.gateway import SlackCallError, SlackGateway, build_client
+from bot.slack.manifest import BOT_SCOPES
+from bot.slack.workspaces import InstalledWorkspaces, SingleWorkspace
+from bot.storage import slack_oauth
 from bot.storage.db import Database
+from bot.storage.workspaces import adopt_legacy_rows, ensure_workspace
+
+log = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def create_services(settings: Settings, *, db: Database | None = None,
                     client: WebClient | None = None) -> Services:
-    client = client or build_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    db = db or Database.from_url(settings.database_url)
+    if settings.oauth_install:
+        store = slack_oauth.installation_store(str(settings.slack_client_id),
+                                               slack_oauth.store_engine(db.engine))
+        slack: InstalledWorkspaces | SingleWorkspace = InstalledWorkspaces(
+            store, settings.slack_api_url)
+    else:
+        settings.require("slack_bot_token")
+        gateway = SlackGateway(
+            client or build_client(settings.secret("slack_bot_token"), settings.slack_api_url))
+        slack = SingleWorkspace(gateway, _token_workspace(gateway))
+        with db.scope() as session:  # rows from before workspaces existed become its
+            adopt_legacy_rows(session, slack.workspace_id, now=datetime.now(UTC))
     return Services(
-        db=db or Database.from_url(settings.database_url),
-        gateway=SlackGateway(client),
+        db=db,
+        slack=slack,
         catchup=timedelta(hours=settings.tend_catchup_hours),
         nudge_after=timedelta(hours=settings.tend_nudge_hours),
         retention=timedelta(days=settings.tend_retention_days),
+        uninstall_grace=timedelta(days=settings.tend_uninstall_grace_days),
     )
+
+
+def _token_workspace(gateway: SlackGateway) -> str:
+    try:
+        return gateway.workspace_id()
+    except SlackCallError as exc:
+        raise SettingsError(f"SLACK_BOT_TOKEN was not accepted by Slack ({exc.error}): "
+                            "check the Bot User OAuth Token.") from None
 
 
 def create_app(settings: Settings, *, services: Services | None = None,
                client: WebClient | None = None) -> App:
     """The Bolt app, with every listener registered against `services`."""
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require("slack_signing_secret")
     services = services or create_services(settings, client=client)
-    app = App(
-        signing_secret=settings.secret("slack_signing_secret"),
-        client=services.gateway.client,
+    common = {
+        "signing_secret": settings.secret("slack_signing_secret"),
         # Persist before answering: a listener's work is done when Slack gets its 200,
         # so a process that dies afterwards loses nothing Slack will not retry.
-        process_before_response=True,
-        logger=logging.getLogger("bot.bolt"),
-    )
+        "process_before_response": True,
+        "logger": logging.getLogger("bot.bolt"),
+    }
+    if isinstance(services.slack, InstalledWorkspaces):
+        app = App(**common, installation_store=services.slack.store,
+                  oauth_settings=_oauth_settings(settings, services),
+                  # Only for oauth.v2.access; listeners get a client with their token.
+                  client=WebClient(base_url=settings.slack_api_url, timeout=15))
+    elif isinstance(services.slack, SingleWorkspace):
+        app = App(**common, client=services.slack.gateway(services.slack.workspace_id).client)
+    else:
+        raise TypeError(f"unknown Slack workspaces: {services.slack!r}")
     register_all(app, services)
     return app
+
+
+def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
+    def installed(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        with services.db.scope() as session:
+            ensure_workspace(session, str(installation.team_id), name=installation.team_name,
+                             now=datetime.now(UTC))
+        log.info("installed in workspace %s", installation.team_id)
+        return args.default.success(args)
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("an install failed: %s", args.reason)
+        return args.default.failure(args)
+
+    assert isinstance(services.slack, InstalledWorkspaces)
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.secret("slack_client_secret"),
+        scopes=sorted(BOT_SCOPES),
+        installation_store=services.slack.store,
+        installation_store_bot_only=True,
+        state_store=slack_oauth.state_store(slack_oauth.store_engine(services.db.engine)),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        callback_options=CallbackOptions(success=installed, failure=failed),
+    )

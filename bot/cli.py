@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.runtime.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+
+# The long-running (or scheduled) processes, whose logs go to a log shipper.
+PROCESSES = frozenset({"serve", "socket", "clock", "tick"})
 
 
 class CliError(Exception):
@@ -20,8 +23,20 @@ class CliError(Exception):
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.app import create_services
 
-    settings.require("slack_bot_token")
     return create_services(settings)
+
+
+def _workspace(session, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
+    """`--workspace`, else the one workspace tend serves (several: the user must choose)."""
+    from bot.storage.workspaces import WorkspaceUnclear, default_workspace
+
+    if args.workspace:
+        return str(args.workspace)
+    try:
+        return default_workspace(session)
+    except WorkspaceUnclear as exc:
+        raise CliError(f"tend serves several workspaces ({exc}): "
+                       "say which with --workspace T…") from None
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -61,7 +76,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError("\n".join([f"{path}: rejected, nothing changed:"]
                                  + [f"  {e}" for e in exc.errors])) from None
     with _database(settings).scope() as session:
-        summary = apply_config(session, config, now=datetime.now(UTC))
+        summary = apply_config(session, config, workspace_id=_workspace(session, args),
+                               now=datetime.now(UTC))
     print("\n".join(summary.lines()))
 
 
@@ -70,14 +86,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
     from bot.config.dump import dump_config
 
     with _database(settings).scope() as session:
-        print(dump_config(export_config(session)), end="")
+        print(dump_config(export_config(session, _workspace(session, args))), end="")
 
 
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
     from bot.services.export_user import export_user
 
     with _database(settings).scope() as session:
-        print(json.dumps(export_user(session, args.user_id), indent=2, ensure_ascii=False))
+        export = export_user(session, _workspace(session, args), args.user_id)
+        print(json.dumps(export, indent=2, ensure_ascii=False))
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> None:
@@ -117,7 +134,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     services = None if args.dry_run else _services(settings)
     db = services.db if services else _database(settings)
     with db.scope() as session:
-        team = team_by_key(session, args.team)
+        team = team_by_key(session, _workspace(session, args), args.team)
         if team is None:
             raise CliError(f"no team {args.team!r}: `tend export` lists the teams")
         window, calendar = digests.window_for(team, month=args.period, now=now)
@@ -132,7 +149,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     from bot.services.sender import drain_outbox
 
     assert services is not None
-    report = drain_outbox(services.db, services.gateway, now=now)
+    report = drain_outbox(services.db, services.slack, now=now)
     print(f"the {window.period} digest of {args.team}: {report.sent} sent, "
           f"{report.failed} failed")
 
@@ -207,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL for HTTP mode (omit for Socket Mode)")
     imp = add("import", cmd_import, "load teams and rituals from a YAML file")
     imp.add_argument("file")
-    add("export", cmd_export, "print the configuration as YAML")
+    export = add("export", cmd_export, "print the configuration as YAML")
     tick = add("tick", cmd_tick, "run one clock tick")
     tick.add_argument("--at", help="the instant of the tick, ISO-8601 with offset (default: now)")
     digest = add("digest", cmd_digest, "build a team's digest (and post it unless --dry-run)")
@@ -221,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
     export_user = add("export-user", cmd_export_user, "print everything stored about a person")
     export_user.add_argument("user_id")
+    for command in (imp, export, digest, export_user):
+        command.add_argument("--workspace", metavar="T…",
+                             help="the Slack workspace (team id); needed only when tend "
+                             "serves several")
     return parser
 
 
@@ -228,13 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        # Library chatter (a line per tick, per migration plugin) drowns what matters.
-        for noisy in ("apscheduler", "alembic", "werkzeug"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        if args.command == "demo":
-            logging.getLogger("bot").setLevel(logging.WARNING)  # the demo prints its own story
+        # JSON lines (LOG_FORMAT) for the processes; a person at a terminal gets text.
+        configure_logging(level=settings.log_level,
+                          fmt=settings.log_format if args.command in PROCESSES else "text",
+                          quiet_bot=args.command == "demo")  # the demo prints its own story
         args.handler(settings, args)
     except (SettingsError, CliError) as exc:
         print(f"tend: {exc}", file=sys.stderr)

@@ -7,6 +7,8 @@ what to do, never a traceback.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,9 +40,11 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         default=None, description="App-level token (`xapp-…`) for `tend socket`.")
     slack_client_id: str | None = Field(
-        default=None, description="Multi-workspace install (not used yet).")
+        default=None, description="With `SLACK_CLIENT_SECRET`: OAuth install for many "
+        "workspaces at `/slack/install`; tokens are kept in the database and "
+        "`SLACK_BOT_TOKEN` is not used.")
     slack_client_secret: SecretStr | None = Field(
-        default=None, description="Multi-workspace install (not used yet).")
+        default=None, description="The app's Client Secret, for OAuth install.")
     slack_api_url: str = Field(
         default=SLACK_API_URL,
         description="The Web API base URL; tests and `tend demo` point it at the stand-in.")
@@ -61,8 +65,22 @@ class Settings(BaseSettings):
         default=365, ge=30, le=3650,
         description="Raw text (replies, closed commitments and goals, sent messages) older "
         "than this is purged by the clock; team-level figures stay.")
+    tend_uninstall_grace_days: int = Field(
+        default=14, ge=0, le=90,
+        description="After `app_uninstalled` or `tokens_revoked` the tokens go at once; the "
+        "workspace's data is deleted this many days later unless it is reinstalled.")
     log_level: str = Field(default="INFO",
                            description="Python log level; logs never carry message text.")
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="`json`: one JSON object per log line (ts, level, logger, msg and any "
+        "extra fields) from `tend serve`, `socket`, `clock` and `tick`; `text`: plain "
+        "lines for people. Other commands always log plain text.")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lowercase_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
@@ -84,6 +102,11 @@ class Settings(BaseSettings):
             if not secret:
                 hint = HOW_TO_SET.get(name, "set it in the environment")
                 raise SettingsError(f"{name.upper()} is not set: {hint}.")
+
+    @property
+    def oauth_install(self) -> bool:
+        """Many workspaces via OAuth install, rather than one workspace's bot token."""
+        return bool(self.slack_client_id and self.secret("slack_client_secret"))
 
     def secret(self, name: str) -> str:
         value = getattr(self, name)

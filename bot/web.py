@@ -33,6 +33,15 @@ def create_web_app(bolt_app: App, db: Database, *, signing_secret: str,
                 return "malformed payload", 400  # signed, but not a shape Slack sends
         return handler.handle(request)  # Bolt answers 401 to a bad signature
 
+    # OAuth install (multi-workspace mode); in token mode Bolt answers 404.
+    @web.get("/slack/install")
+    def slack_install() -> Response:
+        return handler.handle(request)
+
+    @web.get("/slack/oauth_redirect")
+    def slack_oauth_redirect() -> Response:
+        return handler.handle(request)
+
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:
         try:

@@ -42,8 +42,9 @@ class World(LiveApp):
 
     clock: FakeClock
 
-    def __init__(self, *, db: Database, standin: SlackStandIn, clock: FakeClock) -> None:
-        super().__init__(db=db, standin=standin, clock=clock)
+    def __init__(self, *, db: Database, standin: SlackStandIn, clock: FakeClock,
+                 oauth: bool = False) -> None:
+        super().__init__(db=db, standin=standin, clock=clock, oauth=oauth)
 
     def __enter__(self) -> World:
         super().__enter__()
@@ -66,7 +67,8 @@ class World(LiveApp):
     # -- configuration and clock ---------------------------------------------------
     def load(self, yaml_text: str, *, now: str = "2026-11-01T00:00:00+00:00") -> None:
         with self.db.scope() as session:
-            apply_config(session, load_config(yaml_text), now=at(now))
+            apply_config(session, load_config(yaml_text), workspace_id=self.workspace_id,
+                         now=at(now))
 
     def tick(self, when: str | datetime) -> TickReport:  # type: ignore[override]
         return super().tick(self.clock.set(when))

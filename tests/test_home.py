@@ -180,14 +180,15 @@ def test_a_manager_sees_each_teams_latest_digest_and_nothing_per_person(world: W
     hold_checkins(world, MEMBERS)
     world.tick(DIGEST_TIME)
     with world.db.scope() as session:  # whose Homes a tick should refresh for it
-        assert managers_of_new_digests(session, now=at(DIGEST_TIME)) == ["U0MGR"]
+        assert managers_of_new_digests(session, now=at(DIGEST_TIME)) == [
+            (world.workspace_id, "U0MGR")]
     view = home(world, "U0MGR")
     assert view is not None
     body = text_of(view)
     assert "Your teams' digests" in body and "Team digest · Platform · November 2026" in body
     # Exactly the stored digest, as `/tend digest` shows it: Home adds nothing to it.
     with world.db.scope() as session:
-        team = team_by_key(session, "platform")
+        team = team_by_key(session, world.workspace_id, "platform")
         assert team is not None
         stored = session.scalars(select(Digest)).one()
         digest_blocks = stored_digest(team, stored.view).blocks

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.rituals.nudges import Waiting, is_waking, next_waking_moment, nudge_due
+from bot.services.context import Caller
 from bot.services.nudges import set_reminders
 from bot.slack.standin.state import Message
 from bot.storage.models import Person
@@ -190,7 +191,8 @@ def test_the_button_turns_reminders_off_and_the_command_turns_them_on(world: Wor
     world.tick("2026-12-01T09:00:00+00:00")
     assert len(nudges(world)) == 1
     # `/tend reminders on` (wired elsewhere) calls this.
-    assert "Reminders are on" in set_reminders(world.services, "U001", True)
+    assert "Reminders are on" in set_reminders(world.services, Caller(world.workspace_id, "U001"),
+                                               True)
     world.tick("2026-12-07T09:00:00+00:00")
     world.tick("2026-12-08T09:00:00+00:00")
     assert nudged(world) == ["U001", "U001"]
@@ -201,7 +203,7 @@ def test_no_reminder_while_away(world: World) -> None:
     world.tick("2026-11-23T09:00:00+00:00")
     assert checkin_of(world, "U001")
     with world.db.scope() as session:  # `/tend away` after the check-in came
-        session.get_one(Person, "U001").away_until = date(2026, 11, 24)
+        session.get_one(Person, (world.workspace_id, "U001")).away_until = date(2026, 11, 24)
     world.tick("2026-11-24T09:00:00+00:00")  # away until the end of Tuesday, local
     world.tick("2026-11-24T15:00:00+00:00")
     assert nudges(world) == []

@@ -21,8 +21,9 @@ def test_paced_messages_are_sent_later_not_lost(world) -> None:  # type: ignore[
     world.standin.add_channel("C0TEAM", name="team", bot_is_member=True)
     with world.db.scope() as session:
         for n in range(5):
-            outbox.enqueue(session, key=f"test:{n}", channel_id="C0TEAM",
-                           payload={"text": f"message {n}"}, now=world.clock.now)
+            outbox.enqueue(session, workspace_id=world.workspace_id, key=f"test:{n}",
+                           channel_id="C0TEAM", payload={"text": f"message {n}"},
+                           now=world.clock.now)
     report = world.tick(world.clock.now.isoformat())
     assert report.send.sent == CHANNEL_BURST
     assert len(world.standin.messages("C0TEAM")) == CHANNEL_BURST

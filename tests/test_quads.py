@@ -170,7 +170,7 @@ def test_export_user_includes_goals_and_quad_commitments(world: World) -> None:
     world.reply(channel=post.channel, user=owner, thread_ts=post.ts,
                 text="commit: publish the API guide by 2026-12-09")
     with world.db.scope() as session:
-        data = export_user(session, owner)
+        data = export_user(session, world.workspace_id, owner)
         groups = session.scalars(select(QuadGroup)).all()
     assert data["commitments"][0]["ritual"] == "quads"
     assert data["commitments"][0]["status"] == "open"

@@ -24,7 +24,7 @@ def tend(world: World, user: str, text: str) -> str:
 
 def exported(world: World) -> str:
     with world.db.scope() as session:
-        return dump_config(export_config(session))
+        return dump_config(export_config(session, world.workspace_id))
 
 
 def setup_values(**overrides: Any) -> dict[str, Any]:
@@ -161,7 +161,7 @@ def test_away_and_skip_me_this_week_pause_only_that_person(world: World) -> None
                 channel=post.channel, message_ts=post.ts)
     assert "Nobody is told" in world.standin.ephemerals("U001")[-1].text
     with world.db.scope() as session:
-        assert str(session.get_one(Person, "U001").away_until) == "2026-12-06"
+        assert str(session.get_one(Person, (world.workspace_id, "U001")).away_until) == "2026-12-06"
     assert "Welcome back" in tend(world, "U001", "away off")
 
 

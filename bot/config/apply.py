@@ -55,16 +55,18 @@ class ImportSummary:
         return out
 
 
-def apply_config(session: Session, config: TendConfig, *, now: datetime) -> ImportSummary:
+def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
+                 now: datetime) -> ImportSummary:
+    """Apply `config` to one workspace's teams (keys are unique per workspace)."""
     summary = ImportSummary()
     everyone = {u for t in config.teams for u in _desired_roles(t)}
-    ensure_people(session, {user_id for user_id, _role in everyone})
+    ensure_people(session, workspace_id, {user_id for user_id, _role in everyone})
     for spec in config.teams:
-        team = team_by_key(session, spec.key)
+        team = team_by_key(session, workspace_id, spec.key)
         if team is None:
-            team = Team(key=spec.key, name=spec.name, channel_id=spec.channel,
-                        timezone=spec.timezone, skip_dates=[], created_at=now,
-                        updated_at=now)
+            team = Team(workspace_id=workspace_id, key=spec.key, name=spec.name,
+                        channel_id=spec.channel, timezone=spec.timezone, skip_dates=[],
+                        created_at=now, updated_at=now)
             session.add(team)
             session.flush()
             summary.teams_created.append(spec.key)
@@ -74,7 +76,8 @@ def apply_config(session: Session, config: TendConfig, *, now: datetime) -> Impo
             team.updated_at = now
             summary.teams_updated.append(spec.key)
     in_file = {t.key for t in config.teams}
-    summary.teams_untouched = [t.key for t in all_teams(session) if t.key not in in_file]
+    summary.teams_untouched = [t.key for t in all_teams(session, workspace_id)
+                               if t.key not in in_file]
     session.flush()
     return summary
 
@@ -177,8 +180,8 @@ def _sync_rituals(team: Team, rituals: RitualsSpec, digest: DigestSpec | None, *
     return changed
 
 
-def export_config(session: Session) -> TendConfig:
-    return TendConfig(teams=[_team_spec(team) for team in all_teams(session)])
+def export_config(session: Session, workspace_id: str) -> TendConfig:
+    return TendConfig(teams=[_team_spec(team) for team in all_teams(session, workspace_id)])
 
 
 def _team_spec(team: Team) -> TeamSpec:

@@ -12,28 +12,39 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from bot.app import create_app
+from bot.app import create_app, create_services
 from bot.services.context import Services
 from bot.services.tick import TickReport, run_tick
 from bot.settings import Settings
-from bot.slack.gateway import SlackGateway, build_client
+from bot.slack.gateway import build_client
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
 from bot.web import create_web_app
+
+OAUTH_CLIENT_ID = "1234.5678"
+OAUTH_CLIENT_SECRET = "standin-client-secret"
 
 
 class LiveApp:
     """Start with `with LiveApp(...) as live:`; then act as Slack would, over HTTP."""
 
     def __init__(self, *, db: Database, standin: SlackStandIn,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], oauth: bool = False) -> None:
+        """Token mode (the stand-in's bot token, its one workspace), or with `oauth`
+        many workspaces installed through /slack/install."""
         self.db, self.standin, self.clock = db, standin, clock
+        credentials: dict[str, Any] = (
+            {"slack_client_id": OAUTH_CLIENT_ID, "slack_client_secret": OAUTH_CLIENT_SECRET}
+            if oauth else {"slack_bot_token": standin.bot_token})
         self.settings = Settings(
-            slack_bot_token=standin.bot_token, slack_signing_secret=standin.signing_secret,
+            **credentials, slack_signing_secret=standin.signing_secret,
             slack_api_url=standin.api_url, database_url=str(db.engine.url),
         )
-        client = build_client(standin.bot_token, standin.api_url)
-        self.services = Services(db=db, gateway=SlackGateway(client), clock=clock)
+        client = None if oauth else build_client(standin.bot_token, standin.api_url)
+        self.services: Services = create_services(self.settings, db=db, client=client)
+        self.services.clock = clock
+        # Token mode: the workspace is the one the stand-in's token belongs to.
+        self.workspace_id = standin.team_id
         self.app = create_app(self.settings, services=self.services)
         self._server: BaseWSGIServer | None = None
         self.url = ""

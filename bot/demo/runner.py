@@ -70,7 +70,7 @@ def run_demo(*, team_yaml: str | None = None, weeks: int = 5, out: Path,
         db = Database.from_url(url)
         _populate(slack, config, people)
         with db.scope() as session:
-            apply_config(session, config, now=clock.now)
+            apply_config(session, config, workspace_id=slack.team_id, now=clock.now)
         with LiveApp(db=db, standin=slack, clock=clock) as live:
             play = _Play(live, config, people, clock, echo)
             instants = _instants(config, people, start, end)

@@ -9,6 +9,7 @@ from bot.handlers import (
     commands,
     goals,
     home,
+    lifecycle,
     messages,
     reminders,
     sharing,
@@ -24,3 +25,4 @@ def register_all(app: App, services: Services) -> None:
     commands.register(app, services)
     sharing.register(app, services)
     reminders.register(app, services)
+    lifecycle.register(app, services)

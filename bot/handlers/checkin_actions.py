@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 from bot.services import checkin_actions, home
 from bot.services.context import Services
@@ -28,35 +29,41 @@ def parse_int(value: object) -> int | None:
 
 
 def register(app: App, services: Services) -> None:
-    def add_commitment(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def add_commitment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       context: BoltContext) -> None:
         ack()
         occurrence_id = parse_int(action.get("value"))
         if occurrence_id is None:
             return
         checkin_actions.open_commitment_modal(
-            services, occurrence_id=occurrence_id, user_id=body["user"]["id"],
+            services, workspace_id=workspace(context), occurrence_id=occurrence_id,
+            user_id=body["user"]["id"],
             trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
 
-    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+              context: BoltContext) -> None:
         ack()
+        ws = workspace(context)
         commitment_id = parse_int(action.get("value"))
         container = body.get("container", {})
         if commitment_id is None:
             return
         if container.get("type") == "view":  # a click in the App Home tab
-            home.close_from_home(services, commitment_id=commitment_id,
+            home.close_from_home(services, workspace_id=ws, commitment_id=commitment_id,
                                  decision=DECISIONS[action["action_id"]],
                                  user_id=body["user"]["id"])
             return
         if not container.get("message_ts"):
             return
         checkin_actions.close_from_button(
-            services, commitment_id=commitment_id, decision=DECISIONS[action["action_id"]],
+            services, workspace_id=ws, commitment_id=commitment_id,
+            decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
             message_ts=container["message_ts"])
-        home.refresh_homes(services, [body["user"]["id"]])
+        home.refresh_homes(services, ws, [body["user"]["id"]])
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+               context: BoltContext) -> None:
         values = view.get("state", {}).get("values", {})
         what = values.get(BlockId.COMMITMENT_WHAT, {}).get(InputId.COMMITMENT_WHAT, {})
         due = values.get(BlockId.COMMITMENT_DUE, {}).get(InputId.COMMITMENT_DUE, {})
@@ -66,14 +73,15 @@ def register(app: App, services: Services) -> None:
                 errors={BlockId.COMMITMENT_WHAT: "This form has expired; open it again."})
             return
         submission = checkin_actions.submit_commitment(
-            services, user_id=body["user"]["id"], occurrence_id=occurrence_id,
+            services, workspace_id=workspace(context), user_id=body["user"]["id"],
+            occurrence_id=occurrence_id,
             what=what.get("value") or "", due=due.get("selected_date"))
         if submission.errors:
             ack(response_action="errors", errors=submission.errors)
             return
         ack()
         checkin_actions.post_confirmation(services, submission)
-        home.refresh_homes(services, [body["user"]["id"]])
+        home.refresh_homes(services, workspace(context), [body["user"]["id"]])
 
     app.action(ActionId.COMMITMENT_ADD.value)(add_commitment)
     for action_id in DECISIONS:

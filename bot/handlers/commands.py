@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, CallbackId
 from bot.services import home, personal_data, setup
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 from bot.services.notices import tell_privately
 from bot.services.tend_command import answer, away_this_week
 
 
+def _caller(context: BoltContext, user_id: str) -> Caller:
+    return Caller(workspace(context), user_id)
+
+
 def register(app: App, services: Services) -> None:
-    def tend(ack: Ack, command: dict[str, Any]) -> None:
-        reply = answer(services, user_id=command["user_id"], text=command.get("text", ""))
+    def tend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        caller = _caller(context, command["user_id"])
+        reply = answer(services, caller, command.get("text", ""))
         if reply.open_setup is not None:  # views.open must use the trigger within 3 s
-            refusal = setup.open_setup(services, user_id=command["user_id"],
+            refusal = setup.open_setup(services, caller=caller,
                                        trigger_id=command["trigger_id"],
                                        key=reply.open_setup or None)
             if refusal:
@@ -27,44 +33,50 @@ def register(app: App, services: Services) -> None:
             return
         ack(text=reply.message.text, blocks=reply.message.blocks, response_type="ephemeral")
 
-    def after_ack(command: dict[str, Any]) -> None:
+    def after_ack(command: dict[str, Any], context: BoltContext) -> None:
         # Slow work, after Slack has its answer: building and uploading the export.
         words = command.get("text", "").split()
         if words and words[0].lower() == "my-data":
-            personal_data.send_my_data(services, command["user_id"])
+            personal_data.send_my_data(services, _caller(context, command["user_id"]))
 
-    def save_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        errors = setup.save_setup(services, user_id=body["user"]["id"],
+    def save_setup(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                   context: BoltContext) -> None:
+        caller = _caller(context, body["user"]["id"])
+        errors = setup.save_setup(services, caller=caller,
                                   key=view.get("private_metadata") or None,
                                   values=view.get("state", {}).get("values", {}))
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        home.refresh_homes(services, setup.people_of_saved_team(services, view, body))
+        home.refresh_homes(services, caller.workspace_id,
+                           setup.people_of_saved_team(services, caller, view))
 
-    def edit_from_home(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def edit_from_home(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       context: BoltContext) -> None:
         ack()
-        user_id = body["user"]["id"]
-        refusal = setup.open_setup(services, user_id=user_id, trigger_id=body["trigger_id"],
+        caller = _caller(context, body["user"]["id"])
+        refusal = setup.open_setup(services, caller=caller, trigger_id=body["trigger_id"],
                                    key=str(action.get("value") or "") or None)
         if refusal:
-            home.publish_home(services, user_id, notice=refusal)
+            home.publish_home(services, caller.workspace_id, caller.user_id, notice=refusal)
 
-    def forget_me(ack: Ack, body: dict[str, Any], respond: Any) -> None:
+    def forget_me(ack: Ack, body: dict[str, Any], respond: Any, context: BoltContext) -> None:
         ack()
-        counts = personal_data.forget(services, body["user"]["id"])
+        counts = personal_data.forget(services, _caller(context, body["user"]["id"]))
         respond(replace_original=True, response_type="ephemeral",
                 text=f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
                      f"commitments, {counts['goals']} goals and {counts['shared']} shared "
                      "highlights. Team digests keep only team-level figures.")
 
-    def skip_me(ack: Ack, body: dict[str, Any]) -> None:
+    def skip_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        text = away_this_week(services, body["user"]["id"])
-        tell_privately(services, channel=body.get("channel", {}).get("id", ""),
-                       user=body["user"]["id"], text=text)
-        home.refresh_homes(services, [body["user"]["id"]])
+        caller = _caller(context, body["user"]["id"])
+        text = away_this_week(services, caller)
+        tell_privately(services, workspace_id=caller.workspace_id,
+                       channel=body.get("channel", {}).get("id", ""),
+                       user=caller.user_id, text=text)
+        home.refresh_homes(services, caller.workspace_id, [caller.user_id])
 
     app.command("/tend")(ack=tend, lazy=[after_ack])
     app.view(CallbackId.SETUP_MODAL.value)(save_setup)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.checkin_actions import parse_int
+from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.goals import MAX_GOALS_PER_MONTH
 from bot.services import goals, home
@@ -35,42 +36,48 @@ def _slots(view: dict[str, Any]) -> dict[int, dict[str, str | None]]:
 
 
 def register(app: App, services: Services) -> None:
-    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def share(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+              context: BoltContext) -> None:
         ack()
         occurrence_id = parse_int(action.get("value"))
         if occurrence_id is not None:
             goals.open_goals_modal(
-                services, occurrence_id=occurrence_id, user_id=body["user"]["id"],
+                services, workspace_id=workspace(context), occurrence_id=occurrence_id,
+                user_id=body["user"]["id"],
                 trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+               context: BoltContext) -> None:
+        ws = workspace(context)
         occurrence_id = parse_int(view.get("private_metadata"))
         if occurrence_id is None:
             ack(response_action="errors",
                 errors={goal_block(1, "what"): "This form has expired; open it again."})
             return
-        result = goals.submit_goals(services, user_id=body["user"]["id"],
+        result = goals.submit_goals(services, workspace_id=ws, user_id=body["user"]["id"],
                                     occurrence_id=occurrence_id, slots=_slots(view))
         if result.errors:
             ack(response_action="errors", errors=result.errors)
             return
         ack()
-        goals.post_in_thread(services, result.post)
-        home.refresh_homes(services, [body["user"]["id"]])
+        goals.post_in_thread(services, ws, result.post)
+        home.refresh_homes(services, ws, [body["user"]["id"]])
 
-    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def close(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+              context: BoltContext) -> None:
         ack()
+        ws = workspace(context)
         goal_id = parse_int(action.get("value"))
         container = body.get("container", {})
         if goal_id is None or not container.get("message_ts"):
             return
         blocks = body.get("message", {}).get("blocks", [])
         goals.close_from_review(
-            services, goal_id=goal_id, decision=DECISIONS[action["action_id"]],
+            services, workspace_id=ws, goal_id=goal_id, decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
             message_ts=container["message_ts"],
             listed_block_ids=[str(b.get("block_id", "")) for b in blocks])
-        home.refresh_homes(services, [body["user"]["id"]])
+        home.refresh_homes(services, ws, [body["user"]["id"]])
 
     app.action(ActionId.GOALS_SHARE.value)(share)
     app.view(CallbackId.GOALS_MODAL.value)(submit)

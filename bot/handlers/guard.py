@@ -93,3 +93,13 @@ def parse_body(raw: bytes, content_type: str) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return body if isinstance(body, dict) else None
+
+
+# Matches no workspace: a request without one reaches nothing (never the '' placeholder).
+NO_WORKSPACE = "-"
+
+
+def workspace(context: Any) -> str:
+    """The workspace a request came from, as Bolt read it from the signed body."""
+    team_id = getattr(context, "team_id", None)
+    return team_id if _is_id(team_id) else NO_WORKSPACE

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId
 from bot.services import nudges
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 
 
 def register(app: App, services: Services) -> None:
-    def turn_off(ack: Ack, body: dict[str, Any]) -> None:
+    def turn_off(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         # Only the person it was sent to is in the DM, so the clicker's own setting changes.
         container = body.get("container", {})
         nudges.turn_off_from_button(
-            services, user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
+            services, caller=Caller(workspace(context), body["user"]["id"]),
+            channel_id=container.get("channel_id", ""),
             message_ts=container.get("message_ts", ""))
 
     app.action(ActionId.REMINDERS_OFF.value)(turn_off)

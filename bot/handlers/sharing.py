@@ -4,28 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.checkin_actions import parse_int
+from bot.handlers.guard import workspace
 from bot.messages.ids import CallbackId
 from bot.services import sharing
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 
 
 def register(app: App, services: Services) -> None:
-    def shortcut(ack: Ack, body: dict[str, Any]) -> None:
+    def shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         sharing.open_share_modal(
-            services, user_id=body["user"]["id"], channel_id=body["channel"]["id"],
+            services, caller=Caller(workspace(context), body["user"]["id"]),
+            channel_id=body["channel"]["id"],
             message_ts=body["message"]["ts"], trigger_id=body["trigger_id"])
 
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+               context: BoltContext) -> None:
         values = view.get("state", {}).get("values", {})
         kind = (values.get("share_kind", {}).get("value", {}).get("selected_option") or {})
         named = values.get("share_named", {}).get("value", {}).get("selected_options") or []
         reply_id = parse_int(view.get("private_metadata"))
         refusal = sharing.share(
-            services, user_id=body["user"]["id"], reply_id=reply_id or 0,
+            services, caller=Caller(workspace(context), body["user"]["id"]),
+            reply_id=reply_id or 0,
             kind=str(kind.get("value", "")), named=any(o.get("value") == "named"
                                                        for o in named))
         if refusal:

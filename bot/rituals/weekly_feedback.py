@@ -32,6 +32,7 @@ class CheckinPair:
     since: datetime  # when this pair started to exist (member added or ritual created)
     skip_dates: frozenset[date] = frozenset()  # the team's and the ritual's holidays
     away_until: date | None = None  # the member said they are away until then
+    workspace_id: str = ""  # the Slack workspace whose bot sends the prompt
 
 
 @dataclass(frozen=True)

@@ -17,44 +17,47 @@ from bot.services.notices import tell_privately
 from bot.services.quad_cycles import render_quad_cycle
 from bot.storage import occurrences
 from bot.storage.models import Occurrence
+from bot.storage.scoping import in_workspace, occurrence_in_workspace
 
 NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
 
 
 
-def open_commitment_modal(services: Services, *, occurrence_id: int, user_id: str,
-                          trigger_id: str, channel_id: str) -> None:
+def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_id: int,
+                          user_id: str, trigger_id: str, channel_id: str) -> None:
     with services.db.scope() as session:
-        occurrence = session.get(Occurrence, occurrence_id)
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         allowed = (occurrence is not None
                    and user_id in occurrences.participants(session, occurrence))
-        today = local_today(session, user_id, services.now())
+        today = local_today(session, workspace_id, user_id, services.now())
         # A quad commitment is for the cycle: suggest the next cycle's date.
         next_cycle = occurrence.details.get("next_cycle") if occurrence else None
     if not allowed:
-        tell_privately(services, channel=channel_id, user=user_id, text=NOT_A_PARTICIPANT)
+        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
+                       text=NOT_A_PARTICIPANT)
         return
     view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
                        initial_due=(date.fromisoformat(next_cycle) if next_cycle
                                     else today + timedelta(days=7)), min_length=rules.MIN_LENGTH,
                        max_length=rules.MAX_LENGTH)
-    services.gateway.open_view(trigger_id, view)
+    services.gateway_for(workspace_id).open_view(trigger_id, view)
 
 
 @dataclass(frozen=True)
 class Submission:
     errors: dict[str, str]  # block_id -> message, shown inline; empty when saved
     confirmation: tuple[str, str, dict[str, object]] | None = None  # channel, thread, message
+    workspace_id: str = ""
 
 
-def submit_commitment(services: Services, *, user_id: str, occurrence_id: int, what: str,
-                      due: str | None) -> Submission:
+def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
+                      occurrence_id: int, what: str, due: str | None) -> Submission:
     now = services.now()
     with services.db.scope() as session:
-        occurrence = session.get(Occurrence, occurrence_id)
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         if occurrence is None or user_id not in occurrences.participants(session, occurrence):
             return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
-        today = local_today(session, user_id, now)
+        today = local_today(session, workspace_id, user_id, now)
         try:
             due_date = date.fromisoformat(due) if due else None
         except ValueError:
@@ -71,7 +74,7 @@ def submit_commitment(services: Services, *, user_id: str, occurrence_id: int, w
                                  what=draft.what, due_date=draft.due_date)
         if occurrence.channel_id and occurrence.message_ts:
             return Submission({}, (occurrence.channel_id, occurrence.message_ts,
-                                   message.as_dict()))
+                                   message.as_dict()), workspace_id=workspace_id)
     return Submission({})
 
 
@@ -79,35 +82,37 @@ def post_confirmation(services: Services, submission: Submission) -> None:
     if submission.confirmation is None:
         return
     channel, thread_ts, message = submission.confirmation
-    services.gateway.post_message(channel, text=str(message["text"]),
-                                  blocks=message["blocks"],  # type: ignore[arg-type]
-                                  thread_ts=thread_ts)
+    services.gateway_for(submission.workspace_id).post_message(
+        channel, text=str(message["text"]), blocks=message["blocks"],  # type: ignore[arg-type]
+        thread_ts=thread_ts)
 
 
-def close_from_button(services: Services, *, commitment_id: int, decision: str, user_id: str,
-                      channel_id: str, message_ts: str) -> None:
+def close_from_button(services: Services, *, workspace_id: str, commitment_id: int,
+                      decision: str, user_id: str, channel_id: str, message_ts: str) -> None:
     now = services.now()
     with services.db.scope() as session:
-        occurrence = occurrences.occurrence_for_thread(session, channel_id=channel_id,
-                                                       ts=message_ts)
-        outcome = close_commitment(session, commitment_id=commitment_id, user_id=user_id,
+        occurrence = in_workspace(occurrences.occurrence_for_thread(
+            session, channel_id=channel_id, ts=message_ts), workspace_id)
+        outcome = close_commitment(session, workspace_id=workspace_id,
+                                   commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
                                    occurrence_id=occurrence.id if occurrence else None, now=now)
-        updated = (_render(session, occurrence, user_id=user_id, now=now)
+        updated = (_render(session, occurrence, workspace_id=workspace_id, user_id=user_id,
+                           now=now)
                    if outcome.ok and occurrence is not None else None)
     if not outcome.ok:
-        tell_privately(services, channel=channel_id, user=user_id,
+        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
                        text=outcome.message or "That did not work.")
         return
     if updated is not None:
-        services.gateway.update_message(channel_id, message_ts, text=updated.text,
+        services.gateway_for(workspace_id).update_message(channel_id, message_ts, text=updated.text,
                                         blocks=updated.blocks)
 
 
-def _render(session: Session, occurrence: Occurrence, *, user_id: str, now: datetime
-            ) -> Message:
+def _render(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
+            now: datetime) -> Message:
     """The occurrence's message as it should read now, for an update in place."""
-    today = local_today(session, user_id, now)
+    today = local_today(session, workspace_id, user_id, now)
     if occurrences.ritual_kind(session, occurrence) == "quads":
         return render_quad_cycle(session, occurrence, today=today)
     return render_checkin(session, occurrence, today=today)

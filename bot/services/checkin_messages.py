@@ -35,7 +35,7 @@ def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date
 def render_checkin(session: Session, occurrence: Occurrence, *, today: date) -> Message:
     listed = occurrence.details.get("commitments", [])
     commitments = commitments_by_ids(session, listed)
-    person = session.get(Person, occurrence.subject_id)
+    person = session.get(Person, (occurrence.ritual.team.workspace_id, occurrence.subject_id))
     timezone = person.tz if person and person.tz else "UTC"
     return render_message(
         "checkin.json.j2",

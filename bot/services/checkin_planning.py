@@ -74,7 +74,8 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
         today = now.astimezone(ZoneInfo(pair.timezone)).date()
         message = render_checkin(session, occurrence, today=today)
         outbox.enqueue(
-            session, key=f"occurrence:{occurrence.id}:prompt", payload=message.as_dict(),
+            session, workspace_id=pair.workspace_id, key=f"occurrence:{occurrence.id}:prompt",
+            payload=message.as_dict(),
             users=[pair.manager_id, pair.member_id], occurrence_id=occurrence.id, now=now,
         )
     return occurrence

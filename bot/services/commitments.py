@@ -12,10 +12,11 @@ from bot.rituals.commitments import CommitmentDraft, CommitmentError, parse_comm
 from bot.storage.commitments import add_commitment, commitment_for_reply, commitments_made_in
 from bot.storage.models import Commitment, Occurrence, Person, Reply, Ritual
 from bot.storage.occurrences import ritual_kind
+from bot.storage.scoping import workspace_of
 
 
-def local_today(session: Session, user_id: str, now: datetime) -> date:
-    person = session.get(Person, user_id)
+def local_today(session: Session, workspace_id: str, user_id: str, now: datetime) -> date:
+    person = session.get(Person, (workspace_id, user_id))
     zone = ZoneInfo(person.tz) if person and person.tz else ZoneInfo("UTC")
     return now.astimezone(zone).date()
 
@@ -52,7 +53,8 @@ def sync_commitment_from_reply(session: Session, reply: Reply, *,
             session.delete(existing)
         return
     assert occurrence is not None and now is not None
-    draft = parse_commitment_line(reply.text, today=local_today(session, reply.user_id, now))
+    draft = parse_commitment_line(reply.text, today=local_today(
+        session, workspace_of(occurrence), reply.user_id, now))
     if existing is None:
         record_commitment(session, occurrence=occurrence, owner_id=reply.user_id, draft=draft,
                           now=now, reply_id=reply.id)
@@ -73,17 +75,18 @@ DECISIONS_BY_KIND = {"weekly_feedback": {"done", "not_yet", "drop"},
                      "quads": {"kept", "partly", "missed"}}
 
 
-def close_commitment(session: Session, *, commitment_id: int, user_id: str, decision: str,
-                     occurrence_id: int | None, now: datetime) -> CloseOutcome:
+def close_commitment(session: Session, *, workspace_id: str, commitment_id: int, user_id: str,
+                     decision: str, occurrence_id: int | None, now: datetime) -> CloseOutcome:
     commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
+    ritual = session.get_one(Ritual, commitment.ritual_id) if commitment else None
+    if commitment is None or ritual is None or ritual.team.workspace_id != workspace_id:
         return CloseOutcome(False, "That commitment no longer exists.")
     if commitment.owner_id != user_id:
         return CloseOutcome(False, f"Only <@{commitment.owner_id}> can close their own "
                                    "commitment. You can ask them about it in the thread.")
     if commitment.status != "open":
         return CloseOutcome(False, f"This commitment is already {commitment.status}.")
-    kind = session.get_one(Ritual, commitment.ritual_id).kind
+    kind = ritual.kind
     if decision not in DECISIONS_BY_KIND.get(kind, set()):
         return CloseOutcome(False, "That button does not belong to this commitment.")
     if decision == "not_yet":

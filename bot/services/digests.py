@@ -175,9 +175,11 @@ def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) 
                              "alt_text": built.chart.alt_text}
     key = f"digest:{team.id}:{built.view.period}"
     if target.startswith(("U", "W")):
-        outbox.enqueue(session, key=key, payload=payload, users=[target], now=now)
+        outbox.enqueue(session, workspace_id=team.workspace_id, key=key, payload=payload,
+                       users=[target], now=now)
     else:
-        outbox.enqueue(session, key=key, payload={**payload, "join": True},
+        outbox.enqueue(session, workspace_id=team.workspace_id, key=key,
+                       payload={**payload, "join": True},
                        channel_id=target, now=now)
     return True
 

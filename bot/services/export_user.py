@@ -18,27 +18,37 @@ from bot.storage.models import (
     Team,
     TeamRole,
 )
+from bot.storage.scoping import occurrences_in, rituals_in
 
 
-def export_user(session: Session, user_id: str) -> dict[str, Any]:
-    person = session.get(Person, user_id)
+def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, Any]:
+    """What tend stores about `user_id` in `workspace_id` (and nothing of another's)."""
+    person = session.get(Person, (workspace_id, user_id))
+    rituals = rituals_in(workspace_id)
     roles = session.execute(
-        select(TeamRole, Team.key).join(Team).where(TeamRole.user_id == user_id)
+        select(TeamRole, Team.key).join(Team)
+        .where(TeamRole.user_id == user_id, Team.workspace_id == workspace_id)
         .order_by(Team.key, TeamRole.role)
     ).all()
-    replies = session.scalars(select(Reply).where(Reply.user_id == user_id).order_by(Reply.id))
+    replies = session.scalars(select(Reply).where(
+        Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id)))
+        .order_by(Reply.id))
     commitments = session.execute(
         select(Commitment, Ritual.kind).join(Ritual, Ritual.id == Commitment.ritual_id)
-        .where(Commitment.owner_id == user_id).order_by(Commitment.id))
-    goals = session.scalars(select(Goal).where(Goal.owner_id == user_id).order_by(Goal.id))
-    quads = [g for g in session.scalars(select(QuadGroup).order_by(QuadGroup.id))
-             if user_id in g.members.get("ids", [])]
+        .where(Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))
+        .order_by(Commitment.id))
+    goals = session.scalars(select(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)).order_by(Goal.id))
+    quads = [g for g in session.scalars(select(QuadGroup).where(QuadGroup.ritual_id.in_(
+        rituals)).order_by(QuadGroup.id)) if user_id in g.members.get("ids", [])]
     checkins = session.scalars(
         select(Occurrence).where((Occurrence.subject_id == user_id)
                                  | (Occurrence.counterpart_id == user_id))
+        .where(Occurrence.ritual_id.in_(rituals))
         .order_by(Occurrence.scheduled_at))
     return {
         "user_id": user_id,
+        "workspace": workspace_id,
         "known": person is not None,
         "timezone": person.tz if person else None,
         "memberships": [

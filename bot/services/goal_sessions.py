@@ -41,16 +41,18 @@ def _enqueue_session(session: Session, occurrence: Occurrence, *, now: datetime)
                              occurrence_id=occurrence.id, max_goals=MAX_GOALS_PER_MONTH)
     payload = {**message.as_dict(), "join": True,
                "notify_on_failure": coach_notice(team, "the goal-sharing session")}
-    outbox.enqueue(session, key=f"occurrence:{occurrence.id}:prompt", payload=payload,
+    outbox.enqueue(session, workspace_id=team.workspace_id,
+                   key=f"occurrence:{occurrence.id}:prompt", payload=payload,
                    channel_id=team.channel_id, occurrence_id=occurrence.id, now=now)
     session_day = occurrence.scheduled_at.astimezone(ZoneInfo(team.timezone)).date()
     for member in active_people(team, "member"):
-        person = session.get(Person, member)
+        person = session.get(Person, (team.workspace_id, member))
         if person is not None and person.away_until and person.away_until >= session_day:
             continue  # away: their review waits for the next session
         goals = open_goals_before(session, ritual_id=occurrence.ritual_id, owner_id=member,
                                   occurrence_id=occurrence.id)[:MAX_REVIEWED_GOALS]
         if goals:
             review = render_review(goals, month=label)
-            outbox.enqueue(session, key=f"occurrence:{occurrence.id}:review:{member}",
+            outbox.enqueue(session, workspace_id=team.workspace_id,
+                           key=f"occurrence:{occurrence.id}:review:{member}",
                            payload=review.as_dict(), users=[member], now=now)

@@ -19,6 +19,7 @@ from bot.services.notices import tell_privately
 from bot.storage import occurrences
 from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
 from bot.storage.models import Goal, Occurrence, Reply
+from bot.storage.scoping import occurrence_in_workspace, workspace_of
 
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
 CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
@@ -29,25 +30,26 @@ def _month(occurrence: Occurrence) -> str:
     return month_label(occurrence.scheduled_at, occurrence.ritual.team.timezone)
 
 
-def open_goals_modal(services: Services, *, occurrence_id: int, user_id: str,
-                     trigger_id: str, channel_id: str) -> None:
+def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: int,
+                     user_id: str, trigger_id: str, channel_id: str) -> None:
     with services.db.scope() as session:
-        occurrence = session.get(Occurrence, occurrence_id)
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         refusal = _refusal(session, occurrence, user_id)
         if refusal is None and occurrence is not None:
             left = rules.MAX_GOALS_PER_MONTH - goals_in_session(
                 session, occurrence_id=occurrence_id, owner_id=user_id)
             refusal = None if left > 0 else (
                 f"You have shared {rules.MAX_GOALS_PER_MONTH} goals this month already.")
-            today = local_today(session, user_id, services.now())
+            today = local_today(session, workspace_id, user_id, services.now())
             month = _month(occurrence)
     if refusal is not None:
-        tell_privately(services, channel=channel_id, user=user_id, text=refusal)
+        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
+                       text=refusal)
         return
     view = render_view("goals_modal.json.j2", occurrence_id=occurrence_id,
                        slots=list(range(1, left + 1)), month_label=month,
                        initial_due=today + timedelta(days=28), max_length=rules.MAX_LENGTH)
-    services.gateway.open_view(trigger_id, view)
+    services.gateway_for(workspace_id).open_view(trigger_id, view)
 
 
 def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> str | None:
@@ -62,15 +64,15 @@ class GoalsSubmission:
     post: tuple[str, str, Message] | None = None  # channel, thread_ts, message
 
 
-def submit_goals(services: Services, *, user_id: str, occurrence_id: int,
+def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurrence_id: int,
                  slots: dict[int, dict[str, str | None]]) -> GoalsSubmission:
     """Validate every filled slot; store all of them or none."""
     now = services.now()
     with services.db.scope() as session:
-        occurrence = session.get(Occurrence, occurrence_id)
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         if (refusal := _refusal(session, occurrence, user_id)) or occurrence is None:
             return GoalsSubmission({goal_block(1, "what"): refusal or NOT_IN_TEAM})
-        today = local_today(session, user_id, now)
+        today = local_today(session, workspace_id, user_id, now)
         drafts, errors = _drafts(slots, today=today)
         already = goals_in_session(session, occurrence_id=occurrence_id, owner_id=user_id)
         if not errors and already + len(drafts) > rules.MAX_GOALS_PER_MONTH:
@@ -106,11 +108,13 @@ def _drafts(slots: dict[int, dict[str, str | None]], *, today: date
     return drafts, errors
 
 
-def post_in_thread(services: Services, post: tuple[str, str, Message] | None) -> None:
+def post_in_thread(services: Services, workspace_id: str,
+                   post: tuple[str, str, Message] | None) -> None:
     if post is not None:
         channel, thread_ts, message = post
-        services.gateway.post_message(channel, text=message.text, blocks=message.blocks,
-                                      thread_ts=thread_ts)
+        services.gateway_for(workspace_id).post_message(channel, text=message.text,
+                                                        blocks=message.blocks,
+                                                        thread_ts=thread_ts)
 
 
 def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurrence | None,
@@ -122,7 +126,8 @@ def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurren
             session.delete(existing)
         return
     assert occurrence is not None and now is not None
-    draft = rules.parse_goal_line(reply.text, today=local_today(session, reply.user_id, now))
+    draft = rules.parse_goal_line(reply.text, today=local_today(
+        session, workspace_of(occurrence), reply.user_id, now))
     if existing is None:
         if goals_in_session(session, occurrence_id=occurrence.id, owner_id=reply.user_id) >= (
                 rules.MAX_GOALS_PER_MONTH):
@@ -137,13 +142,17 @@ def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurren
 _GOAL_BLOCK = re.compile(r"^goal-(\d+)$")
 
 
-def close_from_review(services: Services, *, goal_id: int, decision: str, user_id: str,
-                      channel_id: str, message_ts: str, listed_block_ids: list[str]) -> None:
+def close_from_review(services: Services, *, workspace_id: str, goal_id: int, decision: str,
+                      user_id: str, channel_id: str, message_ts: str,
+                      listed_block_ids: list[str]) -> None:
     """Record how a goal ended; a carried goal comes forward into the latest session."""
     now = services.now()
     carried_post: tuple[str, str, Message] | None = None
     with services.db.scope() as session:
         goal = session.get(Goal, goal_id)
+        if goal is not None and occurrence_in_workspace(
+                session, goal.occurrence_id, workspace_id) is None:
+            goal = None  # another workspace's goal: as if it did not exist
         refusal = _close_refusal(goal, user_id)
         if refusal is None and goal is not None:
             goal.status, goal.closed_at = CLOSING[decision], now
@@ -155,11 +164,12 @@ def close_from_review(services: Services, *, goal_id: int, decision: str, user_i
             origin = session.get_one(Occurrence, goal.occurrence_id)
             updated = render_review(shown or [goal], month=_month(origin))
     if refusal is not None:
-        tell_privately(services, channel=channel_id, user=user_id, text=refusal)
+        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
+                       text=refusal)
         return
-    services.gateway.update_message(channel_id, message_ts, text=updated.text,
-                                    blocks=updated.blocks)
-    post_in_thread(services, carried_post)
+    services.gateway_for(workspace_id).update_message(channel_id, message_ts,
+                                                      text=updated.text, blocks=updated.blocks)
+    post_in_thread(services, workspace_id, carried_post)
 
 
 def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
@@ -177,7 +187,7 @@ def _carry_forward(session: Session, goal: Goal, *, now: datetime
     current = latest_session(session, goal.ritual_id)
     if current is None or current.id == goal.occurrence_id:
         return None
-    today = local_today(session, goal.owner_id, now)
+    today = local_today(session, current.ritual.team.workspace_id, goal.owner_id, now)
     draft = rules.GoalDraft(what=goal.what, measure=goal.measure,
                             due_date=max(goal.due_date, today + timedelta(days=1)))
     carried = add_goal(session, session_occurrence=current, owner_id=goal.owner_id,

@@ -41,15 +41,17 @@ MAX_COACH_TEAMS = 8  # two blocks each
 
 
 # -- building the view -------------------------------------------------------------------
-def build_home(session: Session, user_id: str, now: datetime, *,
+def build_home(session: Session, workspace_id: str, user_id: str, now: datetime, *,
                notice: str | None = None) -> dict[str, Any]:
-    """The Home view for `user_id` at `now`; `notice` is a one-line note shown on top
-    (a refusal after a Home click, which has no conversation to answer in)."""
-    roles = sections.roles_of(session, user_id)
+    """The Home view for `user_id` (of `workspace_id`) at `now`; `notice` is a one-line
+    note shown on top (a refusal after a Home click, which has no conversation to answer
+    in)."""
+    roles = sections.roles_of(session, workspace_id, user_id)
     context: dict[str, Any] = {
         "notice": notice, "welcome": roles.none, "edit_action": ActionId.HOME_EDIT_TEAM.value,
         "legend": sections.LEGEND,
-        "member": _member(session, user_id, roles, now) if roles.member else None,
+        "member": (_member(session, workspace_id, user_id, roles, now) if roles.member
+                   else None),
         "coach": _coach(session, roles.coach, now) if roles.coach else None,
     }
     teams = roles.manager
@@ -66,15 +68,15 @@ def _cap(items: list[Any], limit: int) -> tuple[list[Any], int]:
     return items[:limit], max(0, len(items) - limit)
 
 
-def _member(session: Session, user_id: str, roles: sections.Roles, now: datetime
-            ) -> dict[str, Any]:
-    person = session.get(Person, user_id)
-    today = local_today(session, user_id, now)
+def _member(session: Session, workspace_id: str, user_id: str, roles: sections.Roles,
+            now: datetime) -> dict[str, Any]:
+    person = session.get(Person, (workspace_id, user_id))
+    today = local_today(session, workspace_id, user_id, now)
     checkins, more_checkins = _cap(sections.next_checkins(roles.member, person, now),
                                    MAX_CHECKINS)
-    commitments, more_commitments = _cap(sections.open_commitments(session, user_id),
-                                         MAX_COMMITMENTS)
-    goals, more_goals = _cap(sections.open_goals(session, user_id), MAX_GOALS)
+    commitments, more_commitments = _cap(
+        sections.open_commitments(session, workspace_id, user_id), MAX_COMMITMENTS)
+    goals, more_goals = _cap(sections.open_goals(session, workspace_id, user_id), MAX_GOALS)
     return {"checkins": checkins, "more_checkins": more_checkins,
             "commitments": [sections.commitment_item(session, c, today=today)
                             for c in commitments],
@@ -104,32 +106,41 @@ def _fitting(session: Session, teams: list[Team], room: int) -> list[dict[str, A
 
 
 # -- publishing --------------------------------------------------------------------------
-def publish_home(services: Services, user_id: str, *, notice: str | None = None) -> bool:
+def publish_home(services: Services, workspace_id: str, user_id: str, *,
+                 notice: str | None = None) -> bool:
     """Build and publish `user_id`'s Home; False (logged) if Slack refused it."""
     with services.db.scope() as session:
-        view = build_home(session, user_id, services.now(), notice=notice)
+        view = build_home(session, workspace_id, user_id, services.now(), notice=notice)
     try:
-        services.gateway.publish_home(user_id, view)
+        services.gateway_for(workspace_id).publish_home(user_id, view)
     except SlackCallError as exc:
         log.warning("home not published: %s", exc)
         return False
     return True
 
 
-def refresh_homes(services: Services, user_ids: Iterable[str]) -> None:
+def refresh_homes(services: Services, workspace_id: str, user_ids: Iterable[str]) -> None:
     """Re-publish the Homes of the people whose Home shows something that changed."""
     for user_id in dict.fromkeys(user_ids):
-        publish_home(services, user_id)
+        publish_home(services, workspace_id, user_id)
 
 
-def managers_of_new_digests(session: Session, *, now: datetime) -> list[str]:
-    """Who should see a new digest on their Home: the managers of each team whose digest
-    was published at `now` (a tick stamps the digests it publishes with its `now`)."""
-    return list(session.scalars(
-        select(TeamRole.user_id).join(Digest, Digest.team_id == TeamRole.team_id)
+def refresh_homes_of(services: Services, people: Iterable[tuple[str, str]]) -> None:
+    """`refresh_homes` for (workspace, user) pairs from several workspaces (the clock)."""
+    for workspace_id, user_id in dict.fromkeys(people):
+        publish_home(services, workspace_id, user_id)
+
+
+def managers_of_new_digests(session: Session, *, now: datetime) -> list[tuple[str, str]]:
+    """Who should see a new digest on their Home, as (workspace, user): the managers of
+    each team whose digest was published at `now` (a tick stamps the digests it
+    publishes with its `now`)."""
+    return [(ws, user) for ws, user in session.execute(
+        select(Team.workspace_id, TeamRole.user_id).join(Team, Team.id == TeamRole.team_id)
+        .join(Digest, Digest.team_id == TeamRole.team_id)
         .where(Digest.created_at == now, TeamRole.role == "manager",
                TeamRole.active.is_(True))
-        .distinct().order_by(TeamRole.user_id)))
+        .distinct().order_by(Team.workspace_id, TeamRole.user_id))]
 
 
 # -- clicks in the Home --------------------------------------------------------------------
@@ -141,8 +152,8 @@ class _Listed:
     blocks: list[dict[str, Any]]
 
 
-def close_from_home(services: Services, *, commitment_id: int, decision: str,
-                    user_id: str) -> None:
+def close_from_home(services: Services, *, workspace_id: str, commitment_id: int,
+                    decision: str, user_id: str) -> None:
     """A Done / Not yet / Drop or Kept / Partly / Missed click in the Home tab.
 
     It acts as a click in the latest message listing the commitment would (so "Not yet"
@@ -156,26 +167,28 @@ def close_from_home(services: Services, *, commitment_id: int, decision: str,
         commitment = session.get(Commitment, commitment_id)
         listing = (sections.listing_occurrence(session, commitment)
                    if commitment is not None else None)
-        outcome = close_commitment(session, commitment_id=commitment_id, user_id=user_id,
+        outcome = close_commitment(session, workspace_id=workspace_id,
+                                   commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
                                    occurrence_id=listing.id if listing else None, now=now)
         if outcome.ok and listing is not None:
-            listed = _rerendered(session, listing, user_id=user_id, now=now)
+            listed = _rerendered(session, listing, workspace_id=workspace_id,
+                                 user_id=user_id, now=now)
     if listed is not None:
         try:
-            services.gateway.update_message(listed.channel_id, listed.message_ts,
+            services.gateway_for(workspace_id).update_message(listed.channel_id, listed.message_ts,
                                             text=listed.text, blocks=listed.blocks)
         except SlackCallError as exc:  # the Home is still right; the message catches up
             log.warning("listing message not updated after a Home click: %s", exc)
-    publish_home(services, user_id,
+    publish_home(services, workspace_id, user_id,
                  notice=None if outcome.ok else outcome.message or "That did not work.")
 
 
-def _rerendered(session: Session, occurrence: Occurrence, *, user_id: str, now: datetime
-                ) -> _Listed | None:
+def _rerendered(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
+                now: datetime) -> _Listed | None:
     if not (occurrence.channel_id and occurrence.message_ts):
         return None
-    today = local_today(session, user_id, now)
+    today = local_today(session, workspace_id, user_id, now)
     message = (render_quad_cycle(session, occurrence, today=today)
                if occurrence.ritual.kind == "quads"
                else render_checkin(session, occurrence, today=today))

@@ -22,6 +22,7 @@ from bot.rituals.digest_policy import MIN_GROUP_FLOOR
 from bot.rituals.schedule import fire_times_between, next_fire_time
 from bot.rituals.team_rituals import TEAM_SUBJECT
 from bot.storage.models import Commitment, Digest, Goal, Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.scoping import rituals_in
 from bot.storage.teams import active_people, line_manager, ritual_cadence, skip_dates
 
 RITUAL_NAMES = {"weekly_feedback": "Weekly check-ins", "monthly_goals": "Goal sharing",
@@ -53,9 +54,10 @@ class Roles:
         return not (self.member or self.coach or self.manager)
 
 
-def roles_of(session: Session, user_id: str) -> Roles:
+def roles_of(session: Session, workspace_id: str, user_id: str) -> Roles:
     rows = session.scalars(
-        select(TeamRole).join(Team).where(TeamRole.user_id == user_id,
+        select(TeamRole).join(Team).where(Team.workspace_id == workspace_id,
+                                          TeamRole.user_id == user_id,
                                           TeamRole.active.is_(True))
         .options(selectinload(TeamRole.team).selectinload(Team.rituals),
                  selectinload(TeamRole.team).selectinload(Team.roles))
@@ -138,9 +140,10 @@ def _checkin_line(team: Team, role: TeamRole, ritual: Ritual, person: Person | N
     return fire, f"{title} — {when(fire, zone)} ({team.timezone})"
 
 
-def open_commitments(session: Session, user_id: str) -> list[Commitment]:
+def open_commitments(session: Session, workspace_id: str, user_id: str) -> list[Commitment]:
     return list(session.scalars(
-        select(Commitment).where(Commitment.owner_id == user_id, Commitment.status == "open")
+        select(Commitment).where(Commitment.owner_id == user_id, Commitment.status == "open",
+                                 Commitment.ritual_id.in_(rituals_in(workspace_id)))
         .order_by(Commitment.due_date, Commitment.id)))
 
 
@@ -179,9 +182,10 @@ def commitment_item(session: Session, commitment: Commitment, *, today: date
             "can_carry": listing is not None and not carried}
 
 
-def open_goals(session: Session, user_id: str) -> list[dict[str, Any]]:
+def open_goals(session: Session, workspace_id: str, user_id: str) -> list[dict[str, Any]]:
     goals = session.scalars(
-        select(Goal).where(Goal.owner_id == user_id, Goal.status == "open")
+        select(Goal).where(Goal.owner_id == user_id, Goal.status == "open",
+                           Goal.ritual_id.in_(rituals_in(workspace_id)))
         .order_by(Goal.due_date, Goal.id)).all()
     teams = {r.id: r.team.name for r in session.scalars(
         select(Ritual).where(Ritual.id.in_({g.ritual_id for g in goals})))}
@@ -250,6 +254,7 @@ def _checkin_weeks(session: Session, team: Team, ritual: Ritual, now: datetime
                Occurrence.scheduled_at >= now - timedelta(weeks=(HEALTH_RUNS + 1) * every))
     ).all()
     zones = dict(session.execute(select(Person.user_id, Person.tz).where(
+        Person.workspace_id == team.workspace_id,
         Person.user_id.in_({subject for subject, _, _ in rows}))).all())
     weeks: dict[date, set[str]] = {}
     for subject, scheduled_at, status in rows:

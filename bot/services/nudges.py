@@ -9,23 +9,25 @@ person alone (a DM), names nobody else's answers, and is logged only as a count 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.messages.render import Message, render_message
 from bot.rituals.nudges import Waiting, nudge_due
 from bot.rituals.schedule import next_fire_time
 from bot.rituals.weekly_feedback import week_label
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 from bot.slack.gateway import SlackCallError
 from bot.storage import outbox
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
 from bot.storage.people import ensure_people
-from bot.storage.teams import ritual_cadence
+from bot.storage.scoping import workspace_of
+from bot.storage.teams import ritual_cadence, served
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,9 @@ KINDS = ("weekly_feedback", "quads")
 # Longer than the largest gap between two occurrences (a monthly cadence, 35 days):
 # an older prompt has certainly been followed by its next one, so it is never nudged.
 HORIZON = timedelta(days=37)
+
+CHUNK = 500  # ids per IN list
+T = TypeVar("T")
 
 REMINDERS_OFF = "Reminders are off. `/tend reminders on` turns them back on."
 
@@ -49,13 +54,12 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
         return 0
     answered = _answered(session, [o.id for o in prompts])
     done = _already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
-    people = {p.user_id: p for p in session.scalars(
-        select(Person).where(Person.user_id.in_({u for _o, u in pending})))}
+    people = _people(session, {(workspace_of(o), u) for o, u in pending})
     prompted = _prompt_sent_at(session, [o.id for o in prompts])
     next_at: dict[tuple[int, str, datetime], datetime] = {}  # many share a schedule
     queued = 0
     for occurrence, user_id in pending:
-        person = people.get(user_id)
+        person = people.get((workspace_of(occurrence), user_id))
         if ((occurrence.id, user_id) in answered or nudge_key(occurrence.id, user_id) in done
                 or person is None or not _may_remind(person, occurrence.ritual, now=now)):
             continue
@@ -67,7 +71,8 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
         if not nudge_due(waiting, now=now, delay=nudge_after):
             continue
         message = render_nudge(occurrence, zone=zone)
-        outbox.enqueue_once(session, key=nudge_key(occurrence.id, user_id),
+        outbox.enqueue_once(session, workspace_id=workspace_of(occurrence),
+                            key=nudge_key(occurrence.id, user_id),
                             payload=message.as_dict(), now=now, users=[user_id])
         queued += 1
     if queued:
@@ -78,16 +83,50 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
 def _current_prompts(session: Session, *, now: datetime, nudge_after: timedelta
                       ) -> list[Occurrence]:
     """Posted prompts of enabled check-ins and quads, old enough to nudge, young enough to
-    still be current."""
+    still be current, that may still wait for someone.
+
+    A check-in asks one person (its subject), so one its subject answered or was already
+    reminded about is left out here, in SQL: in steady state that is nearly all of them,
+    and loading them only to drop them cost seconds and an IN list per prompt. A quad's
+    members are in its JSON details, so quads are filtered afterwards (they are few).
+    """
+    subject = Occurrence.subject_id
+    answered = exists().where(Reply.occurrence_id == Occurrence.id, Reply.user_id == subject)
+    nudged = exists().where(OutboxMessage.key == _nudge_key_sql(Occurrence.id, subject))
     return list(session.scalars(
         select(Occurrence).join(Ritual, Ritual.id == Occurrence.ritual_id)
+        .join(Team, Team.id == Ritual.team_id)
         .where(Ritual.kind.in_(KINDS), Ritual.enabled.is_(True), Occurrence.status == "sent",
+               served(),
                Occurrence.scheduled_at > now - HORIZON,
                Occurrence.scheduled_at <= now - nudge_after)
+        .where(or_(Ritual.kind == "quads", ~answered & ~nudged))
         .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
                  .selectinload(Team.roles))
         .order_by(Occurrence.id)
     ))
+
+
+def _nudge_key_sql(occurrence_id: ColumnElement[int], user_id: ColumnElement[str]
+                   ) -> ColumnElement[str]:
+    """nudge_key() as an SQL expression (`||` on both SQLite and PostgreSQL)."""
+    return (literal("occurrence:") + cast(occurrence_id, String) + literal(":nudge:")
+            + user_id)
+
+
+def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """Bounded IN lists: PostgreSQL takes at most 65,535 bind parameters a statement."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _people(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
+    """The people asked, by (workspace, user)."""
+    found = (p for chunk in _chunks(sorted({user for _ws, user in wanted}))
+             for p in session.scalars(select(Person).where(Person.user_id.in_(chunk))))
+    return {(p.workspace_id, p.user_id): p for p in found
+            if (p.workspace_id, p.user_id) in wanted}
 
 
 def _asked(occurrence: Occurrence) -> list[str]:
@@ -98,25 +137,24 @@ def _asked(occurrence: Occurrence) -> list[str]:
 
 
 def _answered(session: Session, occurrence_ids: list[int]) -> set[tuple[int, str]]:
-    return {(o, u) for o, u in session.execute(
-        select(Reply.occurrence_id, Reply.user_id).where(Reply.occurrence_id.in_(occurrence_ids))
+    return {(o, u) for chunk in _chunks(occurrence_ids) for o, u in session.execute(
+        select(Reply.occurrence_id, Reply.user_id).where(Reply.occurrence_id.in_(chunk))
         .distinct())}
 
 
 def _already_nudged(session: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        found.update(session.scalars(select(OutboxMessage.key).where(
-            OutboxMessage.key.in_(keys[start:start + 500]))))
-    return found
+    return {key for chunk in _chunks(keys) for key in session.scalars(
+        select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))}
 
 
 def _prompt_sent_at(session: Session, occurrence_ids: Iterable[int]) -> dict[int, datetime]:
     """When each prompt actually reached Slack (a retried post may be later than planned)."""
-    rows = session.execute(select(OutboxMessage.occurrence_id, OutboxMessage.sent_at).where(
-        OutboxMessage.occurrence_id.in_(list(occurrence_ids)),
-        OutboxMessage.key.like("occurrence:%:prompt"), OutboxMessage.sent_at.is_not(None)))
-    return {occurrence_id: sent_at for occurrence_id, sent_at in rows}
+    return {occurrence_id: sent_at for chunk in _chunks(occurrence_ids)
+            for occurrence_id, sent_at in session.execute(
+                select(OutboxMessage.occurrence_id, OutboxMessage.sent_at).where(
+                    OutboxMessage.occurrence_id.in_(chunk),
+                    OutboxMessage.key.like("occurrence:%:prompt"),
+                    OutboxMessage.sent_at.is_not(None)))}
 
 
 def _may_remind(person: Person, ritual: Ritual, *, now: datetime) -> bool:
@@ -155,11 +193,11 @@ def render_nudge(occurrence: Occurrence, *, zone: str) -> Message:
 
 # -- turning reminders off and on ------------------------------------------------------
 
-def set_reminders(services: Services, user_id: str, on: bool) -> str:
+def set_reminders(services: Services, caller: Caller, on: bool) -> str:
     """Store the person's choice; returns the confirmation to show them (privately)."""
     with services.db.scope() as session:
-        ensure_people(session, {user_id})
-        session.get_one(Person, user_id).reminders_off = not on
+        ensure_people(session, caller.workspace_id, {caller.user_id})
+        session.get_one(Person, (caller.workspace_id, caller.user_id)).reminders_off = not on
     if not on:
         return REMINDERS_OFF
     return (f"Reminders are on: when a prompt has waited {_delay_words(services.nudge_after)} "
@@ -167,16 +205,16 @@ def set_reminders(services: Services, user_id: str, on: bool) -> str:
             "and 18:00 your time. `/tend reminders off` turns them off.")
 
 
-def turn_off_from_button(services: Services, *, user_id: str, channel_id: str,
+def turn_off_from_button(services: Services, *, caller: Caller, channel_id: str,
                          message_ts: str) -> None:
     """The reminder's own button: turn them off and say so in place of the reminder."""
-    text = set_reminders(services, user_id, on=False)
+    text = set_reminders(services, caller, on=False)
     if not (channel_id and message_ts):
         return
     note = render_message("notice.json.j2", text=text)
     try:
-        services.gateway.update_message(channel_id, message_ts, text=note.text,
-                                        blocks=note.blocks)
+        services.gateway_for(caller.workspace_id).update_message(
+            channel_id, message_ts, text=note.text, blocks=note.blocks)
     except SlackCallError as exc:  # the choice is stored; only the message stays as it was
         log.warning("reminder message not updated: %s", exc.error)
 

@@ -177,7 +177,8 @@ def _enqueue_cycle(session: Session, ritual: Ritual, group: QuadGroup, *, cycle:
     occurrence = session.get_one(Occurrence, ids[0])
     message = render_quad_cycle(session, occurrence, today=scheduled_at.astimezone(
         ZoneInfo(ritual.team.timezone)).date())
-    outbox.enqueue(session, key=f"occurrence:{occurrence.id}:prompt",
+    outbox.enqueue(session, workspace_id=ritual.team.workspace_id,
+                   key=f"occurrence:{occurrence.id}:prompt",
                    payload=message.as_dict(), users=members, occurrence_id=occurrence.id,
                    now=now)
 
@@ -203,5 +204,6 @@ def _tell_coaches_too_few(session: Session, ritual: Ritual, count: int, *,
     message = render_message("notice.json.j2", text=text)
     for coach in active_people(team, "coach"):
         # Told once per team size, not every cycle.
-        outbox.enqueue_once(session, key=f"ritual:{ritual.id}:too-few:{count}:{coach}",
+        outbox.enqueue_once(session, workspace_id=team.workspace_id,
+                            key=f"ritual:{ritual.id}:too-few:{count}:{coach}",
                             payload=message.as_dict(), users=[coach], now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,8 @@ from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery
 from bot.storage.models import Occurrence, Reply
-from bot.storage.replies import find_reply, store_reply
+from bot.storage.replies import find_reply, insert_reply, store_reply
+from bot.storage.scoping import in_workspace, occurrence_in_workspace
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 class ReplyFeedback:
     """What to tell the author after the transaction: a reaction or a private note."""
 
+    workspace_id: str
     channel_id: str
     ts: str
     user_id: str
@@ -35,29 +38,40 @@ class ReplyFeedback:
 
 
 def handle_message_event(
-    services: Services, *, event: dict[str, Any], event_id: str | None
+    services: Services, *, workspace_id: str, event: dict[str, Any], event_id: str | None
 ) -> ReplyFeedback | None:
+    """Keep a message event of `workspace_id`: only threads of that workspace count."""
     now = services.now()
     with services.db.scope() as session:
         if event_id and not first_delivery(session, event_id=event_id, now=now):
             return None  # Slack's retry of an event already handled
         subtype = event.get("subtype")
         if subtype == "message_changed":
-            return _edited(session, event, now=now)
+            return _edited(session, workspace_id, event, now=now)
         if subtype == "message_deleted":
-            _deleted(session, event)
+            _deleted(session, workspace_id, event)
             return None
         if subtype is None or subtype == "thread_broadcast":
-            return _new_reply(session, event, now=now)
+            return _new_reply(session, workspace_id, event, now=now)
     return None
 
 
-def _thread_occurrence(session: Session, channel: str, message: dict[str, Any]
-                       ) -> Occurrence | None:
+def _thread_occurrence(session: Session, workspace_id: str, channel: str,
+                       message: dict[str, Any]) -> Occurrence | None:
     thread_ts = message.get("thread_ts")
     if not thread_ts or thread_ts == message.get("ts"):
         return None  # not a reply in a thread
-    return occurrences.occurrence_for_thread(session, channel_id=channel, ts=thread_ts)
+    return in_workspace(occurrences.occurrence_for_thread(session, channel_id=channel,
+                                                          ts=thread_ts), workspace_id)
+
+
+def _stored_reply(session: Session, workspace_id: str, channel: str, ts: str) -> Reply | None:
+    """A stored reply in a thread of `workspace_id`, if there is one."""
+    reply = find_reply(session, channel_id=channel, ts=ts)
+    if reply is None or occurrence_in_workspace(session, reply.occurrence_id,
+                                                workspace_id) is None:
+        return None
+    return reply
 
 
 def _is_participant(session: Session, message: dict[str, Any], occurrence: Occurrence
@@ -67,56 +81,67 @@ def _is_participant(session: Session, message: dict[str, Any], occurrence: Occur
     return message.get("user") in occurrences.participants(session, occurrence)
 
 
-def _new_reply(session: Session, event: dict[str, Any], *, now: datetime
+def _new_reply(session: Session, workspace_id: str, event: dict[str, Any], *, now: datetime
                ) -> ReplyFeedback | None:
     channel = event.get("channel", "")
-    occurrence = _thread_occurrence(session, channel, event)
+    occurrence = _thread_occurrence(session, workspace_id, channel, event)
     if occurrence is None or not _is_participant(session, event, occurrence):
         return None
-    reply = store_reply(session, occurrence_id=occurrence.id, channel_id=channel,
-                        ts=event["ts"], user_id=event["user"], text=event.get("text", ""),
-                        now=now)
+    stored = {"occurrence_id": occurrence.id, "channel_id": channel, "ts": event["ts"],
+              "user_id": event["user"], "text": event.get("text", ""), "now": now}
+    if not _line_kind(session, occurrence)[0](stored["text"]):
+        # The hot path: a brand-new reply has no commitment or goal to keep in step, so
+        # it is stored without being loaded back.
+        insert_reply(session, **stored)
+        return None
+    reply = store_reply(session, **stored)
     if reply is None:
         return None
-    return _commitment_feedback(session, reply, occurrence, now=now)
+    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
 
 
-def _edited(session: Session, event: dict[str, Any], *, now: datetime
+def _edited(session: Session, workspace_id: str, event: dict[str, Any], *, now: datetime
             ) -> ReplyFeedback | None:
     channel = event.get("channel", "")
     message = event.get("message", {})
-    reply = find_reply(session, channel_id=channel, ts=message.get("ts", ""))
+    reply = _stored_reply(session, workspace_id, channel, message.get("ts", ""))
     if reply is None:
         return None
     reply.text, reply.edited_at = message.get("text", ""), now
     occurrence = session.get_one(Occurrence, reply.occurrence_id)
-    return _commitment_feedback(session, reply, occurrence, now=now)
+    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
 
 
-def _deleted(session: Session, event: dict[str, Any]) -> None:
-    reply = find_reply(session, channel_id=event.get("channel", ""),
-                       ts=event.get("deleted_ts", ""))
+def _deleted(session: Session, workspace_id: str, event: dict[str, Any]) -> None:
+    reply = _stored_reply(session, workspace_id, event.get("channel", ""),
+                          event.get("deleted_ts", ""))
     if reply is not None:
         sync_commitment_from_reply(session, reply, occurrence=None, deleted=True, now=None)
         sync_goal_from_reply(session, reply, occurrence=None, deleted=True, now=None)
         session.delete(reply)
 
 
-def _commitment_feedback(session: Session, reply: Reply, occurrence: Occurrence, *,
-                         now: datetime) -> ReplyFeedback | None:
+def _commitment_feedback(session: Session, workspace_id: str, reply: Reply,
+                         occurrence: Occurrence, *, now: datetime) -> ReplyFeedback | None:
     """Keep what a `commit:` (or, in a goal session, `goal:`) reply records in step."""
-    if occurrences.ritual_kind(session, occurrence) == "monthly_goals":
-        is_line, sync = is_goal_line, sync_goal_from_reply
-    else:
-        is_line, sync = is_commitment_line, sync_commitment_from_reply
+    is_line, sync = _line_kind(session, occurrence)
     if not is_line(reply.text):
         sync(session, reply, occurrence=occurrence, deleted=True, now=now)
         return None
     try:
         sync(session, reply, occurrence=occurrence, deleted=False, now=now)
     except (CommitmentError, GoalError) as exc:
-        return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id, error=str(exc))
-    return ReplyFeedback(reply.channel_id, reply.ts, reply.user_id)
+        return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
+                             error=str(exc))
+    return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id)
+
+
+def _line_kind(session: Session, occurrence: Occurrence
+               ) -> tuple[Callable[[str], bool], Callable[..., None]]:
+    """Which lines record something in this thread, and how to keep that in step."""
+    if occurrences.ritual_kind(session, occurrence) == "monthly_goals":
+        return is_goal_line, sync_goal_from_reply
+    return is_commitment_line, sync_commitment_from_reply
 
 
 def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
@@ -126,12 +151,13 @@ def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
     would be dropped as a duplicate anyway.
     """
     try:
+        gateway = services.gateway_for(feedback.workspace_id)
         if feedback.error is None:
-            services.gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
+            gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
             return
         note = render_message("notice.json.j2", text="Your reply is saved, but nothing "
                               f"was recorded from it: {feedback.error}")
-        services.gateway.post_ephemeral(feedback.channel_id, feedback.user_id,
+        gateway.post_ephemeral(feedback.channel_id, feedback.user_id,
                                         text=note.text, blocks=note.blocks)
     except SlackCallError as exc:
         log.warning("could not acknowledge a reply: %s", exc)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages.render import render_message
 from bot.slack.gateway import SlackCallError, SlackGateway
+from bot.slack.workspaces import SlackWorkspaces
 from bot.storage import outbox
 from bot.storage.conversations import cached_conversation, remember_conversation
 from bot.storage.db import Database
@@ -35,15 +36,20 @@ class SendReport:
     retrying: int = 0
 
 
-def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
+def drain_outbox(db: Database, slack: SlackWorkspaces, *, now: datetime,
                  max_batches: int = 1000) -> SendReport:
+    """Send what is due, each message as its own workspace's bot."""
     report = SendReport()
     started = time.monotonic()
     pacer = ChannelPacer()
+
+    def current() -> datetime:  # `now`, moved on by the time this drain has taken
+        return now + timedelta(seconds=time.monotonic() - started)
+
     for _ in range(max_batches):
         # Leases count from the claim, not from the tick: a long drain must not let
         # another clock re-claim rows this one is still sending.
-        claim_time = now + timedelta(seconds=time.monotonic() - started)
+        claim_time = current()
         with db.scope() as session:
             claimed = outbox.claim_due(session, now=claim_time, limit=BATCH)
         if not claimed:
@@ -55,7 +61,7 @@ def drain_outbox(db: Database, gateway: SlackGateway, *, now: datetime,
                     outbox.release(session, message_id=message.id,
                                    at=claim_time + timedelta(seconds=CHANNEL_INTERVAL))
                 continue
-            _send_one(db, gateway, message, now=now, report=report)
+            _send_one(db, slack, message, now=now, report=report, clock=current)
     return report
 
 
@@ -77,10 +83,12 @@ class ChannelPacer:
         return True
 
 
-def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
-              now: datetime, report: SendReport) -> None:
+def _send_one(db: Database, slack: SlackWorkspaces, message: ClaimedMessage, *,
+              now: datetime, report: SendReport, clock: Callable[[], datetime]) -> None:
     try:
-        channel = message.channel_id or _conversation_for(db, gateway, message.users, now=now)
+        gateway = slack.gateway(message.workspace_id)  # uninstalled: a permanent failure
+        channel = message.channel_id or _conversation_for(
+            db, gateway, message.workspace_id, message.users, now=now)
         if message.payload.get("join"):
             _join(gateway, channel)
         # A second attempt may follow a post that Slack accepted but we never recorded
@@ -100,7 +108,8 @@ def _send_one(db: Database, gateway: SlackGateway, message: ClaimedMessage, *,
                 log.warning("outbox %s gave up: %s", message.key, exc)
             else:
                 outbox.mark_retry(session, message_id=message.id, error=exc.error,
-                                  at=now + backoff(message.attempts))
+                                  failed_at=clock(),
+                                  delay=backoff(message.attempts))
                 report.retrying += 1
         return
     with db.scope() as session:
@@ -144,19 +153,21 @@ def _notify_failure(session: Session, message: ClaimedMessage, *, error: str,
     text = str(notice["text"]).replace("{error}", error)
     rendered = render_message("notice.json.j2", text=text)
     for user in notice.get("users", []):
-        outbox.enqueue(session, key=f"{message.key}:failed:{user}",
+        outbox.enqueue(session, workspace_id=message.workspace_id,
+                       key=f"{message.key}:failed:{user}",
                        payload=rendered.as_dict(), users=[user], now=now)
 
 
-def _conversation_for(db: Database, gateway: SlackGateway, users: list[str], *,
-                      now: datetime) -> str:
+def _conversation_for(db: Database, gateway: SlackGateway, workspace_id: str,
+                      users: list[str], *, now: datetime) -> str:
     with db.scope() as session:
-        cached = cached_conversation(session, users)
+        cached = cached_conversation(session, workspace_id, users)
     if cached:
         return cached
     channel = gateway.open_conversation(users)
     with db.scope() as session:
-        remember_conversation(session, users=users, channel_id=channel, now=now)
+        remember_conversation(session, workspace_id=workspace_id, users=users,
+                              channel_id=channel, now=now)
     return channel
 
 

@@ -12,16 +12,16 @@ from datetime import UTC
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.apply import apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig
 from bot.messages.render import render_view
 from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS
-from bot.services.context import Services
+from bot.services.context import Caller, Services
+from bot.slack.gateway import SlackCallError
 from bot.storage.models import TeamRole
-from bot.storage.teams import team_by_key
+from bot.storage.teams import roles_of, team_by_key
 
 RITUALS = ("weekly_feedback", "monthly_goals", "quads", "digest")
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -39,44 +39,52 @@ TEAM_FIELDS = {"key": "team_key", "name": "team_name", "channel": "team_channel"
 
 
 # -- who may ------------------------------------------------------------------------
-def coaches_of(session: Session, key: str) -> set[str]:
-    team = team_by_key(session, key)
+def coaches_of(session: Session, workspace_id: str, key: str) -> set[str]:
+    team = team_by_key(session, workspace_id, key)
     return {r.user_id for r in team.roles if r.role == "coach" and r.active} if team else set()
 
 
-def is_any_coach(session: Session, user_id: str) -> bool:
-    return session.scalar(select(TeamRole.id).where(
-        TeamRole.user_id == user_id, TeamRole.role == "coach", TeamRole.active.is_(True))
-    ) is not None
+def is_any_coach(session: Session, caller: Caller) -> bool:
+    return session.scalar(roles_of(caller.workspace_id, caller.user_id).where(
+        TeamRole.role == "coach", TeamRole.active.is_(True))) is not None
 
 
-def may_set_up(services: Services, session: Session, user_id: str, key: str | None) -> bool:
-    if key is not None and team_by_key(session, key) is not None:
-        allowed = user_id in coaches_of(session, key)
+def may_set_up(services: Services, session: Session, caller: Caller, key: str | None) -> bool:
+    """A team's coaches may; any coach may create a team; an admin of the caller's own
+    workspace may do either (asked of Slack with that workspace's token)."""
+    if key is not None and team_by_key(session, caller.workspace_id, key) is not None:
+        allowed = caller.user_id in coaches_of(session, caller.workspace_id, key)
     else:
-        allowed = is_any_coach(session, user_id)
-    return allowed or services.gateway.is_workspace_admin(user_id)
+        allowed = is_any_coach(session, caller)
+    return allowed or _is_admin(services, caller)
+
+
+def _is_admin(services: Services, caller: Caller) -> bool:
+    try:
+        return services.gateway_for(caller.workspace_id).is_workspace_admin(caller.user_id)
+    except SlackCallError:  # not installed there: nobody is its admin to tend
+        return False
 
 
 # -- the modal ------------------------------------------------------------------------
-def open_setup(services: Services, *, user_id: str, trigger_id: str,
+def open_setup(services: Services, *, caller: Caller, trigger_id: str,
                key: str | None) -> str | None:
     """Open the modal; returns a refusal to show the person instead, if any."""
     with services.db.scope() as session:
         if key is None:  # a coach of exactly one team edits that one
-            coached = session.scalars(select(TeamRole).where(
-                TeamRole.user_id == user_id, TeamRole.role == "coach",
-                TeamRole.active.is_(True))).all()
+            coached = session.scalars(roles_of(caller.workspace_id, caller.user_id).where(
+                TeamRole.role == "coach", TeamRole.active.is_(True))).all()
             if len(coached) == 1:
                 key = coached[0].team.key
-        if not may_set_up(services, session, user_id, key):
+        if not may_set_up(services, session, caller, key):
             view = None
         else:
-            spec = next((t for t in export_config(session).teams if t.key == key), None)
-            view = render_view("setup_modal.json.j2", **_context(spec, user_id))
+            spec = next((t for t in export_config(session, caller.workspace_id).teams
+                         if t.key == key), None)
+            view = render_view("setup_modal.json.j2", **_context(spec, caller.user_id))
     if view is None:
         return NOT_ALLOWED
-    services.gateway.open_view(trigger_id, view)
+    services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
     return None
 
 
@@ -105,25 +113,27 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
 
 
 # -- saving -----------------------------------------------------------------------------
-def save_setup(services: Services, *, user_id: str, key: str | None,
+def save_setup(services: Services, *, caller: Caller, key: str | None,
                values: dict[str, Any]) -> dict[str, str]:
     """Validate and save; returns inline errors by block id (empty when saved)."""
     read = _reader(values)
     key = key or read("team_key") or ""
+    ws = caller.workspace_id
     with services.db.scope() as session:
-        existing = team_by_key(session, key)
-        if not may_set_up(services, session, user_id, key if existing else None):
+        existing = team_by_key(session, ws, key)
+        if not may_set_up(services, session, caller, key if existing else None):
             return {"team_name": NOT_ALLOWED}
         if existing is None and read("team_key") is None:
             return {"team_name": "This team no longer exists."}
         if existing is not None and read("team_key") is not None:
             return {"team_key": f"There is already a team with the key {key!r}."}
-        current = next((t for t in export_config(session).teams if t.key == key), None)
+        current = next((t for t in export_config(session, ws).teams if t.key == key), None)
         try:
             spec = TeamSpec.model_validate(_team_data(read, key, current))
         except ValidationError as exc:
             return _errors(exc)
-        apply_config(session, TendConfig(teams=[spec]), now=services.now().astimezone(UTC))
+        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws,
+                     now=services.now().astimezone(UTC))
     return {}
 
 
@@ -214,12 +224,12 @@ def _block_for(loc: tuple[Any, ...]) -> str:
     return "team_name"
 
 
-def people_of_saved_team(services: Services, view: dict[str, Any], body: dict[str, Any]
+def people_of_saved_team(services: Services, caller: Caller, view: dict[str, Any]
                          ) -> list[str]:
     """Everyone whose Home may show the team just saved (its roles, old and new)."""
     key = view.get("private_metadata") or _reader(
         view.get("state", {}).get("values", {}))("team_key")
     with services.db.scope() as session:
-        team = team_by_key(session, key or "")
+        team = team_by_key(session, caller.workspace_id, key or "")
         people = {r.user_id for r in team.roles} if team else set()
-    return sorted(people | {body["user"]["id"]})
+    return sorted(people | {caller.user_id})

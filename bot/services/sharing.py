@@ -5,38 +5,49 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.messages.render import render_view
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 from bot.services.notices import tell_privately
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
 from bot.storage.replies import find_reply
+from bot.storage.scoping import occurrence_in_workspace
 
 ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
                  "Nothing was shared.")
 KINDS = ("highlight", "ask")
 
 
-def open_share_modal(services: Services, *, user_id: str, channel_id: str, message_ts: str,
+def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply | None:
+    """The reply if the caller wrote it, in a thread of the caller's own workspace."""
+    if reply is None or reply.user_id != caller.user_id:
+        return None
+    occurrence = occurrence_in_workspace(session, reply.occurrence_id, caller.workspace_id)
+    return reply if occurrence is not None else None
+
+
+def open_share_modal(services: Services, *, caller: Caller, channel_id: str, message_ts: str,
                      trigger_id: str) -> None:
     with services.db.scope() as session:
-        reply = find_reply(session, channel_id=channel_id, ts=message_ts)
-        allowed = reply is not None and reply.user_id == user_id
+        reply = _own_reply(session, caller, find_reply(session, channel_id=channel_id,
+                                                       ts=message_ts))
         view = render_view("share_modal.json.j2", reply_id=reply.id, text=reply.text
-                           ) if allowed and reply is not None else None
+                           ) if reply is not None else None
     if view is None:
-        tell_privately(services, channel=channel_id, user=user_id, text=ONLY_YOUR_OWN)
+        tell_privately(services, workspace_id=caller.workspace_id, channel=channel_id,
+                       user=caller.user_id, text=ONLY_YOUR_OWN)
         return
-    services.gateway.open_view(trigger_id, view)
+    services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
 
 
-def share(services: Services, *, user_id: str, reply_id: int, kind: str, named: bool
+def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool
           ) -> str | None:
     """Record the author's choice; returns a refusal, or None when shared."""
     if kind not in KINDS:
         return "Choose a highlight or an ask."
+    user_id = caller.user_id
     with services.db.scope() as session:
-        reply = session.get(Reply, reply_id)
-        if reply is None or reply.user_id != user_id:
+        reply = _own_reply(session, caller, session.get(Reply, reply_id))
+        if reply is None:
             return ONLY_YOUR_OWN
         team_id = _team_of(session, reply)
         inserted = insert_ignoring_conflicts(session, SharedReply, [{

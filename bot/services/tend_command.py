@@ -19,12 +19,12 @@ from bot.rituals.commitments import CommitmentError, parse_when
 from bot.rituals.digest_period import Window
 from bot.rituals.schedule import next_fire_time
 from bot.services.commitments import local_today
-from bot.services.context import Services
+from bot.services.context import Caller, Services
 from bot.services.digests import latest_digest, render_digest, view_from_json
 from bot.services.nudges import set_reminders
 from bot.services.setup import may_set_up
 from bot.storage.models import Person, Team, TeamRole
-from bot.storage.teams import ritual_cadence, team_by_key
+from bot.storage.teams import ritual_cadence, roles_of, team_by_key
 
 RITUAL_NAMES = ("weekly_feedback", "monthly_goals", "quads", "digest")
 NOT_A_MANAGER = ("Only a team's managers can read its digest here, and only for the "
@@ -39,13 +39,13 @@ class Answer:
     later: str | None = None  # work to do after the ack ("my-data")
 
 
-def answer(services: Services, *, user_id: str, text: str) -> Answer:
+def answer(services: Services, caller: Caller, text: str) -> Answer:
     words = text.strip().split()
     verb = words[0].lower() if words else "help"
     handler = COMMANDS.get(verb)
     if handler is None:
-        return Answer(_notice(f"I don't know `/tend {verb}`.\n\n{help_text(services, user_id)}"))
-    return handler(services, user_id, words[1:])
+        return Answer(_notice(f"I don't know `/tend {verb}`.\n\n{help_text(services, caller)}"))
+    return handler(services, caller, words[1:])
 
 
 def _notice(text: str) -> Message:
@@ -53,14 +53,14 @@ def _notice(text: str) -> Message:
 
 
 # -- help, by role -------------------------------------------------------------------------
-def _roles(services: Services, user_id: str) -> set[str]:
+def _roles(services: Services, caller: Caller) -> set[str]:
     with services.db.scope() as session:
-        return set(session.scalars(select(TeamRole.role).where(
-            TeamRole.user_id == user_id, TeamRole.active.is_(True))))
+        return {role.role for role in session.scalars(
+            roles_of(caller.workspace_id, caller.user_id).where(TeamRole.active.is_(True)))}
 
 
-def help_text(services: Services, user_id: str) -> str:
-    roles = _roles(services, user_id)
+def help_text(services: Services, caller: Caller) -> str:
+    roles = _roles(services, caller)
     lines = ["*tend* holds short, regular, two-way conversations: weekly check-ins, monthly "
              "goal sharing, peer quads, and team digests with no per-person figures.", ""]
     if "member" in roles or not roles:
@@ -82,19 +82,21 @@ def help_text(services: Services, user_id: str) -> str:
     return "\n".join(lines)
 
 
-def _help(services: Services, user_id: str, args: list[str]) -> Answer:
-    return Answer(_notice(help_text(services, user_id)))
+def _help(services: Services, caller: Caller, args: list[str]) -> Answer:
+    return Answer(_notice(help_text(services, caller)))
 
 
 # -- managers: digests ----------------------------------------------------------------------
-def _digest(services: Services, user_id: str, args: list[str]) -> Answer:
-    return Answer(digests_for(services, user_id=user_id))
+def _digest(services: Services, caller: Caller, args: list[str]) -> Answer:
+    return Answer(digests_for(services, caller))
 
 
-def digests_for(services: Services, *, user_id: str) -> Message:
+def digests_for(services: Services, caller: Caller) -> Message:
+    """The latest digest of each team the caller manages, in the caller's workspace."""
     with services.db.scope() as session:
         teams = session.scalars(
-            select(Team).join(TeamRole).where(TeamRole.user_id == user_id,
+            select(Team).join(TeamRole).where(Team.workspace_id == caller.workspace_id,
+                                              TeamRole.user_id == caller.user_id,
                                               TeamRole.role == "manager",
                                               TeamRole.active.is_(True))
             .order_by(Team.name)).all()
@@ -128,21 +130,21 @@ def _combine(parts: list[Message]) -> Message:
 
 
 # -- coaches: setup, pause, resume, skip ------------------------------------------------------
-def _setup(services: Services, user_id: str, args: list[str]) -> Answer:
+def _setup(services: Services, caller: Caller, args: list[str]) -> Answer:
     key = args[0].lower() if args else None
     return Answer(_notice("Opening the setup form…"), open_setup=key or "")
 
 
-def _team_ritual(services: Services, user_id: str, args: list[str], usage: str
+def _team_ritual(services: Services, caller: Caller, args: list[str], usage: str
                  ) -> tuple[str, str | None] | Answer:
     if not args:
         return Answer(_notice(f"Which team? `{usage}`"))
     key = args[0].lower()
     with services.db.scope() as session:
-        team = team_by_key(session, key)
+        team = team_by_key(session, caller.workspace_id, key)
         if team is None:
             return Answer(_notice(f"There is no team `{key}`."))
-        if not may_set_up(services, session, user_id, key):
+        if not may_set_up(services, session, caller, key):
             return Answer(_notice(NOT_A_COACH.format(team=team.name)))
     return key, (args[1].lower() if len(args) > 1 else None)
 
@@ -150,15 +152,15 @@ def _team_ritual(services: Services, user_id: str, args: list[str], usage: str
 def _switch(enabled: bool) -> Callable[[Services, str, list[str]], Answer]:
     verb = "resume" if enabled else "pause"
 
-    def run(services: Services, user_id: str, args: list[str]) -> Answer:
-        found = _team_ritual(services, user_id, args, f"/tend {verb} team ritual")
+    def run(services: Services, caller: Caller, args: list[str]) -> Answer:
+        found = _team_ritual(services, caller, args, f"/tend {verb} team ritual")
         if isinstance(found, Answer):
             return found
         key, name = found
         if name not in RITUAL_NAMES:
             return Answer(_notice(f"Which ritual? One of {', '.join(RITUAL_NAMES)}."))
         with services.db.scope() as session:
-            team = team_by_key(session, key)
+            team = team_by_key(session, caller.workspace_id, key)
             ritual = next((r for r in team.rituals if r.kind == name), None) if team else None
             if ritual is None or ritual.options.get("removed_from_config"):
                 return Answer(_notice(f"{key} has no {name} configured: `/tend setup {key}`."))
@@ -169,13 +171,13 @@ def _switch(enabled: bool) -> Callable[[Services, str, list[str]], Answer]:
     return run
 
 
-def _skip(services: Services, user_id: str, args: list[str]) -> Answer:
-    found = _team_ritual(services, user_id, args, "/tend skip team ritual|YYYY-MM-DD")
+def _skip(services: Services, caller: Caller, args: list[str]) -> Answer:
+    found = _team_ritual(services, caller, args, "/tend skip team ritual|YYYY-MM-DD")
     if isinstance(found, Answer):
         return found
     key, what = found
     with services.db.scope() as session:
-        team = team_by_key(session, key)
+        team = team_by_key(session, caller.workspace_id, key)
         assert team is not None
         if what is None:
             days = ", ".join(team.skip_dates or []) or "none"
@@ -202,10 +204,10 @@ def _skip(services: Services, user_id: str, args: list[str]) -> Answer:
 
 
 # -- members: away, reminders, my data, forget me ------------------------------------------------
-def _away(services: Services, user_id: str, args: list[str]) -> Answer:
+def _away(services: Services, caller: Caller, args: list[str]) -> Answer:
     now = services.now()
     with services.db.scope() as session:
-        person = session.get(Person, user_id)
+        person = session.get(Person, (caller.workspace_id, caller.user_id))
         if person is None:
             return Answer(_notice("tend has no prompts for you: nothing to pause."))
         if not args:
@@ -215,7 +217,7 @@ def _away(services: Services, user_id: str, args: list[str]) -> Answer:
         if args[0].lower() == "off":
             person.away_until = None
             return Answer(_notice("Welcome back: your prompts resume from the next one."))
-        today = local_today(session, user_id, now)
+        today = local_today(session, caller.workspace_id, caller.user_id, now)
         try:
             until = parse_when(" ".join(args), today=today)
         except CommitmentError:
@@ -228,31 +230,32 @@ def _away(services: Services, user_id: str, args: list[str]) -> Answer:
                           "Nobody is told who is away."))
 
 
-def away_this_week(services: Services, user_id: str) -> str:
+def away_this_week(services: Services, caller: Caller) -> str:
     """'Skip me this week' on a prompt: away until this Sunday, their own calendar."""
     with services.db.scope() as session:
-        person = session.get(Person, user_id)
+        person = session.get(Person, (caller.workspace_id, caller.user_id))
         if person is None:
             return "tend has no prompts for you."
-        today = local_today(session, user_id, services.now())
+        today = local_today(session, caller.workspace_id, caller.user_id,
+                            services.now())
         sunday = today + timedelta(days=6 - today.weekday())
         person.away_until = max(person.away_until or sunday, sunday)
     return (f"Skipped: no prompts for you until after {sunday:%a %d %b}. Nobody is told "
             "who is away.")
 
 
-def _reminders(services: Services, user_id: str, args: list[str]) -> Answer:
+def _reminders(services: Services, caller: Caller, args: list[str]) -> Answer:
     if not args or args[0].lower() not in ("on", "off"):
         return Answer(_notice("`/tend reminders off` or `/tend reminders on`."))
-    return Answer(_notice(set_reminders(services, user_id, on=args[0].lower() == "on")))
+    return Answer(_notice(set_reminders(services, caller, on=args[0].lower() == "on")))
 
 
-def _my_data(services: Services, user_id: str, args: list[str]) -> Answer:
+def _my_data(services: Services, caller: Caller, args: list[str]) -> Answer:
     return Answer(_notice("Preparing your data: it will arrive as a file in a DM from tend."),
                   later="my-data")
 
 
-def _forget_me(services: Services, user_id: str, args: list[str]) -> Answer:
+def _forget_me(services: Services, caller: Caller, args: list[str]) -> Answer:
     return Answer(render_message("forget_me_confirm.json.j2"))
 
 

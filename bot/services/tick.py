@@ -10,7 +10,8 @@ from bot.services.checkin_planning import PlanReport, plan_checkins
 from bot.services.context import Services
 from bot.services.digests import plan_digests
 from bot.services.goal_sessions import plan_goal_sessions
-from bot.services.home import managers_of_new_digests, refresh_homes
+from bot.services.home import managers_of_new_digests, refresh_homes_of
+from bot.services.installs import purge_departed
 from bot.services.nudges import plan_nudges
 from bot.services.quad_cycles import plan_quad_cycles
 from bot.services.retention import purge_old_text
@@ -30,18 +31,36 @@ class TickReport:
 
 def run_tick(services: Services, *, now: datetime) -> TickReport:
     """Send every occurrence due at or before `now` exactly once; record late ones missed."""
-    refreshed = refresh_timezones(services.db, services.gateway, now=now)
-    with services.db.scope() as session:
-        plan = plan_checkins(session, now=now, catchup=services.catchup)
-        plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
-        plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
-        plan.planned += plan_digests(session, now=now, catchup=services.catchup)
-        plan_nudges(session, now=now, nudge_after=services.nudge_after)
-        digest_readers = managers_of_new_digests(session, now=now)
-    send = drain_outbox(services.db, services.gateway, now=now)
-    refresh_homes(services, digest_readers)  # their Home shows the latest digest
-    with services.db.scope() as session:
-        purge_old_text(session, now=now, keep=services.retention)
+    # A step whose database connection dies (PostgreSQL restarted) is run once more at
+    # once; each is safe to repeat (docs/operations.md, "Database restarts").
+    retry = services.db.retry_on_connection_loss
+    # New members' zones first (planning skips them until known); stale zones after the
+    # drain, so a Monday fan-out does not wait on hundreds of users.info calls.
+    refreshed = retry(lambda: refresh_timezones(services.db, services.slack, now=now,
+                                                unknown_only=True), what="time zones")
+
+    def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
+        with services.db.scope() as session:
+            plan = plan_checkins(session, now=now, catchup=services.catchup)
+            plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
+            plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
+            plan.planned += plan_digests(session, now=now, catchup=services.catchup)
+            plan_nudges(session, now=now, nudge_after=services.nudge_after)
+            return plan, managers_of_new_digests(session, now=now)
+
+    plan, digest_readers = retry(plan_all, what="planning")
+    send = retry(lambda: drain_outbox(services.db, services.slack, now=now), what="sending")
+    refreshed += retry(lambda: refresh_timezones(services.db, services.slack, now=now),
+                       what="time zones")
+    # their Home shows the latest digest
+    retry(lambda: refresh_homes_of(services, digest_readers), what="homes")
+
+    def purge() -> None:
+        with services.db.scope() as session:
+            purge_old_text(session, now=now, keep=services.retention)
+        purge_departed(services, now=now)  # uninstalled longer ago than the grace period
+
+    retry(purge, what="retention")
     report = TickReport(at=now, timezones_refreshed=refreshed, plan=plan, send=send)
     busy = plan.planned or plan.missed or send.sent or send.failed or send.retrying
     log.log(logging.INFO if busy else logging.DEBUG,

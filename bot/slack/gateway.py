@@ -43,6 +43,8 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
         "message_not_found",
         "cant_update_message",
+        "workspace_not_installed",  # uninstalled, or tokens revoked
+        "token_revoked",
     }
 )
 
@@ -92,6 +94,10 @@ class SlackGateway:
         except OSError as exc:  # connection refused / reset, after slack_sdk's retries
             raise SlackCallError(method, f"connection_error:{type(exc).__name__}") from None
         return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def workspace_id(self) -> str:
+        """The workspace this token belongs to (auth.test)."""
+        return str(self._call("auth.test")["team_id"])
 
     # -- people and conversations ------------------------------------------------
     def user_timezone(self, user_id: str) -> str:

@@ -19,7 +19,9 @@ BOT_SCOPES = {
     "files:write": "upload a digest's trend chart into the digest's thread",
     "commands": "the /tend command and the 'Share in digest' message shortcut",
 }
-BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups", "message.mpim"]
+# app_uninstalled and tokens_revoked need no scope: they tell tend to forget a workspace.
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "message.channels", "message.groups",
+              "message.mpim", "tokens_revoked"]
 
 
 def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict[str, Any]:
@@ -41,6 +43,9 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
         settings["event_subscriptions"]["request_url"] = endpoint
         settings["interactivity"]["request_url"] = endpoint
         command["url"] = endpoint
+    oauth: dict[str, Any] = {"scopes": {"bot": sorted(BOT_SCOPES)}}
+    if public_url is not None:  # where OAuth installs (`/slack/install`) come back to
+        oauth["redirect_urls"] = [public_url.rstrip("/") + "/slack/oauth_redirect"]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -65,6 +70,6 @@ def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict
                 "description": "Share your own reply in the team digest, named or not",
             }],
         },
-        "oauth_config": {"scopes": {"bot": sorted(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": settings,
     }

@@ -14,16 +14,17 @@ def users_key(users: list[str]) -> str:
     return ",".join(sorted(set(users)))
 
 
-def cached_conversation(session: Session, users: list[str]) -> str | None:
-    row = session.get(Conversation, users_key(users))
+def cached_conversation(session: Session, workspace_id: str, users: list[str]) -> str | None:
+    row = session.get(Conversation, (workspace_id, users_key(users)))
     return row.channel_id if row else None
 
 
 def remember_conversation(
-    session: Session, *, users: list[str], channel_id: str, now: datetime
+    session: Session, *, workspace_id: str, users: list[str], channel_id: str, now: datetime
 ) -> None:
     insert_ignoring_conflicts(
         session, Conversation,
-        [{"users_key": users_key(users), "channel_id": channel_id, "created_at": now}],
+        [{"workspace_id": workspace_id, "users_key": users_key(users), "channel_id": channel_id,
+          "created_at": now}],
         returning=Conversation.users_key,
     )

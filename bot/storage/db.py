@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A statement's parameters hold people's words (replies, rendered messages): keep
+    # them out of exception messages, and so out of tracebacks in the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # Several processes (web, clock) share one SQLite file: wait for locks
         # instead of failing, and let readers proceed beside the writer.
@@ -51,6 +60,38 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    def connection_lost(self, exc: DBAPIError) -> bool:
+        """Whether trying again on a fresh connection could succeed: the connection
+        died (a server restart, pg_terminate_backend, a network cut), or PostgreSQL
+        refused it for a passing reason (starting up, shutting down, a serialisation
+        conflict). SQLite's OperationalError ("database is locked" after its 30 s busy
+        timeout) is not retried here."""
+        return bool(exc.connection_invalidated) or (
+            self.is_postgres and isinstance(exc, OperationalError))
+
+    def retry_on_connection_loss(self, step: Callable[[], T], *, what: str,
+                                 pause: float = 1.0) -> T:
+        """Run `step`; if the database connection was lost, run it once more after
+        `pause` seconds, on a fresh connection (the pool pings before reuse).
+
+        `step` must be whole `scope()` blocks (a transaction that failed was rolled back
+        and is simply redone) and safe to repeat as a whole: the tick's steps are, because
+        their writes are idempotent by unique constraints and a message claimed by the
+        failed try is only sent again after its lease, by the outbox's history check.
+        A second loss is raised: the clock's next tick tries again.
+        """
+        try:
+            return step()
+        except DBAPIError as exc:
+            if not self.connection_lost(exc):
+                raise
+            # The class only: the message could carry a statement (never its parameters).
+            log.warning("database connection lost during %s (%s); trying once more",
+                        what, type(exc.orig).__name__ if exc.orig else type(exc).__name__,
+                        extra={"step": what})
+        time.sleep(pause)
+        return step()
 
     @contextmanager
     def scope(self) -> Iterator[Session]:

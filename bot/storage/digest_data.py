@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.rituals.digest_policy import Measure, PeriodInput, SharedItem
 from bot.rituals.team_rituals import TEAM_SUBJECT
@@ -85,11 +86,17 @@ def _commitments(session: Session, ritual_ids: list[int], start: datetime, end: 
                  ) -> list[Measure]:
     if not ritual_ids:
         return []
-    rows = session.scalars(select(Commitment).where(Commitment.ritual_id.in_(ritual_ids))
-                           ).all()
-    carried_in = {o.id for o in session.scalars(select(Occurrence).where(
+    in_period = select(Occurrence.id).where(
         Occurrence.ritual_id.in_(ritual_ids), Occurrence.scheduled_at >= start,
-        Occurrence.scheduled_at < end))}
+        Occurrence.scheduled_at < end)
+    # Only what the period can count (made, closed or carried in it), not the whole
+    # history: the rest was loaded only to be dropped below.
+    rows = session.scalars(select(Commitment).where(
+        Commitment.ritual_id.in_(ritual_ids),
+        or_(_within(Commitment.created_at, start, end),
+            _within(Commitment.closed_at, start, end),
+            Commitment.carried_in_occurrence_id.in_(in_period)))).all()
+    carried_in = set(session.scalars(in_period))
 
     def closed(*statuses: str) -> list[Commitment]:
         return [c for c in rows if c.status in statuses and c.closed_at is not None
@@ -103,11 +110,18 @@ def _commitments(session: Session, ritual_ids: list[int], start: datetime, end: 
             for key, items in groups.items()]
 
 
+def _within(column: InstrumentedAttribute[Any], start: datetime, end: datetime
+            ) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
 def _goals(session: Session, ritual_id: int | None, start: datetime, end: datetime
            ) -> list[Measure]:
     if ritual_id is None:
         return []
-    rows = session.scalars(select(Goal).where(Goal.ritual_id == ritual_id)).all()
+    rows = session.scalars(select(Goal).where(
+        Goal.ritual_id == ritual_id,
+        or_(_within(Goal.created_at, start, end), _within(Goal.closed_at, start, end)))).all()
     shared = [g for g in rows if g.carried_from_id is None and start <= g.created_at < end]
     measures = [_measure("goals_shared", {g.owner_id for g in shared}, count=len(shared))]
     for status in ("done", "partly", "not_done", "carried"):

@@ -60,11 +60,29 @@ class Base(DeclarativeBase):
     }
 
 
+class Workspace(Base):
+    """A Slack workspace tend is installed in: every other row belongs to exactly one.
+
+    Teams, people, cached conversations and outbox messages carry `workspace_id`; the
+    rest hang off a team (ritual → occurrence → reply, commitment, goal, …) and are
+    reached only through it. Uninstalling records `uninstalled_at`; the clock deletes
+    the workspace's data once the grace period has passed.
+    """
+
+    __tablename__ = "workspace"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # Slack team id, T…
+    name: Mapped[str | None] = mapped_column(String(200))
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None]
+
+
 class Person(Base):
-    """A Slack user tend knows of. The time zone comes from users.info."""
+    """A Slack user tend knows of, in one workspace. The time zone comes from users.info."""
 
     __tablename__ = "person"
 
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
     tz_checked_at: Mapped[datetime | None]
@@ -78,9 +96,11 @@ class Person(Base):
 
 class Team(Base):
     __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
@@ -105,7 +125,7 @@ class TeamRole(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(ForeignKey("person.user_id"))
+    user_id: Mapped[str] = mapped_column(String(32))  # a Person of the team's workspace
     role: Mapped[str] = mapped_column(String(16))  # member | manager | coach
     # For members: their line manager when it is not the team's first manager.
     line_manager_id: Mapped[str | None] = mapped_column(String(32))
@@ -226,6 +246,7 @@ class Conversation(Base):
 
     __tablename__ = "conversation"
 
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     users_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
@@ -239,6 +260,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Whose bot token sends it.
+    workspace_id: Mapped[str] = mapped_column(String(32), index=True)
     # Either a channel id, or the users of a DM / group DM to open.
     channel_id: Mapped[str | None] = mapped_column(String(32))
     users: Mapped[str | None] = mapped_column(String(400))
@@ -330,3 +353,7 @@ class Digest(Base):
     # the window it covers and its min_group: {"policy", "start", "end", "min_group"}.
     view: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+# slack_sdk's installation and OAuth state tables join this metadata (Alembic creates them).
+from bot.storage import slack_oauth  # noqa: E402, F401

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Ritual, TeamRole
@@ -38,24 +38,32 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def occurrence_for_thread(session: Session, *, channel_id: str, ts: str) -> Occurrence | None:
+    """The occurrence whose thread this is, with its ritual (one statement: replies and
+    buttons in a thread always need the ritual's kind next)."""
     return session.scalars(
-        select(Occurrence).where(Occurrence.channel_id == channel_id,
-                                 Occurrence.message_ts == ts)
+        select(Occurrence).options(joinedload(Occurrence.ritual, innerjoin=True)
+                                   .joinedload(Ritual.team, innerjoin=True))
+        .where(Occurrence.channel_id == channel_id, Occurrence.message_ts == ts)
     ).first()
+
+
+def ritual_of(session: Session, occurrence: Occurrence) -> Ritual:
+    """Through the relationship, so the occurrence keeps the ritual loaded: the session's
+    identity map holds objects weakly, and a bare get() would query again next time."""
+    return occurrence.ritual or session.get_one(Ritual, occurrence.ritual_id)  # pending
 
 
 def participants(session: Session, occurrence: Occurrence) -> set[str]:
     """Who takes part in this occurrence's conversation (and so may see and answer it)."""
-    kind = session.get_one(Ritual, occurrence.ritual_id).kind
-    if kind == "quads":
+    ritual = ritual_of(session, occurrence)
+    if ritual.kind == "quads":
         return set(occurrence.details.get("members", []))
-    if kind == "monthly_goals":
-        return set(session.scalars(select(TeamRole.user_id).join(Ritual, Ritual.team_id
-                                   == TeamRole.team_id).where(
-            Ritual.id == occurrence.ritual_id, TeamRole.active.is_(True))))
+    if ritual.kind == "monthly_goals":
+        return set(session.scalars(select(TeamRole.user_id).where(
+            TeamRole.team_id == ritual.team_id, TeamRole.active.is_(True))))
     return {occurrence.subject_id, *([occurrence.counterpart_id] if occurrence.counterpart_id
                                       else [])}
 
 
 def ritual_kind(session: Session, occurrence: Occurrence) -> str:
-    return session.get_one(Ritual, occurrence.ritual_id).kind
+    return ritual_of(session, occurrence).kind

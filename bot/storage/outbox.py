@@ -24,6 +24,7 @@ LEASE = timedelta(minutes=2)
 class ClaimedMessage:
     id: int
     key: str
+    workspace_id: str
     channel_id: str | None
     users: list[str]
     payload: dict[str, Any]
@@ -34,6 +35,7 @@ class ClaimedMessage:
 def enqueue(
     session: Session,
     *,
+    workspace_id: str,
     key: str,
     payload: dict[str, Any],
     now: datetime,
@@ -42,17 +44,18 @@ def enqueue(
     occurrence_id: int | None = None,
 ) -> None:
     session.add(OutboxMessage(
-        key=key, payload=payload, channel_id=channel_id,
+        workspace_id=workspace_id, key=key, payload=payload, channel_id=channel_id,
         users=",".join(users) if users else None, occurrence_id=occurrence_id,
         status="pending", attempts=0, next_attempt_at=now, created_at=now,
     ))
 
 
-def enqueue_once(session: Session, *, key: str, payload: dict[str, Any], now: datetime,
-                 users: list[str]) -> None:
+def enqueue_once(session: Session, *, workspace_id: str, key: str, payload: dict[str, Any],
+                 now: datetime, users: list[str]) -> None:
     """Enqueue unless a message with this key was ever enqueued (a one-time notice)."""
     insert_ignoring_conflicts(session, OutboxMessage, [{
-        "key": key, "payload": payload, "users": ",".join(users), "status": "pending",
+        "workspace_id": workspace_id, "key": key, "payload": payload,
+        "users": ",".join(users), "status": "pending",
         "attempts": 0, "next_attempt_at": now, "created_at": now,
     }], returning=OutboxMessage.id)
 
@@ -83,7 +86,7 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[ClaimedMes
     ).all()
     return [
         ClaimedMessage(
-            id=row.id, key=row.key, channel_id=row.channel_id,
+            id=row.id, key=row.key, workspace_id=row.workspace_id, channel_id=row.channel_id,
             users=row.users.split(",") if row.users else [], payload=row.payload,
             occurrence_id=row.occurrence_id, attempts=row.attempts,
         )
@@ -108,10 +111,13 @@ def release(session: Session, *, message_id: int, at: datetime) -> None:
     row.attempts = max(0, row.attempts - 1)
 
 
-def mark_retry(session: Session, *, message_id: int, error: str, at: datetime) -> None:
+def mark_retry(session: Session, *, message_id: int, error: str, failed_at: datetime,
+               delay: timedelta) -> None:
+    """Due again `delay` after the failure itself, not after the tick began: late in a
+    long drain, a backoff counted from the tick's start may already have passed."""
     row = session.get_one(OutboxMessage, message_id)
     row.status, row.next_attempt_at, row.lease_until, row.last_error = (
-        "pending", at, None, error[:200])
+        "pending", failed_at + delay, None, error[:200])
 
 
 def mark_failed(session: Session, *, message_id: int, error: str) -> None:

@@ -7,38 +7,49 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Person, TeamRole
+from bot.storage.models import Person, Team, TeamRole
+from bot.storage.teams import served
 
 # users.info is asked again after this long, so a traveller's check-ins follow them.
 TIMEZONE_MAX_AGE = timedelta(hours=24)
 
 
-def ensure_people(session: Session, user_ids: set[str]) -> None:
-    known = set(session.scalars(select(Person.user_id).where(Person.user_id.in_(user_ids))))
-    session.add_all(Person(user_id=user_id) for user_id in sorted(user_ids - known))
+def ensure_people(session: Session, workspace_id: str, user_ids: set[str]) -> None:
+    known = set(session.scalars(select(Person.user_id).where(
+        Person.workspace_id == workspace_id, Person.user_id.in_(user_ids))))
+    session.add_all(Person(workspace_id=workspace_id, user_id=user_id)
+                    for user_id in sorted(user_ids - known))
     session.flush()
 
 
-def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500) -> list[str]:
-    """Active members and managers whose time zone is unknown or stale."""
+def person(session: Session, workspace_id: str, user_id: str) -> Person | None:
+    return session.get(Person, (workspace_id, user_id))
+
+
+def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
+                            ) -> list[tuple[str, str]]:
+    """(workspace, user) of active members and managers whose time zone is unknown or stale."""
     stale_before = now - TIMEZONE_MAX_AGE
     query = (
-        select(Person.user_id)
-        .join(TeamRole, TeamRole.user_id == Person.user_id)
-        .where(TeamRole.active.is_(True), TeamRole.role.in_(("member", "manager")))
+        select(Person.workspace_id, Person.user_id)
+        .join(Team, Team.workspace_id == Person.workspace_id)
+        .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
+        .where(TeamRole.active.is_(True), TeamRole.role.in_(("member", "manager")), served())
         .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
         .distinct()
-        .order_by(Person.user_id)
+        .order_by(Person.workspace_id, Person.user_id)
         .limit(limit)
     )
-    return list(session.scalars(query))
+    return [(ws, user) for ws, user in session.execute(query)]
 
 
-def record_timezone(session: Session, *, user_id: str, tz: str, now: datetime) -> None:
-    person = session.get_one(Person, user_id)
-    person.tz, person.tz_checked_at, person.unreachable_reason = tz, now, None
+def record_timezone(session: Session, *, workspace_id: str, user_id: str, tz: str,
+                    now: datetime) -> None:
+    row = session.get_one(Person, (workspace_id, user_id))
+    row.tz, row.tz_checked_at, row.unreachable_reason = tz, now, None
 
 
-def record_unreachable(session: Session, *, user_id: str, reason: str, now: datetime) -> None:
-    person = session.get_one(Person, user_id)
-    person.tz_checked_at, person.unreachable_reason = now, reason
+def record_unreachable(session: Session, *, workspace_id: str, user_id: str, reason: str,
+                       now: datetime) -> None:
+    row = session.get_one(Person, (workspace_id, user_id))
+    row.tz_checked_at, row.unreachable_reason = now, reason

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.rituals.cadence import Cadence
 from bot.rituals.team_rituals import TeamRitual
 from bot.rituals.weekly_feedback import KIND as WEEKLY_FEEDBACK
 from bot.rituals.weekly_feedback import CheckinPair
-from bot.storage.models import Person, Ritual, Team, TeamRole
+from bot.storage.models import Person, Ritual, Team, TeamRole, Workspace
 
 
 def ritual_cadence(ritual: Ritual) -> Cadence:
     return Cadence(every=ritual.every, day=ritual.day, hour=ritual.hour, minute=ritual.minute)
 
 
-def team_by_key(session: Session, key: str) -> Team | None:
-    return session.scalars(select(Team).where(Team.key == key)).first()
+def served() -> ColumnElement[bool]:
+    """Teams of workspaces still installed: an uninstalled one gets nothing planned."""
+    return ~exists().where(Workspace.id == Team.workspace_id,
+                           Workspace.uninstalled_at.is_not(None))
 
 
-def all_teams(session: Session) -> list[Team]:
+def team_by_key(session: Session, workspace_id: str, key: str) -> Team | None:
+    return session.scalars(select(Team).where(Team.workspace_id == workspace_id,
+                                              Team.key == key)).first()
+
+
+def all_teams(session: Session, workspace_id: str) -> list[Team]:
     return list(session.scalars(
-        select(Team).options(selectinload(Team.roles), selectinload(Team.rituals))
+        select(Team).where(Team.workspace_id == workspace_id)
+        .options(selectinload(Team.roles), selectinload(Team.rituals))
         .order_by(Team.id)
     ))
+
+
+def roles_of(workspace_id: str, user_id: str) -> Select[tuple[TeamRole]]:
+    """A person's role rows, in their own workspace only (ids can recur across a grid)."""
+    return (select(TeamRole).join(Team)
+            .where(Team.workspace_id == workspace_id, TeamRole.user_id == user_id))
 
 
 def line_manager(team: Team, member: TeamRole) -> str | None:
@@ -43,12 +57,14 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
     Also returns (user_id, reason) for members skipped, so the clock can log why.
     """
     rituals = session.scalars(
-        select(Ritual).where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True))
+        select(Ritual).join(Team)
+        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
         .options(selectinload(Ritual.team).selectinload(Team.roles))
     ).all()
-    member_ids = {r.user_id for ritual in rituals for r in ritual.team.roles}
-    people = {p.user_id: p for p in session.scalars(
-        select(Person).where(Person.user_id.in_(member_ids)))}
+    member_ids = {(ritual.team.workspace_id, r.user_id)
+                  for ritual in rituals for r in ritual.team.roles}
+    people = {(p.workspace_id, p.user_id): p for p in session.scalars(
+        select(Person).where(Person.user_id.in_({u for _ws, u in member_ids})))}
     pairs: list[CheckinPair] = []
     skipped: list[tuple[str, str]] = []
     for ritual in rituals:
@@ -59,7 +75,7 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
             manager = line_manager(ritual.team, role)
             if manager is None or manager == role.user_id:
                 continue  # nobody to meet, or a manager listed as a member
-            person = people[role.user_id]
+            person = people[(ritual.team.workspace_id, role.user_id)]
             if person.unreachable_reason or not person.tz:
                 skipped.append((role.user_id, person.unreachable_reason or "timezone_unknown"))
                 continue
@@ -67,7 +83,7 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
                 ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
                 timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
                 since=max(role.since, ritual.since), skip_dates=skip_dates(ritual),
-                away_until=person.away_until,
+                away_until=person.away_until, workspace_id=ritual.team.workspace_id,
             ))
     return pairs, skipped
 
@@ -76,7 +92,7 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
 def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
     """Enabled rituals of one kind, with their team's time zone."""
     rituals = session.scalars(
-        select(Ritual).where(Ritual.kind == kind, Ritual.enabled.is_(True))
+        select(Ritual).join(Team).where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
         .options(selectinload(Ritual.team))
     ).all()
     return [TeamRitual(ritual_id=r.id, team_id=r.team_id, kind=r.kind,

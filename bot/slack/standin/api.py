@@ -128,11 +128,36 @@ def stored_message(state: StandInState, channel_id: str, ts: str) -> Message:
 
 @api_method("auth.test")
 def auth_test(state: StandInState, params: JSON) -> JSON:
+    return _auth_body(state, state.team_id)
+
+
+def auth_test_for(state: StandInState, team_id: str) -> JSON:
+    """auth.test as the token's own workspace answers it."""
+    with state.lock:
+        return {"ok": True, **_auth_body(state, team_id)}
+
+
+def oauth_access(state: StandInState, params: JSON) -> JSON:
+    """oauth.v2.access: exchange a code granted by add_oauth_code for a bot token."""
+    with state.lock:
+        grant = state.oauth_grants.pop(str(params.get("code") or ""), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        state.tokens[grant.bot_token] = grant.team_id
+        state.revoked.discard(grant.bot_token)
+    return {"ok": True, "app_id": state.app_id, "authed_user": {"id": grant.installer},
+            "scope": "chat:write,commands", "token_type": "bot",
+            "access_token": grant.bot_token, "bot_user_id": state.bot_user_id,
+            "team": {"id": grant.team_id, "name": grant.team_name}, "enterprise": None,
+            "is_enterprise_install": False}
+
+
+def _auth_body(state: StandInState, team_id: str) -> JSON:
     return {
         "url": f"https://{state.team_domain}.slack.com/",
         "team": "Stand-in",
         "user": state.users[state.bot_user_id].name,
-        "team_id": state.team_id,
+        "team_id": team_id,
         "user_id": state.bot_user_id,
         "bot_id": state.bot_id,
         "is_enterprise_install": False,

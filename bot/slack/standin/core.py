@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.slack.standin.state import (
     Ephemeral,
     Fault,
     Message,
+    OAuthGrant,
     StandInState,
     UploadedFile,
     User,
@@ -209,6 +211,35 @@ class SlackStandIn:
         error: HTTP 200 + error, 429 ratelimited + Retry-After, or 5xx."""
         with self.state.lock:
             self.state.faults.append(Fault(method, error, status, retry_after, times, match))
+
+    # several workspaces -----------------------------------------------------------------
+
+    def add_workspace(self, team_id: str, *, bot_token: str) -> None:
+        """Another workspace with tend installed: calls with `bot_token` act there."""
+        with self.state.lock:
+            self.state.tokens[bot_token] = team_id
+            self.state.revoked.discard(bot_token)
+
+    def add_oauth_code(self, code: str, *, team_id: str, bot_token: str,
+                       team_name: str = "", installer: str = "UINSTALLER") -> None:
+        """What Slack would hand the OAuth redirect after an admin approves the install."""
+        with self.state.lock:
+            self.state.oauth_grants[code] = OAuthGrant(team_id, team_name or team_id,
+                                                       bot_token, installer)
+
+    def revoke(self, bot_token: str) -> None:
+        """The token stops working, as after an uninstall (`token_revoked`)."""
+        with self.state.lock:
+            self.state.revoked.add(bot_token)
+
+    @contextmanager
+    def from_workspace(self, team_id: str) -> Iterator[SlackStandIn]:
+        """Deliveries made inside come from `team_id` (its envelope's and payloads' team)."""
+        previous, self.team_id = self.team_id, team_id
+        try:
+            yield self
+        finally:
+            self.team_id = previous
 
     # delivery -------------------------------------------------------------------------
 

@@ -127,18 +127,28 @@ class Router:
             params = {}
             record = self.record(method, params)
             return self.answer(record, json_reply({"ok": False, "error": "invalid_json"}))
+        if method == "oauth.v2.access":  # the app's client credentials, not a token
+            record = self.record(method, params, team_id="")
+            return self.answer(record, json_reply(api.oauth_access(self.state, params)))
         token = bearer_token(headers, params)
-        record = self.record(method, params)
+        with self.state.lock:
+            team_id = self.state.tokens.get(token, self.state.team_id)
+            revoked = token in self.state.revoked
+        record = self.record(method, params, team_id=team_id)
         if not token:
             return self.answer(record, json_reply({"ok": False, "error": "not_authed"}))
+        if revoked:
+            return self.answer(record, json_reply({"ok": False, "error": "token_revoked"}))
         fault = self.state.take_fault(method, params)
         if fault is not None:
             return self.answer(record, fault_reply(fault))
+        if method == "auth.test":
+            return self.answer(record, json_reply(api.auth_test_for(self.state, team_id)))
         return self.answer(record, json_reply(api.call(self.state, method, params)))
 
-    def record(self, method: str, params: JSON) -> Call:
+    def record(self, method: str, params: JSON, *, team_id: str) -> Call:
         with self.state.lock:
-            record = Call(method, params, self.state.clock())
+            record = Call(method, params, self.state.clock(), team_id=team_id)
             self.state.calls.append(record)
         return record
 

@@ -28,6 +28,17 @@ class Call:
     params: JSON
     at: float
     error: str | None = None
+    team_id: str = ""  # the workspace whose token made the call
+
+
+@dataclass
+class OAuthGrant:
+    """What oauth.v2.access answers for one code: a workspace's bot token."""
+
+    team_id: str
+    team_name: str
+    bot_token: str
+    installer: str
 
 
 @dataclass
@@ -153,6 +164,10 @@ class StandInState:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.trigger_ids: set[str] = set()
+        # Several workspaces: each bot token belongs to one; revoked tokens stop working.
+        self.tokens: dict[str, str] = {}
+        self.revoked: set[str] = set()
+        self.oauth_grants: dict[str, OAuthGrant] = {}
         self._counter = itertools.count(1)
         self._last_ts_micros = 0
 
