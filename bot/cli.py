@@ -84,9 +84,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
     from bot.config.apply import export_config
     from bot.config.dump import dump_config
+    from bot.storage.teams import all_teams
 
     with _database(settings).scope() as session:
-        print(dump_config(export_config(session, _workspace(session, args))), end="")
+        workspace_id = _workspace(session, args)
+        if not all_teams(session, workspace_id):
+            raise CliError("no teams yet: `tend import FILE` or `/tend setup` in Slack "
+                           "creates one")
+        print(dump_config(export_config(session, workspace_id)), end="")
 
 
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:

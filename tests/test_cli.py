@@ -126,3 +126,43 @@ def test_manifest_command_prints_json(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, "manifest", "--url", "https://tend.example.org")
     assert code == 0
     assert json.loads(out)["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_with_several_workspaces_the_cli_asks_which(
+        env: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.storage.workspaces import ensure_workspace
+
+    source = tmp_path / "teams.yaml"
+    source.write_text(TEAM)
+    assert run(capsys, "import", str(source))[0] == 0  # the one workspace served
+    with env.db.scope() as session:
+        ensure_workspace(session, "T0OTHER", now=env.clock.now)
+    code, _out, err = run(capsys, "export")
+    assert code == 2 and "--workspace" in err and "T0OTHER" in err
+    assert "platform" in run(capsys, "export", "--workspace", env.workspace_id)[1]
+    code, _out, err = run(capsys, "export", "--workspace", "T0OTHER")
+    assert code == 2 and "no teams yet" in err
+    code, out, _ = run(capsys, "import", str(source), "--workspace", "T0OTHER")
+    assert code == 0 and "created team platform" in out  # same key, another workspace
+
+
+def test_rows_from_before_workspaces_are_adopted_by_the_token_s_workspace(
+        env: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import select, update
+
+    from bot.app import create_services
+    from bot.settings import load_settings
+    from bot.storage.models import Person, Team, Workspace
+
+    setup_team(env)
+    with env.db.scope() as session:  # as migration 0005 leaves an older database
+        session.execute(update(Team).values(workspace_id=""))
+        session.execute(update(Person).values(workspace_id=""))
+        session.execute(update(Workspace).values(id=""))
+    create_services(load_settings(), db=env.db)  # a token-mode process starting
+    with env.db.scope() as session:
+        assert set(session.scalars(select(Team.workspace_id))) == {env.workspace_id}
+        assert set(session.scalars(select(Person.workspace_id))) == {env.workspace_id}
+        assert set(session.scalars(select(Workspace.id))) == {env.workspace_id}
+    env.tick("2026-11-23T09:00:00+00:00")
+    assert len(env.checkin_posts()) == 1
