@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from bot.rituals.nudges import Waiting, is_waking, next_waking_moment, nudge_due
 from bot.services.context import Caller
-from bot.services.nudges import set_reminders
+from bot.services.nudges import nudge_key, plan_nudges, set_reminders
 from bot.slack.standin.state import Message
-from bot.storage.models import Person
+from bot.storage.models import Occurrence, OutboxMessage, Person, Reply
 from tests.harness import World, at
 from tests.test_weekly_checkin import setup_team
 
@@ -217,6 +219,53 @@ def test_concurrent_ticks_send_a_reminder_once(world: World) -> None:
     world.standin.latency = 0.002
     world.tick_twice_at_once("2026-11-24T09:00:00+00:00")
     assert nudged(world) == ["U001"]
+
+
+def test_planning_reminders_does_not_grow_with_answered_prompts(world: World) -> None:
+    """Answered and already-reminded check-ins are left out in SQL, not loaded and listed
+    in an IN clause: a large workspace stays far below PostgreSQL's 65,535 parameters."""
+    setup_team(world)
+    world.tick("2026-11-23T09:00:00+00:00")
+    (prompt,) = [o for o in world.occurrences() if o.status == "sent"]
+    with world.db.scope() as session:
+        _past_prompts(session, prompt, count=1200, workspace_id=world.workspace_id)
+    widest: list[int] = []
+
+    def listener(_conn: Any, _cursor: Any, _statement: str, parameters: Any,
+                 _context: Any, many: bool) -> None:
+        widest.append(sum(map(len, parameters)) if many else len(parameters or ()))
+
+    event.listen(world.db.engine, "before_cursor_execute", listener)
+    try:
+        with world.db.scope() as session:
+            queued = plan_nudges(session, now=at("2026-11-24T09:00:00+00:00"),
+                                 nudge_after=timedelta(hours=24))
+    finally:
+        event.remove(world.db.engine, "before_cursor_execute", listener)
+    assert queued == 1  # the one unanswered, unreminded check-in
+    assert max(widest) < 50
+
+
+def _past_prompts(session: Session, prompt: Occurrence, *, count: int, workspace_id: str
+                  ) -> None:
+    """Earlier prompts of the same check-in: half answered, half already reminded."""
+    for n in range(count):
+        past = Occurrence(ritual_id=prompt.ritual_id, subject_id=prompt.subject_id,
+                          counterpart_id=prompt.counterpart_id, status="sent",
+                          scheduled_at=prompt.scheduled_at - timedelta(minutes=30 * (n + 1)),
+                          channel_id=prompt.channel_id, message_ts=f"1700000000.{n:06d}",
+                          details={}, created_at=prompt.created_at)
+        session.add(past)
+        session.flush()
+        if n % 2:
+            session.add(Reply(occurrence_id=past.id, channel_id=past.channel_id,
+                              ts=f"1700000001.{n:06d}", user_id=past.subject_id,
+                              text="Done", created_at=past.scheduled_at))
+        else:
+            session.add(OutboxMessage(
+                key=nudge_key(past.id, past.subject_id), workspace_id=workspace_id,
+                payload={"text": "reminder"}, users=past.subject_id, status="sent",
+                attempts=1, next_attempt_at=past.scheduled_at, created_at=past.scheduled_at))
 
 
 def _reminders_off(world: World, user: str) -> bool:

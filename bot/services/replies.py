@@ -87,11 +87,13 @@ def _new_reply(session: Session, workspace_id: str, event: dict[str, Any], *, no
     occurrence = _thread_occurrence(session, workspace_id, channel, event)
     if occurrence is None or not _is_participant(session, event, occurrence):
         return None
+    text = event.get("text", "")
     stored = {"occurrence_id": occurrence.id, "channel_id": channel, "ts": event["ts"],
-              "user_id": event["user"], "text": event.get("text", ""), "now": now}
-    if not _line_kind(session, occurrence)[0](stored["text"]):
-        # The hot path: a brand-new reply has no commitment or goal to keep in step, so
-        # it is stored without being loaded back.
+              "user_id": event["user"], "text": text, "now": now}
+    records_something, _sync = _line_kind(session, occurrence)
+    if not records_something(text):
+        # The hot path: a brand-new reply cannot have a commitment or goal yet, so
+        # there is nothing to keep in step and it is stored without being read back.
         insert_reply(session, **stored)
         return None
     reply = store_reply(session, **stored)
