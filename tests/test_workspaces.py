@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -131,6 +131,23 @@ def test_an_install_with_a_forged_state_is_refused_and_stores_nothing(multi: Wor
     with multi.db.scope() as session:
         assert session.scalar(select(func.count()).select_from(Workspace)) == 0
         assert session.scalar(select(func.count()).select_from(slack_oauth.slack_bots)) == 0
+
+
+def test_abandoned_install_attempts_are_purged_by_the_clock(multi: World) -> None:
+    http(f"{multi.base_url}/slack/install")  # a state issued, never used
+
+    def states() -> int:
+        with multi.db.scope() as session:
+            return int(session.scalar(select(func.count()).select_from(
+                slack_oauth.slack_oauth_states)) or 0)
+
+    # slack_sdk stamps the state's expiry from the wall clock: ten minutes from now.
+    wall = datetime.now(UTC)
+    assert states() == 1
+    multi.tick(wall)
+    assert states() == 1
+    multi.tick(wall + timedelta(minutes=11))
+    assert states() == 0
 
 
 def test_each_workspace_s_prompts_go_out_with_its_own_token(multi: World) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Commitment, Goal, OutboxMessage, ProcessedEvent, Reply
+from bot.storage.slack_oauth import slack_oauth_states
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class Purged:
     goals: int = 0
     messages: int = 0
     events: int = 0
+    oauth_states: int = 0
 
 
 def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
@@ -44,6 +46,10 @@ def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purge
             OutboxMessage.created_at < before)).rowcount,
         events=session.execute(delete(ProcessedEvent).where(
             ProcessedEvent.received_at < now - EVENT_IDS_KEPT)).rowcount,
+        # Install attempts never completed (slack_sdk stores naive UTC).
+        oauth_states=session.execute(delete(slack_oauth_states).where(
+            slack_oauth_states.c.expire_at < now.astimezone(UTC).replace(tzinfo=None)
+        )).rowcount,
     )
     if any(vars(purged).values()):
         log.info("retention: purged %s", vars(purged))
