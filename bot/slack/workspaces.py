@@ -8,6 +8,9 @@ and gets a gateway that can only act there.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -46,23 +49,36 @@ class SingleWorkspace:
 
 
 class InstalledWorkspaces:
-    """OAuth mode: each workspace's bot token from the installation store, cached."""
+    """OAuth mode: each workspace's bot token from the installation store.
 
-    def __init__(self, store: InstallationStore, api_url: str) -> None:
+    A token is looked up again after `ttl` seconds, so a drain of many messages does not
+    query the store for each. A token revoked meanwhile fails with `token_revoked`,
+    which the sender treats as permanent: nothing is sent twice or in the wrong place.
+    """
+
+    def __init__(self, store: InstallationStore, api_url: str, *, ttl: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._api_url = api_url
-        self._gateways: dict[str, tuple[str, SlackGateway]] = {}
+        self._ttl, self._clock = ttl, clock
+        self._gateways: dict[str, tuple[float, str, SlackGateway]] = {}
+        self._lock = threading.Lock()  # web threads share one instance
 
     def gateway(self, workspace_id: str) -> SlackGateway:
+        with self._lock:
+            cached = self._gateways.get(workspace_id)
+        if cached is not None and self._clock() - cached[0] < self._ttl:
+            return cached[2]
         bot = self.store.find_bot(enterprise_id=None, team_id=workspace_id)
         if bot is None or not bot.bot_token:
-            self._gateways.pop(workspace_id, None)
+            self.forget(workspace_id)
             raise SlackCallError("auth", NOT_INSTALLED)
-        cached = self._gateways.get(workspace_id)
-        if cached is None or cached[0] != bot.bot_token:  # reinstalled: a new token
-            cached = (bot.bot_token, SlackGateway(build_client(bot.bot_token, self._api_url)))
-            self._gateways[workspace_id] = cached
-        return cached[1]
+        gateway = (cached[2] if cached is not None and cached[1] == bot.bot_token
+                   else SlackGateway(build_client(bot.bot_token, self._api_url)))
+        with self._lock:
+            self._gateways[workspace_id] = (self._clock(), bot.bot_token, gateway)
+        return gateway
 
     def forget(self, workspace_id: str) -> None:
-        self._gateways.pop(workspace_id, None)
+        with self._lock:
+            self._gateways.pop(workspace_id, None)
