@@ -205,7 +205,7 @@ def _measure(ctx: Context, kind: str, bench_db: BenchDatabase, standin: SlackSta
             "ms", db=kind, floor=floor * 1000, note=floor_note),
         Row("tick", "nothing due: plan reminders (nudges)", nudges_quiet * 1000, "ms",
             db=kind, floor=floor * 1000,
-            note="loads every posted prompt of the last 37 days"),
+            note="answered and reminded check-ins filtered in SQL (NOT EXISTS)"),
         Row("tick", "nothing due: whole tick", tick_quiet * 1000, "ms", db=kind,
             floor=floor * 1000, goal="< 30 s (TEND_TICK_SECONDS)", passed=tick_quiet < 30,
             note=f"largest statement: {widest:,} bind parameters (PostgreSQL's limit is "

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SKIPPED = "maximum number of running instances reached"
 
 
-class _SchedulerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+class _SchedulerLog(logging.LoggerAdapter[logging.Logger]):
     """APScheduler's own logger, with one warning demoted to debug: while a long tick (a
     Monday fan-out) runs, the intervals it spans are skipped by design (max_instances=1),
     which is not a problem worth a warning every TEND_TICK_SECONDS."""

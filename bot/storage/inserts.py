@@ -24,5 +24,7 @@ def insert_ignoring_conflicts(
         return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(rows).on_conflict_do_nothing().returning(returning)
-    return list(session.scalars(statement))
+    # Rows are parameters, not part of the statement, so its compiled form is cached
+    # (SQLAlchemy's "insertmanyvalues" batches several rows into one INSERT).
+    statement = insert(model).on_conflict_do_nothing().returning(returning)
+    return list(session.scalars(statement, rows))

@@ -61,10 +61,13 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
         .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
         .options(selectinload(Ritual.team).selectinload(Team.roles))
     ).all()
-    member_ids = {(ritual.team.workspace_id, r.user_id)
-                  for ritual in rituals for r in ritual.team.roles}
+    # The people of those teams by join, not by an IN list that grows with the members.
     people = {(p.workspace_id, p.user_id): p for p in session.scalars(
-        select(Person).where(Person.user_id.in_({u for _ws, u in member_ids})))}
+        select(Person).join(Team, Team.workspace_id == Person.workspace_id)
+        .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
+        .join(Ritual, Ritual.team_id == Team.id)
+        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
+        .distinct())}
     pairs: list[CheckinPair] = []
     skipped: list[tuple[str, str]] = []
     for ritual in rituals:
