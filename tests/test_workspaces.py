@@ -66,7 +66,7 @@ def http(url: str, *, cookie: str = "") -> tuple[int, str, dict[str, str]]:
 
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(request, timeout=10) as response:
+        with opener.open(request, timeout=30) as response:
             return response.status, response.read().decode(), _lower(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(), _lower(error.headers)
@@ -206,7 +206,7 @@ def test_buttons_and_modals_cannot_reach_another_workspace_s_checkin(multi: Worl
     assert answer == {}
 
 
-def _wait_for(condition: Callable[[], object], seconds: float = 10.0) -> None:
+def _wait_for(condition: Callable[[], object], seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
