@@ -146,9 +146,10 @@ class Router:
             return self.answer(record, json_reply(api.auth_test_for(self.state, team_id)))
         return self.answer(record, json_reply(api.call(self.state, method, params)))
 
-    def record(self, method: str, params: JSON, *, team_id: str) -> Call:
+    def record(self, method: str, params: JSON, *, team_id: str | None = None) -> Call:
         with self.state.lock:
-            record = Call(method, params, self.state.clock(), team_id=team_id)
+            record = Call(method, params, self.state.clock(),
+                          team_id=self.state.team_id if team_id is None else team_id)
             self.state.calls.append(record)
         return record
 
