@@ -289,5 +289,5 @@ def _stored_then_500(ctx: Context, kind: str) -> list[Row]:
     return [Row("fanout", f"{share:.0%} of posts stored by Slack but answered 500: "
                 f"duplicate check-ins among {members}", duplicates, db=kind, goal="0",
                 passed=duplicates == 0,
-                note=f"{answered} posts answered 500 after being stored; slack_sdk's "
-                     "ServerErrorRetryHandler re-posts them")]
+                note=f"{answered} posts answered 500 after being stored; the outbox retries "
+                     "a 5xx only after looking for its post in the conversation's history")]
