@@ -50,8 +50,11 @@ def drain_outbox(db: Database, slack: SlackWorkspaces, *, now: datetime,
         # Leases count from the claim, not from the tick: a long drain must not let
         # another clock re-claim rows this one is still sending.
         claim_time = current()
-        with db.scope() as session:
-            claimed = outbox.claim_due(session, now=claim_time, limit=BATCH)
+        def claim(at: datetime = claim_time) -> list[ClaimedMessage]:
+            with db.scope() as session:
+                return outbox.claim_due(session, now=at, limit=BATCH)
+
+        claimed = db.retry_on_connection_loss(claim, what="claiming messages")
         if not claimed:
             break
         for message in claimed:
@@ -112,8 +115,14 @@ def _send_one(db: Database, slack: SlackWorkspaces, message: ClaimedMessage, *,
                                   delay=backoff(message.attempts))
                 report.retrying += 1
         return
-    with db.scope() as session:
-        outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts, now=now)
+    def record_sent() -> None:
+        with db.scope() as session:
+            outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts,
+                             now=now)
+
+    # The post is out: if the database connection drops now, record it on a fresh one
+    # rather than leave the row to its lease (and the history check) for minutes.
+    db.retry_on_connection_loss(record_sent, what="recording a post")
     report.sent += 1
     if upload := message.payload.get("upload"):
         _upload(gateway, upload, channel=channel, thread_ts=ts)
