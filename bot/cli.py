@@ -46,13 +46,13 @@ def _database(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.storage.migrate import downgrade, upgrade
+    from bot.storage.migrate import UnknownRevision, migrate_to
 
-    if args.revision and args.revision != "head":
-        downgrade(settings.database_url, args.revision)
-    else:
-        upgrade(settings.database_url)
-    print("database is at the requested revision")
+    try:
+        at = migrate_to(settings.database_url, args.revision or "head")
+    except UnknownRevision as exc:
+        raise CliError(str(exc)) from None
+    print(f"database is at revision {at}")
 
 
 def cmd_manifest(settings: Settings, args: argparse.Namespace) -> None:
@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("clock", cmd_clock, "run a tick every TEND_TICK_SECONDS (APScheduler)")
     migrate = add("migrate", cmd_migrate, "bring the database to the newest revision")
     migrate.add_argument("revision", nargs="?", default="head",
-                         help="a revision to downgrade to (default: upgrade to head)")
+                         help="the revision to bring the database to, up or down "
+                         "(default: head, the newest)")
     manifest = add("manifest", cmd_manifest, "print the Slack app manifest (JSON)")
     manifest.add_argument("--name", default="tend")
     manifest.add_argument("--url", help="public base URL for HTTP mode (omit for Socket Mode)")

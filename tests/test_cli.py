@@ -166,3 +166,23 @@ def test_rows_from_before_workspaces_are_adopted_by_the_token_s_workspace(
         assert set(session.scalars(select(Workspace.id))) == {env.workspace_id}
     env.tick("2026-11-23T09:00:00+00:00")
     assert len(env.checkin_posts()) == 1
+
+
+def test_migrate_goes_up_or_down_to_the_revision_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import alembic_config, current_revision
+
+    url = f"sqlite:///{tmp_path / 'migrate.db'}"
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert run(capsys, "migrate")[1] == f"database is at revision {head}\n"
+    assert run(capsys, "migrate", "0003")[1] == "database is at revision 0003\n"  # down
+    assert run(capsys, "migrate", "0003")[1] == "database is at revision 0003\n"  # stays
+    assert run(capsys, "migrate", "0004")[1] == "database is at revision 0004\n"  # up
+    assert run(capsys, "migrate", "head")[1] == f"database is at revision {head}\n"
+    code, _out, err = run(capsys, "migrate", "0042")
+    assert code == 2 and "'0042' is not a revision" in err
+    assert current_revision(url) == head  # the refusal changed nothing

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from alembic import command
+from bot.storage.db import make_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,3 +27,33 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+class UnknownRevision(Exception):
+    """Not a revision of tend's migrations."""
+
+
+def migrate_to(database_url: str, revision: str) -> str:
+    """Upgrade or downgrade, whichever reaches `revision` ("head", "base" or an id) from
+    where the database is; returns the revision it is at afterwards."""
+    config = alembic_config(database_url)
+    order = ["base", *reversed([s.revision for s in
+                                ScriptDirectory.from_config(config).walk_revisions()])]
+    target = order[-1] if revision == "head" else revision
+    if target not in order:
+        raise UnknownRevision(f"{revision!r} is not a revision: one of {', '.join(order)}")
+    current = current_revision(database_url) or "base"
+    if order.index(target) > order.index(current):
+        command.upgrade(config, target)
+    elif order.index(target) < order.index(current):
+        command.downgrade(config, target)
+    return current_revision(database_url) or "base"
+
+
+def current_revision(database_url: str) -> str | None:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
