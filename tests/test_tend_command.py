@@ -207,6 +207,19 @@ def test_forget_me_asks_then_deletes_only_that_persons_words(world: World) -> No
     assert "deleted 1 answers" in json.dumps(world.standin.responses())
 
 
+def test_a_confirmation_click_without_a_response_url_still_answers_privately(
+        world: World) -> None:
+    setup_team(world)  # a click Slack could send from a message with no response_url
+    world.standin.add_channel("C0GENERAL", name="general", bot_is_member=True,
+                              members={"U001"})
+    payload = world.standin.block_actions_payload("U001", "forget_me_confirm", "confirm",
+                                                  "C0GENERAL", None)
+    payload.pop("response_url", None)
+    assert world.standin.deliver_action(world.url, payload)[0] == 200
+    (note,) = world.standin.ephemerals("U001")
+    assert "Done: deleted 0 answers" in note.text
+
+
 def test_the_team_file_and_the_modal_are_one_configuration(world: World) -> None:
     setup_team(world)
     submit_setup(world, "U0COACH", "platform", quads=("week", "thu", "15:00", True))

@@ -63,11 +63,16 @@ def register(app: App, services: Services) -> None:
 
     def forget_me(ack: Ack, body: dict[str, Any], respond: Any, context: BoltContext) -> None:
         ack()
-        counts = personal_data.forget(services, _caller(context, body["user"]["id"]))
-        respond(replace_original=True, response_type="ephemeral",
-                text=f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
-                     f"commitments, {counts['goals']} goals and {counts['shared']} shared "
-                     "highlights. Team digests keep only team-level figures.")
+        caller = _caller(context, body["user"]["id"])
+        counts = personal_data.forget(services, caller)
+        done = (f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
+                f"commitments, {counts['goals']} goals and {counts['shared']} shared "
+                "highlights. Team digests keep only team-level figures.")
+        if body.get("response_url"):  # replace the confirmation the person clicked
+            respond(replace_original=True, response_type="ephemeral", text=done)
+        elif channel := (body.get("channel") or {}).get("id"):
+            tell_privately(services, workspace_id=caller.workspace_id, channel=channel,
+                           user=caller.user_id, text=done)
 
     def skip_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
