@@ -109,7 +109,8 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
         scopes=sorted(BOT_SCOPES),
         installation_store=services.slack.store,
         installation_store_bot_only=True,
-        state_store=slack_oauth.state_store(slack_oauth.store_engine(services.db.engine)),
+        # The installation store's engine: one extra engine for both stores, not two.
+        state_store=slack_oauth.state_store(services.slack.store.engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         callback_options=CallbackOptions(success=installed, failure=failed),

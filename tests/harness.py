@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +25,14 @@ from bot.storage.models import Occurrence
 def at(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 10.0) -> None:
+    """Work done after the ack runs in Bolt's thread pool: wait (bounded) for it."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the work after the ack did not finish"
+        time.sleep(0.02)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from bot.config.apply import export_config
 from bot.config.dump import dump_config
 from bot.storage.models import Commitment, Person, Reply
-from tests.harness import World
+from tests.harness import World, wait_for
 from tests.test_weekly_checkin import TEAM, setup_team
 
 
@@ -165,14 +164,6 @@ def test_away_and_skip_me_this_week_pause_only_that_person(world: World) -> None
     assert "Welcome back" in tend(world, "U001", "away off")
 
 
-def _wait_for(condition: Any, seconds: float = 10.0) -> None:
-    """Work done after the ack runs in Bolt's thread pool: wait (bounded) for it."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the work after the ack did not finish"
-        time.sleep(0.02)
-
-
 def test_my_data_arrives_as_a_file_in_a_dm(world: World) -> None:
     setup_team(world)
     world.tick("2026-11-23T09:00:00+00:00")
@@ -180,7 +171,7 @@ def test_my_data_arrives_as_a_file_in_a_dm(world: World) -> None:
     world.reply(channel=post.channel, user="U001", thread_ts=post.ts,
                 text="commit: the guide by 2026-11-27")
     assert "file in a DM" in tend(world, "U001", "my-data")
-    _wait_for(lambda: world.standin.files())
+    wait_for(lambda: world.standin.files())
     (export,) = world.standin.files()
     assert world.standin.conversation_members(export.channel) == {"U001"}
     data = json.loads(export.data)

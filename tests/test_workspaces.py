@@ -9,10 +9,9 @@ the hardest case for isolation: every request must reach its own workspace's row
 from __future__ import annotations
 
 import re
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -24,7 +23,7 @@ from bot.config.dump import dump_config
 from bot.storage import slack_oauth
 from bot.storage.db import Database
 from bot.storage.models import Digest, Occurrence, Person, Reply, Team, Workspace
-from tests.harness import FakeClock, World
+from tests.harness import FakeClock, World, wait_for
 
 A, B = "T0ALPHA", "T0BRAVO"
 TOKENS = {A: "xoxb-alpha", B: "xoxb-bravo"}
@@ -206,13 +205,6 @@ def test_buttons_and_modals_cannot_reach_another_workspace_s_checkin(multi: Worl
     assert answer == {}
 
 
-def _wait_for(condition: Callable[[], object], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def tend(world: World, workspace: str, user: str, text: str) -> str:
     with world.standin.from_workspace(workspace):
         status, body = world.standin.deliver_command(world.url, command="/tend", text=text,
@@ -267,7 +259,7 @@ def test_the_home_and_my_data_show_the_caller_s_workspace_only(multi: World) -> 
     assert "Alpha" in alpha_home and "Bravo" not in alpha_home
     assert "Bravo" in bravo_home and "Alpha" not in bravo_home
     tend(multi, B, SHARED_MANAGER, "my-data")
-    _wait_for(lambda: multi.standin.files())
+    wait_for(lambda: multi.standin.files(), seconds=30)
     export = multi.standin.files()[-1].data.decode()
     assert '"workspace": "T0BRAVO"' in export
     assert "alpha words" not in export and "U0A1" not in export

@@ -121,8 +121,7 @@ def publish_home(services: Services, workspace_id: str, user_id: str, *,
 
 def refresh_homes(services: Services, workspace_id: str, user_ids: Iterable[str]) -> None:
     """Re-publish the Homes of the people whose Home shows something that changed."""
-    for user_id in dict.fromkeys(user_ids):
-        publish_home(services, workspace_id, user_id)
+    refresh_homes_of(services, ((workspace_id, user_id) for user_id in user_ids))
 
 
 def refresh_homes_of(services: Services, people: Iterable[tuple[str, str]]) -> None:

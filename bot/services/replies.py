@@ -21,7 +21,7 @@ from bot.storage import occurrences
 from bot.storage.events import first_delivery
 from bot.storage.models import Occurrence, Reply
 from bot.storage.replies import find_reply, insert_reply, store_reply
-from bot.storage.scoping import in_workspace, occurrence_in_workspace
+from bot.storage.scoping import in_workspace, reply_in_workspace
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +67,8 @@ def _thread_occurrence(session: Session, workspace_id: str, channel: str,
 
 def _stored_reply(session: Session, workspace_id: str, channel: str, ts: str) -> Reply | None:
     """A stored reply in a thread of `workspace_id`, if there is one."""
-    reply = find_reply(session, channel_id=channel, ts=ts)
-    if reply is None or occurrence_in_workspace(session, reply.occurrence_id,
-                                                workspace_id) is None:
-        return None
-    return reply
+    return reply_in_workspace(session, find_reply(session, channel_id=channel, ts=ts),
+                              workspace_id)
 
 
 def _is_participant(session: Session, message: dict[str, Any], occurrence: Occurrence

@@ -10,7 +10,7 @@ from bot.services.notices import tell_privately
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
 from bot.storage.replies import find_reply
-from bot.storage.scoping import occurrence_in_workspace
+from bot.storage.scoping import reply_in_workspace
 
 ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
                  "Nothing was shared.")
@@ -21,8 +21,7 @@ def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply |
     """The reply if the caller wrote it, in a thread of the caller's own workspace."""
     if reply is None or reply.user_id != caller.user_id:
         return None
-    occurrence = occurrence_in_workspace(session, reply.occurrence_id, caller.workspace_id)
-    return reply if occurrence is not None else None
+    return reply_in_workspace(session, reply, caller.workspace_id)
 
 
 def open_share_modal(services: Services, *, caller: Caller, channel_id: str, message_ts: str,

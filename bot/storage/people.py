@@ -22,10 +22,6 @@ def ensure_people(session: Session, workspace_id: str, user_ids: set[str]) -> No
     session.flush()
 
 
-def person(session: Session, workspace_id: str, user_id: str) -> Person | None:
-    return session.get(Person, (workspace_id, user_id))
-
-
 def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
                             ) -> list[tuple[str, str]]:
     """(workspace, user) of active members and managers whose time zone is unknown or stale."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
-from bot.storage.models import Occurrence, Ritual, Team
+from bot.storage.models import Occurrence, Reply, Ritual, Team
 
 
 def occurrence_in_workspace(session: Session, occurrence_id: int, workspace_id: str
@@ -20,6 +20,15 @@ def occurrence_in_workspace(session: Session, occurrence_id: int, workspace_id: 
         .where(Occurrence.id == occurrence_id, Team.workspace_id == workspace_id)
         .options(contains_eager(Occurrence.ritual).contains_eager(Ritual.team))
     ).first()
+
+
+def reply_in_workspace(session: Session, reply: Reply | None, workspace_id: str
+                       ) -> Reply | None:
+    """The reply if it was written in a thread of `workspace_id`, else None."""
+    if reply is None or occurrence_in_workspace(session, reply.occurrence_id,
+                                                workspace_id) is None:
+        return None
+    return reply
 
 
 def workspace_of(occurrence: Occurrence) -> str:

@@ -74,10 +74,6 @@ def mark_uninstalled(session: Session, workspace_id: str, *, now: datetime) -> N
         OutboxMessage.status.in_(("pending", "sending"))))
 
 
-def uninstalled_ids(session: Session) -> set[str]:
-    return set(session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))))
-
-
 def due_for_purge(session: Session, *, now: datetime, grace: timedelta) -> list[str]:
     return list(session.scalars(select(Workspace.id).where(
         Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= now - grace)))
