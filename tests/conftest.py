@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 from sqlalchemy import text
 
 from bot.settings import normalise_database_url
@@ -19,6 +21,15 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 from tests.harness import FakeClock, World
+
+# Property tests are repeatable: pyproject's addopts fix the seed (`--hypothesis-seed=0`)
+# and load the "repeatable" profile, which replays the committed examples below without
+# writing to them. `--hypothesis-profile=explore --hypothesis-seed=random` runs many more
+# random examples and saves what fails into the same folder, to be committed
+# (docs/testing.md).
+EXAMPLES = DirectoryBasedExampleDatabase(Path(__file__).parent / "hypothesis-examples")
+settings.register_profile("repeatable", database=ReadOnlyDatabase(EXAMPLES))
+settings.register_profile("explore", database=EXAMPLES, max_examples=2_000)
 
 
 def _test_database_url(tmp: Path) -> str:

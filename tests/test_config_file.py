@@ -20,6 +20,7 @@ from bot.config.schema import (
     WeeklyFeedbackSpec,
 )
 from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from tests.properties import examples
 
 # The documented example, verbatim. Line numbers in the tests below refer to it.
 CANONICAL = """\
@@ -389,7 +390,7 @@ configs = st.lists(teams(), min_size=1, max_size=3, unique_by=lambda t: t.key).m
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(configs)
 def test_any_valid_config_round_trips(config: TendConfig) -> None:
     assert load_config(dump_config(config)) == config

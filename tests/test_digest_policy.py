@@ -31,6 +31,7 @@ from bot.rituals.digest_policy import (
     decide,
     round_count,
 )
+from tests.properties import examples
 
 KEYS = (
     "checkins_held",
@@ -46,6 +47,7 @@ KEYS = (
     "quad_cycles_held",
     "quad_commitments_kept",
 )
+
 ALICE, BOB, CAROL, DAN, ERIN = "U0ALIC", "U0BOBB", "U0CARO", "U0DANN", "U0ERIN"
 
 
@@ -391,7 +393,7 @@ def run(min_group: int, periods: Sequence[PeriodInput]) -> list[DigestView]:
     return views
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(histories())
 def test_generated_histories_keep_the_privacy_promise(
     history: tuple[list[str], int, list[PeriodInput]],

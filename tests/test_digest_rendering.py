@@ -8,9 +8,7 @@ check the privacy promise on what would be sent to Slack.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -21,8 +19,9 @@ from bot.rituals.digest_period import Window
 from bot.rituals.digest_policy import DigestView, Measure, PeriodInput, SharedItem, decide
 from bot.services.digests import _chart, render_digest
 from bot.storage.digest_data import LABELS
+from tests.goldens import assert_matches_golden
+from tests.properties import examples
 
-GOLDEN = Path(__file__).parent / "golden"
 ZONE = ZoneInfo("Europe/Amsterdam")
 PEOPLE = [f"U0P{n:03d}" for n in range(30)]
 NAMES = {p: f"Person {n}" for n, p in enumerate(PEOPLE)}
@@ -62,7 +61,7 @@ def histories(draw: st.DrawFn) -> list[PeriodInput]:
     return inputs
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(history=histories(), min_group=st.integers(3, 6))
 def test_rendered_digests_keep_the_promise(history: list[PeriodInput], min_group: int) -> None:
     views: list[DigestView] = []
@@ -102,11 +101,8 @@ def test_rendered_digests_keep_the_promise(history: list[PeriodInput], min_group
 
 
 def _golden(name: str, rendered: str) -> None:
-    path = GOLDEN / f"{name}.json"
     pretty = json.dumps(json.loads(rendered), indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(pretty, encoding="utf-8")
-    assert pretty == path.read_text(encoding="utf-8")
+    assert_matches_golden(name, pretty)
 
 
 def _period(period: str, size: int, *, shared: tuple[SharedItem, ...] = ()) -> PeriodInput:

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rituals.grouping import Grouping, draw_groups, group_sizes, pair_counts
+from tests.properties import examples
 
 Pair = frozenset[str]
 
@@ -153,7 +154,7 @@ def teams(draw: st.DrawFn, low: int = 3, high: int = 40, max_forbidden: int = 15
     return people, history, forbidden, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(case=teams())
 def test_everyone_is_placed_once_in_groups_of_the_right_sizes(case: tuple) -> None:
     people, history, forbidden, seed = case
@@ -184,7 +185,7 @@ def feasible_teams(draw: st.DrawFn) -> tuple:
     return people, history, forbidden, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=feasible_teams())
 def test_no_forbidden_pair_when_a_valid_grouping_exists(case: tuple) -> None:
     people, history, forbidden, seed = case
@@ -246,7 +247,7 @@ def small_teams(draw: st.DrawFn) -> tuple:
     return people, history, forbidden, draw(st.integers(0, 2**32))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(case=small_teams())
 def test_small_teams_get_the_best_grouping_by_exhaustion(case: tuple) -> None:
     """Up to ten people, compare with every possible grouping (at most 2,100)."""
@@ -336,14 +337,14 @@ def test_twelve_people_everyone_has_met_everyone_by_round_eight() -> None:
     assert len(pair_counts(drawn[:8])) == 66
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(seed=st.integers(1, 10**6))
 def test_twelve_people_other_seeds_stay_within_the_documented_margin(seed: int) -> None:
     maxima = max_meetings_after_each_round(regroupings(12, 12, seed * 100))
     assert maxima[-1] <= lower_bound(12, 12) + 1
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(n=st.integers(6, 24), rounds=st.integers(6, 12), seed=st.integers(0, 10**6))
 def test_mixing_stays_within_one_of_the_lower_bound(n: int, rounds: int, seed: int) -> None:
     maxima = max_meetings_after_each_round(regroupings(n, rounds, seed))

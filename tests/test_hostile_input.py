@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.storage.models import Commitment, Goal, ProcessedEvent, Reply, SharedReply
 from tests.harness import World
+from tests.properties import examples
 from tests.test_weekly_checkin import setup_team
 
 ids = st.sampled_from(["U001", "U0MGR", "UNOBODY", "", "G123", "C0PLATFORM", "D999"])
@@ -49,7 +50,7 @@ actions = st.fixed_dictionaries({
 })
 commands = st.fixed_dictionaries({"text": st.text(max_size=80), "user_id": ids})
 
-SETTINGS = settings(max_examples=80, deadline=None,
+SETTINGS = settings(max_examples=examples(80), deadline=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

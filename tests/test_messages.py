@@ -1,14 +1,13 @@
 """Rendered messages and views: pinned by golden files, valid Block Kit, within limits.
 
-Regenerate the golden files after an intended change with UPDATE_GOLDEN=1 pytest.
+Regenerate the golden files after an intended change with UPDATE_GOLDEN=1 pytest (see
+tests/goldens.py: a run that rewrites one fails).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ from bot.messages.render import (
     validate_blocks,
 )
 from bot.services.checkin_messages import MAX_LISTED_COMMITMENTS
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests.goldens import assert_matches_golden
+from tests.properties import examples
 
 
 def _commitment(n: int, **overrides: Any) -> dict[str, Any]:
@@ -69,12 +68,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def _golden(name: str, document: dict[str, Any]) -> None:
-    path = GOLDEN / f"{name}.json"
     rendered = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(rendered, encoding="utf-8")
-    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
-    assert rendered == path.read_text(encoding="utf-8")
+    assert_matches_golden(name, rendered)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -112,7 +107,7 @@ def test_user_text_is_escaped_so_it_cannot_mention_or_link() -> None:
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body and "&amp; co" in body
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(count=st.integers(0, MAX_LISTED_COMMITMENTS),
        text=st.text(min_size=3, max_size=500), hidden=st.integers(0, 200))
 def test_any_checkin_is_valid_block_kit_within_the_limit(count: int, text: str,

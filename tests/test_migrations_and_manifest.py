@@ -12,7 +12,8 @@ from bot.slack.manifest import BOT_EVENTS, BOT_SCOPES, build_manifest
 from bot.storage.migrate import downgrade, upgrade
 from bot.storage.models import Base
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "slack-manifest-schema"
+# Slack's manifest schema, vendored with its MIT licence (see that folder's README).
+SCHEMA = Path(__file__).parent / "fixtures" / "slack-manifest-schema"
 
 
 def _scratch_url(database_url: str, tmp_path: Path) -> str:

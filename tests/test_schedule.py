@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
 from bot.rituals.schedule import fire_times_between, latest_fire_time, next_fire_time
+from tests.properties import examples
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NYC = ZoneInfo("America/New_York")
@@ -261,7 +262,7 @@ def spacing_ok(cadence: Cadence, earlier: date, later: date) -> bool:
     return (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month) == 1
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(cadence=cadences(), tz=zones, now=instants, anchor=anchors, in_zone=st.booleans())
 def test_latest_and_next_bracket_now(cadence: Cadence, tz: ZoneInfo, now: datetime,
                                      anchor: date, in_zone: bool) -> None:
@@ -275,14 +276,14 @@ def test_latest_and_next_bracket_now(cadence: Cadence, tz: ZoneInfo, now: dateti
     assert latest.tzinfo is UTC and following.tzinfo is UTC
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(cadence=cadences(), tz=zones, now=instants, anchor=anchors)
 def test_next_is_strictly_later(cadence: Cadence, tz: ZoneInfo, now: datetime,
                                 anchor: date) -> None:
     assert next_fire_time(cadence, tz, now, anchor=anchor) > now
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(cadence=cadences(), tz=zones, start=instants, anchor=anchors,
        split=st.floats(0, 1))
 def test_a_year_of_fire_times(cadence: Cadence, tz: ZoneInfo, start: datetime, anchor: date,
@@ -368,7 +369,7 @@ def dst_cases(draw: st.DrawFn) -> tuple[Cadence, ZoneInfo, date, datetime, datet
     return Cadence(every, day_spec, wall.hour, wall.minute), tz, anchor, change, expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(case=dst_cases())
 def test_gap_and_fold_fire_exactly_once(
     case: tuple[Cadence, ZoneInfo, date, datetime, datetime],
