@@ -118,7 +118,8 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
         with services.db.scope() as session:
             ensure_workspace(session, str(installation.team_id), name=installation.team_name,
                              now=datetime.now(UTC))
-        log.info("installed in workspace %s", installation.team_id)
+        log.info("installed in workspace %s (Enterprise Grid: %s)", installation.team_id,
+                 installation.enterprise_id or "none")
         return args.default.success(args)
 
     def failed(args: FailureArgs) -> BoltResponse:

@@ -151,7 +151,8 @@ def test_a_grid_workspace_s_reply_command_and_buttons_work(multi: World) -> None
 def test_a_slack_connect_user_acts_in_the_installing_workspace(multi: World) -> None:
     """`team` in an interaction is the workspace that installed tend; `user.team_id` is
     the clicking person's own workspace, which may be another (Slack Connect). tend acts
-    for the installing workspace."""
+    for the installing workspace. A guard: Bolt reads `team` first and no tend code reads
+    `user.team_id`; taking the workspace from it would find no install, and no modal."""
     populate(multi)
     multi.tick("2026-11-23T09:00:30+00:00")
     with multi.db.scope() as session:
