@@ -9,14 +9,17 @@ and in `authorizations[0]`). Bolt stores such an install under (E…, T…).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -106,6 +109,54 @@ def test_the_stand_in_names_the_organisation_of_a_grid_install(multi: World) -> 
     plain = WebClient(token=TOKENS[PLAIN], base_url=multi.standin.api_url).auth_test()
     assert (grid["team_id"], grid["enterprise_id"]) == (GRID, ORG)
     assert "enterprise_id" not in plain.data  # type: ignore[operator]
+
+
+@pytest.fixture
+def received() -> Iterator[tuple[str, list[bytes]]]:
+    """A bare HTTP endpoint that keeps the bodies POSTed to it."""
+    bodies: list[bytes] = []
+
+    class Keep(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/", bodies
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_stand_in_delivers_a_grid_workspace_s_requests_with_its_organisation(
+        standin: SlackStandIn, received: tuple[str, list[bytes]]) -> None:
+    """Events carry `enterprise_id` in the envelope and `authorizations[0]`; interactions
+    `enterprise` and `team.enterprise_id`; commands `enterprise_id`. Other workspaces'
+    requests carry none."""
+    url, bodies = received
+    standin.add_workspace(GRID, bot_token=TOKENS[GRID], enterprise_id=ORG)
+    with standin.from_workspace(GRID):
+        standin.deliver_event(url, {"type": "app_home_opened", "user": "W0A1", "tab": "home"})
+        standin.deliver_action(url, standin.block_actions_payload("W0A1", "x", "1", "C1", "1.0"))
+        standin.deliver_command(url, command="/tend", text="help", user_id="W0A1")
+    standin.deliver_event(url, {"type": "app_home_opened", "user": "U0B1", "tab": "home"})
+    event, action, command, plain = bodies
+    envelope = json.loads(event)
+    assert envelope["enterprise_id"] == ORG and envelope["team_id"] == GRID
+    assert envelope["authorizations"][0]["enterprise_id"] == ORG
+    assert envelope["authorizations"][0]["is_enterprise_install"] is False
+    interaction = json.loads(parse_qs(action.decode())["payload"][0])
+    assert interaction["enterprise"]["id"] == ORG
+    assert (interaction["team"]["id"], interaction["team"]["enterprise_id"]) == (GRID, ORG)
+    form = parse_qs(command.decode())
+    assert (form["team_id"], form["enterprise_id"]) == ([GRID], [ORG])
+    plain_envelope = json.loads(plain)
+    assert "enterprise_id" not in plain_envelope
+    assert plain_envelope["authorizations"][0]["enterprise_id"] is None
 
 
 def test_a_grid_workspace_s_checkins_go_out_with_its_own_token(multi: World) -> None:
