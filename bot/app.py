@@ -18,9 +18,15 @@ from slack_sdk import WebClient
 from bot.handlers import register_all
 from bot.services.context import Services
 from bot.settings import Settings, SettingsError
-from bot.slack.gateway import SlackCallError, SlackGateway, build_client
+from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.manifest import BOT_SCOPES
-from bot.slack.workspaces import InstalledWorkspaces, SingleWorkspace
+from bot.slack.workspaces import (
+    InstalledWorkspaces,
+    SingleWorkspace,
+    SlackUnavailable,
+    TokenRefused,
+    learn_workspace,
+)
 from bot.storage import slack_oauth
 from bot.storage.db import Database
 from bot.storage.workspaces import adopt_legacy_rows, ensure_workspace
@@ -40,7 +46,7 @@ def create_services(settings: Settings, *, db: Database | None = None,
         slack: InstalledWorkspaces | SingleWorkspace = InstalledWorkspaces(
             store, settings.slack_api_url)
     else:
-        settings.require("slack_bot_token")
+        _require_token_mode(settings)
         gateway = SlackGateway(
             client or build_client(settings.secret("slack_bot_token"), settings.slack_api_url))
         slack = SingleWorkspace(gateway, _token_workspace(gateway))
@@ -56,12 +62,29 @@ def create_services(settings: Settings, *, db: Database | None = None,
     )
 
 
+def _require_token_mode(settings: Settings) -> None:
+    """Without OAuth, the one workspace's bot token; name what is half set."""
+    if bool(settings.slack_client_id) != bool(settings.secret("slack_client_secret")):
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise SettingsError(f"{missing} is not set: OAuth install (many workspaces) needs "
+                            "both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+    if not settings.secret("slack_bot_token"):
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: set it to the Bot User OAuth Token (xoxb-…) for "
+            "one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for many (OAuth).")
+
+
 def _token_workspace(gateway: SlackGateway) -> str:
     try:
-        return gateway.workspace_id()
-    except SlackCallError as exc:
+        return learn_workspace(gateway)
+    except TokenRefused as exc:
         raise SettingsError(f"SLACK_BOT_TOKEN was not accepted by Slack ({exc.error}): "
                             "check the Bot User OAuth Token.") from None
+    except SlackUnavailable as exc:
+        raise SettingsError(
+            f"Slack did not answer auth.test after {exc.attempts} tries over "
+            f"{exc.waited:.0f} s (last: {exc.error}), so SLACK_BOT_TOKEN could not be "
+            "checked: Slack or the network is unavailable; try again later.") from None
 
 
 def create_app(settings: Settings, *, services: Services | None = None,
@@ -95,7 +118,8 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
         with services.db.scope() as session:
             ensure_workspace(session, str(installation.team_id), name=installation.team_name,
                              now=datetime.now(UTC))
-        log.info("installed in workspace %s", installation.team_id)
+        log.info("installed in workspace %s (Enterprise Grid: %s)", installation.team_id,
+                 installation.enterprise_id or "none")
         return args.default.success(args)
 
     def failed(args: FailureArgs) -> BoltResponse:

@@ -28,7 +28,8 @@ class GunicornApp(BaseApplication):  # type: ignore[misc]
 
 
 def serve(settings: Settings, *, workers: int, threads: int, with_clock: bool) -> None:
-    settings.require("slack_bot_token", "slack_signing_secret")
+    # A bot token (one workspace) or the OAuth client (many): create_services checks.
+    settings.require("slack_signing_secret")
     services = create_services(settings)
     if with_clock:  # runs in gunicorn's master process, beside the workers
         start_background_clock(services, interval_seconds=settings.tend_tick_seconds)

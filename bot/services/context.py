@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
 from bot.slack.workspaces import SlackWorkspaces
 from bot.storage.db import Database
@@ -24,16 +25,22 @@ class Caller:
     user_id: str
 
 
+def _setting_default(name: str) -> float:
+    """A setting's documented default: one value for Settings and for Services built
+    without settings (benchmarks, tests), so the two cannot disagree."""
+    return float(Settings.model_fields[name].default)
+
+
 @dataclass
 class Services:
     db: Database
     slack: SlackWorkspaces
-    catchup: timedelta = timedelta(hours=3)
-    nudge_after: timedelta = timedelta(hours=24)
-    retention: timedelta = timedelta(days=365)
+    catchup: timedelta = timedelta(hours=_setting_default("tend_catchup_hours"))
+    nudge_after: timedelta = timedelta(hours=_setting_default("tend_nudge_hours"))
+    retention: timedelta = timedelta(days=_setting_default("tend_retention_days"))
     clock: Callable[[], datetime] = field(default=wall_clock)
 
-    uninstall_grace: timedelta = timedelta(days=30)
+    uninstall_grace: timedelta = timedelta(days=_setting_default("tend_uninstall_grace_days"))
 
     def now(self) -> datetime:
         return self.clock()

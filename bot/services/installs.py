@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.services.context import Services
 from bot.slack.workspaces import InstalledWorkspaces
-from bot.storage import workspaces
+from bot.storage import slack_oauth, workspaces
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def forget_tokens(services: Services, workspace_id: str) -> None:
     """Delete the workspace's tokens now and stop acting for it."""
     if isinstance(services.slack, InstalledWorkspaces):
-        services.slack.store.delete_all(enterprise_id=None, team_id=workspace_id)
+        slack_oauth.delete_workspace_tokens(services.slack.store, workspace_id)
     services.slack.forget(workspace_id)
     with services.db.scope() as session:
         workspaces.mark_uninstalled(session, workspace_id, now=services.now())
@@ -39,9 +39,8 @@ def tokens_revoked(services: Services, workspace_id: str, tokens: dict[str, Any]
         forget_tokens(services, workspace_id)
         return
     if isinstance(services.slack, InstalledWorkspaces):
-        for user_id in tokens.get("oauth") or []:
-            services.slack.store.delete_installation(enterprise_id=None, team_id=workspace_id,
-                                                     user_id=str(user_id))
+        slack_oauth.delete_user_tokens(services.slack.store, workspace_id,
+                                       [str(user_id) for user_id in tokens.get("oauth") or []])
 
 
 def purge_departed(services: Services, *, now: datetime) -> list[str]:

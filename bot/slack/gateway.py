@@ -56,6 +56,7 @@ class SlackCallError(Exception):
     method: str
     error: str
     status: int | None = None
+    retry_after: float | None = None  # seconds, from a 429's Retry-After
 
     @property
     def permanent(self) -> bool:
@@ -75,6 +76,14 @@ def build_client(token: str, base_url: str) -> WebClient:
     return client
 
 
+def _retry_after(headers: dict[str, Any]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 class SlackGateway:
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -88,7 +97,8 @@ class SlackGateway:
             error = str(exc.response.get("error", "unknown_error"))
             log.warning("slack call failed: %s %s", method, error)
             SLACK_API_ERRORS.labels(method=method, error=error).inc()
-            raise SlackCallError(method, error, exc.response.status_code) from None
+            raise SlackCallError(method, error, exc.response.status_code,
+                                 _retry_after(exc.response.headers)) from None
         except SlackClientError as exc:
             raise SlackCallError(method, f"client_error:{type(exc).__name__}") from None
         except OSError as exc:  # connection refused / reset, after slack_sdk's retries

@@ -6,9 +6,10 @@ and checks them like every other table (the stores' `create_tables()` is never u
 
 from __future__ import annotations
 
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, create_engine
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, create_engine, select
 
 from bot.storage.models import Base
 
@@ -49,3 +50,46 @@ def installation_store(client_id: str, engine: Engine) -> SQLAlchemyInstallation
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
     return SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS,
                                      engine=engine, table_name=STATES_TABLE)
+
+
+# A workspace id (T…) is unique across Slack, Grid or not; the installation store keys
+# an install by (enterprise_id, team_id) all the same, and a workspace of an Enterprise
+# Grid is stored under its organisation's id (E…). These find and delete a workspace's
+# tokens from its id alone, whichever organisation it belongs to: the clock and the
+# outbox know only the workspace.
+
+def find_workspace_bot(store: SQLAlchemyInstallationStore, team_id: str) -> Bot | None:
+    """The latest bot token installed in workspace `team_id`, Grid or not (slack_sdk's
+    `find_bot`, without asking for the organisation)."""
+    bots = store.bots.c
+    query = (store.bots.select()
+             .where(bots.client_id == store.client_id, bots.team_id == team_id,
+                    bots.bot_token.is_not(None))
+             .order_by(bots.installed_at.desc()).limit(1))
+    with store.engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else store.build_bot_entity(row)
+
+
+def delete_workspace_tokens(store: SQLAlchemyInstallationStore, team_id: str) -> None:
+    """Every bot and installation row of workspace `team_id`, under any organisation."""
+    for enterprise_id in _enterprises(store, team_id):
+        store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def delete_user_tokens(store: SQLAlchemyInstallationStore, team_id: str,
+                       user_ids: list[str]) -> None:
+    for enterprise_id in _enterprises(store, team_id):
+        for user_id in user_ids:
+            store.delete_installation(enterprise_id=enterprise_id, team_id=team_id,
+                                      user_id=user_id)
+
+
+def _enterprises(store: SQLAlchemyInstallationStore, team_id: str) -> set[str | None]:
+    """The organisations (None: none) under which workspace `team_id` has rows."""
+    found: set[str | None] = set()
+    with store.engine.connect() as connection:
+        for table in (store.bots, store.installations):
+            found.update(connection.scalars(select(table.c.enterprise_id).distinct().where(
+                table.c.client_id == store.client_id, table.c.team_id == team_id)))
+    return found

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.slack.standin.payloads import enterprise_name
 from bot.slack.standin.shapes import channel_object, message_object, user_object, view_object
 from bot.slack.standin.state import (
     JSON,
@@ -145,15 +146,21 @@ def oauth_access(state: StandInState, params: JSON) -> JSON:
             return {"ok": False, "error": "invalid_code"}
         state.tokens[grant.bot_token] = grant.team_id
         state.revoked.discard(grant.bot_token)
+        if grant.enterprise_id:
+            state.enterprises[grant.team_id] = grant.enterprise_id
+    # A workspace of an Enterprise Grid names its organisation; the install is still the
+    # workspace's own (is_enterprise_install: tend's manifest has org_deploy_enabled off).
+    enterprise = (None if grant.enterprise_id is None
+                  else {"id": grant.enterprise_id, "name": enterprise_name(grant.enterprise_id)})
     return {"ok": True, "app_id": state.app_id, "authed_user": {"id": grant.installer},
             "scope": "chat:write,commands", "token_type": "bot",
             "access_token": grant.bot_token, "bot_user_id": state.bot_user_id,
-            "team": {"id": grant.team_id, "name": grant.team_name}, "enterprise": None,
+            "team": {"id": grant.team_id, "name": grant.team_name}, "enterprise": enterprise,
             "is_enterprise_install": False}
 
 
 def _auth_body(state: StandInState, team_id: str) -> JSON:
-    return {
+    body = {
         "url": f"https://{state.team_domain}.slack.com/",
         "team": "Stand-in",
         "user": state.users[state.bot_user_id].name,
@@ -162,6 +169,9 @@ def _auth_body(state: StandInState, team_id: str) -> JSON:
         "bot_id": state.bot_id,
         "is_enterprise_install": False,
     }
+    if team_id in state.enterprises:  # a Grid workspace's token also names its org
+        body["enterprise_id"] = state.enterprises[team_id]
+    return body
 
 
 @api_method("users.info")

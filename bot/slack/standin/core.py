@@ -214,18 +214,32 @@ class SlackStandIn:
 
     # several workspaces -----------------------------------------------------------------
 
-    def add_workspace(self, team_id: str, *, bot_token: str) -> None:
-        """Another workspace with tend installed: calls with `bot_token` act there."""
+    def add_workspace(self, team_id: str, *, bot_token: str,
+                      enterprise_id: str | None = None) -> None:
+        """Another workspace with tend installed: calls with `bot_token` act there. With
+        `enterprise_id` it is a workspace of that Enterprise Grid organisation."""
         with self.state.lock:
             self.state.tokens[bot_token] = team_id
             self.state.revoked.discard(bot_token)
+            if enterprise_id:
+                self.state.enterprises[team_id] = enterprise_id
 
     def add_oauth_code(self, code: str, *, team_id: str, bot_token: str,
-                       team_name: str = "", installer: str = "UINSTALLER") -> None:
-        """What Slack would hand the OAuth redirect after an admin approves the install."""
+                       team_name: str = "", installer: str = "UINSTALLER",
+                       enterprise_id: str | None = None) -> None:
+        """What Slack would hand the OAuth redirect after an admin approves the install;
+        with `enterprise_id`, an install in a workspace of an Enterprise Grid."""
         with self.state.lock:
             self.state.oauth_grants[code] = OAuthGrant(team_id, team_name or team_id,
-                                                       bot_token, installer)
+                                                       bot_token, installer, enterprise_id)
+
+    def _from_grid(self, body: JSON, team_id: object) -> JSON:
+        """`body` as Slack sends it for `team_id`: with its organisation if on a Grid."""
+        with self.state.lock:
+            enterprise_id = self.state.enterprises.get(str(team_id))
+        if enterprise_id is None:
+            return body
+        return payloads.in_enterprise(body, enterprise_id)
 
     def revoke(self, bot_token: str) -> None:
         """The token stops working, as after an uninstall (`token_revoked`)."""
@@ -267,7 +281,7 @@ class SlackStandIn:
         )
         return self._deliverer.post_json(
             url,
-            envelope,
+            self._from_grid(envelope, self.team_id),
             retry_num=retry_num,
             retry_reason=retry_reason,
             timestamp=timestamp,
@@ -276,6 +290,8 @@ class SlackStandIn:
 
     def deliver_action(self, url: str, payload: JSON, **options: Any) -> tuple[int, str]:
         """POST an interaction (block_actions, view_submission, shortcut) as payload=<json>."""
+        team = payload.get("team")
+        payload = self._from_grid(payload, team.get("id") if isinstance(team, dict) else None)
         return self._deliverer.post_form(url, {"payload": json.dumps(payload)}, **options)
 
     def deliver_command(
@@ -299,7 +315,7 @@ class SlackStandIn:
             response_url=self._new_response_url(),
             trigger_id=self.new_trigger_id(),
         )
-        return self._deliverer.post_form(url, fields, **options)
+        return self._deliverer.post_form(url, self._from_grid(fields, self.team_id), **options)
 
     def _channel_name(self, channel_id: str) -> str:
         with self.state.lock:

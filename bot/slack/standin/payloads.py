@@ -150,6 +150,29 @@ def event_callback(
     }
 
 
+def enterprise_name(enterprise_id: str) -> str:
+    return f"Org {enterprise_id}"
+
+
+def in_enterprise(body: JSON, enterprise_id: str) -> JSON:
+    """What a workspace of an Enterprise Grid adds to what Slack sends: its organisation's
+    id in an event's envelope and `authorizations`, in an interaction's `enterprise` and
+    `team`, in a slash command's form (as in bolt-python's shared-channel and Grid tests)."""
+    body, name = dict(body), enterprise_name(enterprise_id)
+    if body.get("type") == "event_callback":
+        body["enterprise_id"] = body["context_enterprise_id"] = enterprise_id
+        body["authorizations"] = [{**a, "enterprise_id": enterprise_id}
+                                  for a in body.get("authorizations", [])]
+    elif "command" in body:
+        body.update(enterprise_id=enterprise_id, enterprise_name=name)
+    else:
+        body["enterprise"] = {"id": enterprise_id, "name": name}
+        if isinstance(body.get("team"), dict):
+            body["team"] = {**body["team"], "enterprise_id": enterprise_id,
+                            "enterprise_name": name}
+    return body
+
+
 # interactions ---------------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ class OAuthGrant:
     team_name: str
     bot_token: str
     installer: str
+    enterprise_id: str | None = None  # an Enterprise Grid workspace's organisation
 
 
 @dataclass
@@ -168,6 +169,8 @@ class StandInState:
         self.tokens: dict[str, str] = {}
         self.revoked: set[str] = set()
         self.oauth_grants: dict[str, OAuthGrant] = {}
+        # Enterprise Grid: the organisation (E…) each Grid workspace (T…) belongs to.
+        self.enterprises: dict[str, str] = {}
         self._counter = itertools.count(1)
         self._last_ts_micros = 0
 
