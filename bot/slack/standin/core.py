@@ -341,8 +341,13 @@ class SlackStandIn:
         text: str,
         ts: str | None = None,
         thread_ts: str | None = None,
+        *,
+        subtype: str | None = None,
     ) -> JSON:
-        """A user's new message; `ts` defaults to `next_ts()`."""
+        """A user's new message; `ts` defaults to `next_ts()`. `subtype` gives the other
+        shapes a person's message arrives in: `file_share` (with a screenshot),
+        `me_message` (/me), `thread_broadcast` (also sent to the channel)."""
+        root = self._thread_root(channel, thread_ts) if subtype == "thread_broadcast" else None
         return payloads.message_event(
             channel,
             user,
@@ -351,7 +356,20 @@ class SlackStandIn:
             thread_ts,
             team_id=self.team_id,
             kind=self._kind(channel),
+            subtype=subtype,
+            root=root,
+            parent_user=self._parent_user(channel, thread_ts),
         )
+
+    def _thread_root(self, channel: str, thread_ts: str | None) -> JSON | None:
+        """The thread's parent as a `thread_broadcast` carries it in `root`."""
+        with self.state.lock:
+            parent = self.state.find_message(channel, thread_ts) if thread_ts else None
+            return {**message_object(self.state, parent), "is_locked": False} if parent else None
+
+    def _parent_user(self, channel: str, thread_ts: str | None) -> str | None:
+        parent = self.state.find_message(channel, thread_ts) if thread_ts else None
+        return parent.user if parent else None
 
     def message_changed_event(
         self,
@@ -362,8 +380,12 @@ class SlackStandIn:
         thread_ts: str | None = None,
         *,
         previous_text: str | None = None,
+        edited: bool = True,
+        attachments: list[JSON] | None = None,
     ) -> JSON:
-        """An edit of message `ts`; the previous text comes from the store when known."""
+        """An edit of message `ts`; the previous text comes from the store when known.
+        With `edited=False`, a change that is not the person's edit (see
+        `message_unfurled_event`)."""
         stored = self.state.find_message(channel, ts)
         return payloads.message_changed_event(
             channel,
@@ -375,7 +397,38 @@ class SlackStandIn:
             previous_text=_or_stored(previous_text, stored.text if stored else ""),
             team_id=self.team_id,
             kind=self._kind(channel),
+            edited=edited,
+            attachments=attachments,
+            parent_user=self._parent_user(channel, thread_ts),
         )
+
+    def edit_message(self, channel: str, ts: str, new_text: str) -> JSON:
+        """A person edits stored message `ts`: the conversation changes, and the
+        `message_changed` event Slack then sends is returned, to deliver."""
+        with self.state.lock:
+            stored = self._stored(channel, ts)
+            event = self.message_changed_event(channel, ts, new_text, stored.user,
+                                               stored.thread_ts)
+            stored.text, stored.edited_ts = new_text, event["ts"]
+        return event
+
+    def message_unfurled_event(self, channel: str, ts: str, url: str) -> JSON:
+        """Slack unfurling a link in stored message `ts`: `message_changed` with the same
+        text and an `attachments` preview of `url`. Nobody edited it, so its message
+        carries `edited` only if the person had edited it before."""
+        stored = self._stored(channel, ts)
+        return payloads.message_changed_event(
+            channel, ts, stored.text, stored.user, stored.thread_ts,
+            event_ts=self.next_ts(), previous_text=stored.text, team_id=self.team_id,
+            kind=self._kind(channel), edited=stored.edited_ts is not None,
+            edited_ts=stored.edited_ts, attachments=[payloads.link_unfurl(url)],
+            parent_user=self._parent_user(channel, stored.thread_ts))
+
+    def _stored(self, channel: str, ts: str) -> Message:
+        stored = self.state.find_message(channel, ts)
+        if stored is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        return stored
 
     def message_deleted_event(
         self,

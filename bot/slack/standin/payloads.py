@@ -29,8 +29,11 @@ def rich_text(text: str) -> list[JSON]:
     return [{"type": "rich_text", "block_id": "stdin", "elements": [section]}]
 
 
-def _thread(thread_ts: str | None) -> JSON:
-    return {"thread_ts": thread_ts} if thread_ts else {}
+def _thread(thread_ts: str | None, parent_user: str | None = None) -> JSON:
+    """A thread reply's fields: its thread, and (when known) who wrote the thread's parent."""
+    if not thread_ts:
+        return {}
+    return {"thread_ts": thread_ts, **({"parent_user_id": parent_user} if parent_user else {})}
 
 
 def user_message(channel: str, user: str, text: str, ts: str, team_id: str) -> JSON:
@@ -57,14 +60,67 @@ def message_event(
     *,
     team_id: str = "T0STANDIN",
     kind: str | None = None,
+    subtype: str | None = None,
+    root: JSON | None = None,
+    parent_user: str | None = None,
 ) -> JSON:
-    """A user's new message (`message` event, no subtype)."""
-    return {
+    """A user's new message: no subtype, or one of the subtypes a person's message has
+    (`file_share`, `me_message`, `thread_broadcast` with the thread's `root`), shaped as
+    in tests/fixtures/slack/."""
+    event: JSON = {
         **user_message(channel, user, text, ts, team_id),
-        **_thread(thread_ts),
+        **_thread(thread_ts, parent_user),
         "channel": channel,
         "event_ts": ts,
         "channel_type": kind or channel_type(channel),
+    }
+    if subtype is None:
+        return event
+    event["subtype"] = subtype
+    if subtype == "me_message":  # Slack's reference shows no blocks, team or client_msg_id
+        for key in ("blocks", "team", "client_msg_id"):
+            del event[key]
+    elif subtype == "file_share":
+        event.update(files=[shared_file(channel, ts, user, team_id)], upload=False,
+                     display_as_bot=False)
+    elif subtype == "thread_broadcast":
+        event["root"] = root or {}
+    else:
+        raise ValueError(f"the stand-in does not build message subtype {subtype!r}")
+    return event
+
+
+def shared_file(channel: str, ts: str, user: str, team_id: str) -> JSON:
+    """The `files[]` entry of a `file_share` message: a screenshot the person uploaded."""
+    file_id = "F" + client_msg_id(channel, ts).replace("-", "")[:10].upper()
+    private = f"https://files.slack.com/files-pri/{team_id}-{file_id}"
+    created = int(float(ts))
+    return {
+        "id": file_id, "created": created, "timestamp": created, "name": "screenshot.png",
+        "title": "screenshot.png", "mimetype": "image/png", "filetype": "png",
+        "pretty_type": "PNG", "user": user, "user_team": team_id, "editable": False,
+        "size": 92582, "mode": "hosted", "is_external": False, "external_type": "",
+        "is_public": False, "public_url_shared": False, "display_as_bot": False,
+        "username": "", "url_private": f"{private}/screenshot.png",
+        "url_private_download": f"{private}/download/screenshot.png",
+        "media_display_type": "unknown",
+        "thumb_64": f"{private}/screenshot_64.png", "thumb_360": f"{private}/screenshot_360.png",
+        "thumb_360_w": 360, "thumb_360_h": 115, "original_w": 1134, "original_h": 362,
+        "permalink": f"https://standin.slack.com/files/{user}/{file_id}/screenshot.png",
+        "permalink_public": f"https://slack-files.com/{team_id}-{file_id}",
+        "has_rich_preview": False,
+    }
+
+
+def link_unfurl(url: str, *, attachment_id: int = 1) -> JSON:
+    """An `attachments[]` entry Slack adds to a message when it unfurls a link in it."""
+    host = url.split("/")[2] if "//" in url else url
+    return {
+        "id": attachment_id, "fallback": f"{host}: {host}", "from_url": url,
+        "original_url": url, "title": host, "title_link": url, "text": f"A page on {host}.",
+        "service_name": host, "service_icon": f"https://{host}/favicon.ico",
+        "image_url": f"https://{host}/preview.png", "image_width": 1200,
+        "image_height": 630, "image_bytes": 48545,
     }
 
 
@@ -79,17 +135,27 @@ def message_changed_event(
     previous_text: str = "",
     team_id: str = "T0STANDIN",
     kind: str | None = None,
+    edited: bool = True,
+    edited_ts: str | None = None,
+    attachments: list[JSON] | None = None,
+    parent_user: str | None = None,
 ) -> JSON:
-    """`message` event with subtype `message_changed` for an edit of message `ts`."""
-    edited = user_message(channel, user, new_text, ts, team_id)
-    edited["edited"] = {"user": user, "ts": event_ts}
+    """`message` event with subtype `message_changed` for message `ts`. The message
+    carries `edited` when a person edited it, now (or earlier, at `edited_ts`); with
+    `edited=False` it is a change Slack made itself, such as a link unfurl adding
+    `attachments` to a message nobody edited."""
+    changed = user_message(channel, user, new_text, ts, team_id)
+    if edited:
+        changed["edited"] = {"user": user, "ts": edited_ts or event_ts}
+    if attachments:
+        changed["attachments"] = attachments
     previous = user_message(channel, user, previous_text, ts, team_id)
     return {
         "type": "message",
         "subtype": "message_changed",
         "hidden": True,
-        "message": {**edited, **_thread(thread_ts)},
-        "previous_message": {**previous, **_thread(thread_ts)},
+        "message": {**changed, **_thread(thread_ts, parent_user)},
+        "previous_message": {**previous, **_thread(thread_ts, parent_user)},
         "channel": channel,
         "ts": event_ts,
         "event_ts": event_ts,
