@@ -18,9 +18,13 @@ from bot.rituals.digest_period import Window, month_window, previous_window, win
 from bot.rituals.digest_policy import (
     DigestView,
     Figure,
+    GuardMark,
+    PeriodInput,
     SharedView,
+    ShownBefore,
     TrendPoint,
     decide,
+    guard_marks,
 )
 from bot.rituals.schedule import latest_fire_time
 from bot.rituals.team_rituals import due_sessions
@@ -42,6 +46,7 @@ class BuiltDigest:
     message: Message
     chart: Chart
     min_group: int
+    marks: dict[str, GuardMark]
 
 
 def digest_ritual(team: Team) -> Ritual | None:
@@ -55,19 +60,39 @@ def build(session: Session, team: Team, window: Window, *, calendar: bool = Fals
     min_group = int(ritual.options.get("min_group", 3)) if ritual else 3
     cadence = ritual_cadence(ritual) if ritual and not calendar else None
     zone = ZoneInfo(team.timezone)
-    anchor = ritual.anchor_date if ritual else window.start.date()
-    before = previous_window(window, cadence, zone, anchor=anchor)
-    view = decide(
-        period_input(session, team, period=window.period, start=window.start,
-                     end=window.end),
-        previous=period_input(session, team, period=before.period, start=before.start,
-                              end=before.end),
-        earlier=_earlier_views(session, team, window.period),
-        team_name=team.name, min_group=min_group,
-    )
+    current = period_input(session, team, period=window.period, start=window.start,
+                           end=window.end)
+    last = _last_stored(session, team, window.period)
+    shown = shown_before(last)
+    previous: PeriodInput | ShownBefore | None = shown
+    if last is not None and shown is None:
+        # A digest stored before guard marks existed: recount the period before it.
+        anchor = ritual.anchor_date if ritual else window.start.date()
+        before = previous_window(window, cadence, zone, anchor=anchor)
+        previous = period_input(session, team, period=before.period, start=before.start,
+                                end=before.end)
+    view = decide(current, previous=previous,
+                  earlier=_earlier_views(session, team, window.period),
+                  team_name=team.name, min_group=min_group)
     chart = _chart(view)
     return BuiltDigest(view=view, window=window, chart=chart, min_group=min_group,
+                       marks=guard_marks(current, view, shown),
                        message=render_digest(view, window, zone, min_group, chart))
+
+
+def _last_stored(session: Session, team: Team, period: str) -> Digest | None:
+    return session.scalars(select(Digest).where(Digest.team_id == team.id,
+                                                Digest.period < period)
+                           .order_by(Digest.period.desc())).first()
+
+
+def shown_before(row: Digest | None) -> ShownBefore | None:
+    """The guard marks stored with a published digest: what it showed (no ids)."""
+    if row is None or "guard" not in row.view:
+        return None
+    return ShownBefore(period=row.period, marks={
+        key: GuardMark(value=value, contributors=count)
+        for key, (value, count) in row.view["guard"].items()})
 
 
 def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: int,
@@ -85,6 +110,15 @@ def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: i
         + max(0, sum(s.kind == "ask" for s in view.shared) - MAX_SHARED_EACH),
         trend_text=chart.text_fallback if len(view.trend) > 1 else "",
     )
+
+
+def render_stored(team: Team, stored: dict[str, Any]) -> Message:
+    """A stored digest rendered again as it was posted (its text trend included)."""
+    view = view_from_json(stored["policy"])
+    window = Window(period=view.period, start=datetime.fromisoformat(str(stored["start"])),
+                    end=datetime.fromisoformat(str(stored["end"])))
+    return render_digest(view, window, ZoneInfo(team.timezone), int(stored["min_group"]),
+                         _chart(view))
 
 
 def digest_text(built: BuiltDigest) -> str:
@@ -159,7 +193,9 @@ def latest_digest(session: Session, team_id: int) -> Digest | None:
 def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) -> bool:
     """Store the digest and queue it; False if this team's period was already published."""
     stored = {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
-              "end": built.window.end.isoformat(), "min_group": built.min_group}
+              "end": built.window.end.isoformat(), "min_group": built.min_group,
+              # Team totals and head counts for the next digest's guard; never ids (P1).
+              "guard": {key: [m.value, m.contributors] for key, m in built.marks.items()}}
     ids = insert_ignoring_conflicts(session, Digest, [{
         "team_id": team.id, "period": built.view.period, "view": stored, "created_at": now,
     }], returning=Digest.id)
