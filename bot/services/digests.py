@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest.chart import Chart, Series, render_trend_chart
-from bot.messages.render import Message, render_message
+from bot.messages.render import Message, block_text_length, escape_clipped, render_message
 from bot.rituals.digest_period import Window, month_window, previous_window, window_ending
 from bot.rituals.digest_policy import (
     DigestView,
@@ -37,6 +37,12 @@ from bot.storage.teams import ritual_cadence, team_rituals
 KIND = "digest"
 EARLIER_FOR_TREND = 5
 MAX_SHARED_EACH = 12  # highlights and asks each; keeps a digest within Slack's 50 blocks
+# Slack refuses a message whose blocks hold about 13,000 characters of text
+# (msg_blocks_too_long; users measured 13,172-13,297): stay well below.
+BLOCK_TEXT_BUDGET = 12_000
+SHARED_ITEM_LIMIT = 2_800  # one highlight or ask, escaped
+SHARED_ITEM_MIN = 200  # a highlight clipped shorter than this is left out instead
+SHARED_HEADINGS = 100  # the two headings above highlights and asks
 
 
 @dataclass(frozen=True)
@@ -97,19 +103,47 @@ def shown_before(row: Digest | None) -> ShownBefore | None:
 
 def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: int,
                   chart: Chart) -> Message:
+    """The digest message, its shared items clipped or left out to keep its blocks under
+    `BLOCK_TEXT_BUDGET`; the figures, notes and trend are never cut for them."""
     shown = [{"line": f"• {f.label[0].upper()}{f.label[1:]}: *{f.display}*"}
              for f in view.figures if f.shown]
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    span = f"from {start:%a %d %b} to {end:%a %d %b %Y}"
-    return render_message(
-        "digest.json.j2", team_name=view.team_name, period_label=_period_label(view.period),
-        span=span, shown=shown, notes=list(view.notes), min_group=min_group,
-        highlights=[s for s in view.shared if s.kind == "highlight"][:MAX_SHARED_EACH],
-        asks=[s for s in view.shared if s.kind == "ask"][:MAX_SHARED_EACH],
-        more_shared=max(0, sum(s.kind == "highlight" for s in view.shared) - MAX_SHARED_EACH)
-        + max(0, sum(s.kind == "ask" for s in view.shared) - MAX_SHARED_EACH),
-        trend_text=chart.text_fallback if len(view.trend) > 1 else "",
-    )
+    context: dict[str, Any] = {
+        "team_name": view.team_name, "period_label": _period_label(view.period),
+        "span": f"from {start:%a %d %b} to {end:%a %d %b %Y}", "shown": shown,
+        "notes": list(view.notes), "min_group": min_group,
+        "trend_text": chart.text_fallback if len(view.trend) > 1 else ""}
+    items = [s for s in view.shared if s.kind == "highlight"][:MAX_SHARED_EACH] + [
+        s for s in view.shared if s.kind == "ask"][:MAX_SHARED_EACH]
+    fixed = render_message("digest.json.j2", **context, highlights=[], asks=[],
+                           more_shared=len(view.shared))
+    fitted = _fit_shared(items, BLOCK_TEXT_BUDGET - block_text_length(fixed.blocks)
+                         - SHARED_HEADINGS)
+    while True:  # the estimate is close; this makes the budget a guarantee
+        message = render_message(
+            "digest.json.j2", **context,
+            highlights=[s for s in fitted if s["kind"] == "highlight"],
+            asks=[s for s in fitted if s["kind"] == "ask"],
+            more_shared=len(view.shared) - len(fitted))
+        if block_text_length(message.blocks) <= BLOCK_TEXT_BUDGET or not fitted:
+            return message
+        fitted.pop()
+
+
+def _fit_shared(items: list[SharedView], budget: int) -> list[dict[str, Any]]:
+    """Shared items in order, each whole (up to SHARED_ITEM_LIMIT) while the budget
+    lasts, then one clipped to what is left if that is still worth reading."""
+    fitted: list[dict[str, Any]] = []
+    for item in items:
+        by = len(f"\n— <@{item.author_id}>") if item.author_id else 0
+        cost = 2 + by + len(escape_clipped(item.text, SHARED_ITEM_LIMIT))
+        limit = SHARED_ITEM_LIMIT if cost <= budget else budget - 2 - by
+        if limit < SHARED_ITEM_MIN:
+            break
+        fitted.append({"kind": item.kind, "text": item.text, "author_id": item.author_id,
+                       "limit": limit})
+        budget -= min(cost, 2 + by + limit)
+    return fitted
 
 
 def render_stored(team: Team, stored: dict[str, Any]) -> Message:
