@@ -45,8 +45,9 @@ def share_as(world: World, user: str, channel: str, ts: str, kind: str = "highli
 
 
 def test_a_digest_full_of_long_highlights_is_posted_within_slacks_limit(world: World) -> None:
-    """Kills: rendering every shared item at 2,800 characters (no budget): the stand-in
-    then answers msg_blocks_too_long and no digest is posted."""
+    """Kills: rendering every shared item at 2,800 characters (neither `_fit_shared`'s
+    budget nor the check after rendering): the stand-in then answers
+    msg_blocks_too_long and no digest is posted."""
     setup_team(world)
     hold_checkins(world, MEMBERS, MONDAYS[:1])
     for post in world.checkin_posts():
@@ -73,8 +74,8 @@ def _view(shared: list[SharedView]) -> DigestView:
 
 @pytest.mark.parametrize("text", ["x" * 3000, "&" * 3000, "<@U001> " * 400])
 def test_twenty_four_items_of_the_longest_kind_fit_and_the_figures_stay(text: str) -> None:
-    """Kills: dropping the budget loop, or budgeting without escaping (`&` grows five
-    times when escaped)."""
+    """Kills: rendering without a budget (neither the fitting nor the check after it),
+    and any change that cuts the figures to make room."""
     shared = [SharedView(kind, text, "U0123456789" if n % 2 else None)
               for kind in ("highlight", "ask") for n in range(12)]
     view = _view(shared)
