@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.cli import main
 from bot.rituals.digest_policy import NOTE_DIFFERENCE
 from bot.rituals.team_rituals import TEAM_SUBJECT
 from bot.storage.db import Database
@@ -281,9 +283,34 @@ def test_retention_takes_shared_words_out_of_old_digests(world: World) -> None:
 
 
 # -- export-user -----------------------------------------------------------------------------
-def test_my_data_holds_settings_and_share_choices(world: World) -> None:
+def by_slack(world: World, _capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    world.standin.deliver_command(world.url, command="/tend", text="my-data", user_id="U001")
+    wait_for(lambda: world.standin.files())
+    return json.loads(world.standin.files()[-1].data)  # type: ignore[no-any-return]
+
+
+def by_cli(world: World, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    assert main(["export-user", "U001"]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def cli_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The world, with the settings `tend` reads set to reach it."""
+    monkeypatch.setenv("DATABASE_URL", world.db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", world.standin.bot_token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", world.standin.signing_secret)
+    monkeypatch.setenv("SLACK_API_URL", world.standin.api_url)
+    return world
+
+
+@pytest.mark.parametrize("export", [by_slack, by_cli])
+def test_my_data_and_export_user_hold_settings_and_share_choices(
+        cli_world: World, capsys: pytest.CaptureFixture[str], export) -> None:  # type: ignore[no-untyped-def]
     """Kills: export-user without `settings` (away date, reminders), without
     `shared_in_digest` (the share choices), or without the digests naming them."""
+    world = cli_world
     setup_team(world)
     hold_checkins(world, MEMBERS, MONDAYS[:1])
     post = next(p for p in world.checkin_posts()
@@ -293,11 +320,10 @@ def test_my_data_holds_settings_and_share_choices(world: World) -> None:
     share_as(world, "U001", post.channel, ts, kind="ask", named=True)
     hold_checkins(world, MEMBERS, MONDAYS[1:])
     world.tick(DIGEST_TIME)
-    for setting in ("away 2026-12-24", "reminders off", "my-data"):
+    for setting in ("away 2026-12-24", "reminders off"):
         world.standin.deliver_command(world.url, command="/tend", text=setting,
                                       user_id="U001")
-    wait_for(lambda: world.standin.files())
-    data = json.loads(world.standin.files()[-1].data)
+    data = export(world, capsys)
     assert data["settings"] == {"away_until": "2026-12-24", "reminders": "off"}
     (choice,) = data["shared_in_digest"]
     assert (choice["answer_ts"], choice["as"], choice["named"]) == (ts, "ask", True)
