@@ -15,7 +15,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.rituals.digest_policy import NOTE_DIFFERENCE
+from bot.rituals.digest_policy import (
+    DIFFERENCE,
+    NOTE_DIFFERENCE,
+    GuardMark,
+    Measure,
+    PeriodInput,
+    ShownBefore,
+    decide,
+)
 from bot.rituals.team_rituals import TEAM_SUBJECT
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -330,3 +338,18 @@ def test_my_data_and_export_user_hold_settings_and_share_choices(
     assert data["named_in_digests"] == [{"team": "platform", "period": "2026-11",
                                          "as": "ask", "text": "Worth sharing"}]
     assert "U002" not in json.dumps(data)
+
+
+@pytest.mark.parametrize(("people", "value", "held"), [
+    (4, 16, True), (6, 24, True),  # one fewer or one more, and the total moved
+    (4, 20, False),  # one fewer, the same total: nothing to attribute
+    (5, 22, False), (3, 12, False), (7, 30, False)])  # same head count, or two or more
+def test_against_a_stored_mark_one_person_more_or_fewer_with_a_moved_total_is_held(
+        people: int, value: int, held: bool) -> None:
+    """Kills: the mark's head count compared with `== 0` or `<= 1`, or the moved-total
+    check dropped."""
+    before = ShownBefore("2026-10", {"k": GuardMark(value=20, contributors=5)})
+    now = PeriodInput("2026-11", (Measure("k", "things", value,
+                                          frozenset(f"U{n}" for n in range(people))),))
+    (figure,) = decide(now, previous=before, team_name="Platform").figures
+    assert (figure.withheld_because == DIFFERENCE) is held and figure.shown is not held
