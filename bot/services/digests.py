@@ -224,14 +224,19 @@ def latest_digest(session: Session, team_id: int) -> Digest | None:
 
 
 # -- publishing ----------------------------------------------------------------------------
+def to_store(built: BuiltDigest) -> dict[str, Any]:
+    """What a digest row keeps: the policy's output, its window and min_group, and the
+    guard marks for the next digest (team totals and head counts; never ids, P1)."""
+    return {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
+            "end": built.window.end.isoformat(), "min_group": built.min_group,
+            "guard": {key: [m.value, m.contributors] for key, m in built.marks.items()}}
+
+
 def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) -> bool:
     """Store the digest and queue it; False if this team's period was already published."""
-    stored = {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
-              "end": built.window.end.isoformat(), "min_group": built.min_group,
-              # Team totals and head counts for the next digest's guard; never ids (P1).
-              "guard": {key: [m.value, m.contributors] for key, m in built.marks.items()}}
     ids = insert_ignoring_conflicts(session, Digest, [{
-        "team_id": team.id, "period": built.view.period, "view": stored, "created_at": now,
+        "team_id": team.id, "period": built.view.period, "view": to_store(built),
+        "created_at": now,
     }], returning=Digest.id)
     if not ids:
         return False
