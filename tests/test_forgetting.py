@@ -317,7 +317,8 @@ def cli_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
 def test_my_data_and_export_user_hold_settings_and_share_choices(
         cli_world: World, capsys: pytest.CaptureFixture[str], export) -> None:  # type: ignore[no-untyped-def]
     """Kills: export-user without `settings` (away date, reminders), without
-    `shared_in_digest` (the share choices), or without the digests naming them."""
+    `shared_in_digest` (the share choices), without the digests naming them, or
+    without the conversations tend opened with them."""
     world = cli_world
     setup_team(world)
     hold_checkins(world, MEMBERS, MONDAYS[:1])
@@ -337,6 +338,7 @@ def test_my_data_and_export_user_hold_settings_and_share_choices(
     assert (choice["answer_ts"], choice["as"], choice["named"]) == (ts, "ask", True)
     assert data["named_in_digests"] == [{"team": "platform", "period": "2026-11",
                                          "as": "ask", "text": "Worth sharing"}]
+    assert ["U0MGR"] in [c["with"] for c in data["conversations"]]  # their check-in DM
     assert "U002" not in json.dumps(data)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     Commitment,
+    Conversation,
     Digest,
     Goal,
     Occurrence,
@@ -52,6 +53,9 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         select(Digest, Team.key).join(Team).where(Team.workspace_id == workspace_id)
         .order_by(Digest.period)) for item in d.view["policy"]["shared"]
         if item.get("author_id") == user_id]
+    conversations = [c for c in session.scalars(
+        select(Conversation).where(Conversation.workspace_id == workspace_id)
+        .order_by(Conversation.created_at)) if user_id in c.users_key.split(",")]
     checkins = session.scalars(
         select(Occurrence).where((Occurrence.subject_id == user_id)
                                  | (Occurrence.counterpart_id == user_id))
@@ -105,6 +109,11 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         "named_in_digests": [
             {"team": key, "period": period, "as": kind, "text": text}
             for key, period, kind, text in named
+        ],
+        "conversations": [
+            {"channel": c.channel_id, "with": [u for u in c.users_key.split(",") if u != user_id],
+             "opened_at": c.created_at.isoformat()}
+            for c in conversations
         ],
         "quads": [
             {"draw": q.draw, "with": [u for u in q.members["ids"] if u != user_id],
