@@ -34,7 +34,7 @@ from bench.common import (
     parameter_count,
     timed,
 )
-from bot.services.digests import build, view_to_json, window_for
+from bot.services.digests import build, to_store, window_for
 from bot.services.tick import run_tick
 from bot.slack.standin import SlackStandIn
 from bot.storage.models import (
@@ -277,7 +277,5 @@ def _earlier_digests(bench_db: BenchDatabase, key: str, mondays: list[dt.date]) 
             team = session.scalars(select(Team).where(Team.key == key)).one()
             window, _ = window_for(team, month=month, now=DIGEST_AT)
             built = build(session, team, window)
-            session.add(Digest(team_id=team.id, period=built.view.period, view={
-                "policy": view_to_json(built.view), "start": window.start.isoformat(),
-                "end": window.end.isoformat(), "min_group": built.min_group},
-                created_at=window.end))
+            session.add(Digest(team_id=team.id, period=built.view.period,
+                               view=to_store(built), created_at=window.end))

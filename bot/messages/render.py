@@ -46,6 +46,35 @@ def clip(value: object, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape_clipped(value: object, limit: int) -> str:
+    """Clip, then escape: at most `limit` characters once escaped, and never half an
+    entity (escaping first and clipping after can leave `&am`)."""
+    escaped = slack_escape(value)
+    if len(escaped) <= limit:
+        return escaped
+    kept, size = [], 1  # the ellipsis
+    for char in str(value):
+        piece = _ESCAPES.get(char, char)
+        if size + len(piece) > limit:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + "…"
+
+
+def block_text_length(value: object) -> int:
+    """Characters of text in blocks, as Slack adds them up for msg_blocks_too_long."""
+    if isinstance(value, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else block_text_length(v)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return sum(block_text_length(v) for v in value)
+    return 0
+
+
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
@@ -63,7 +92,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         autoescape=False,  # JSON output: every value goes through |tojson
     )
-    env.filters.update(esc=slack_escape, clip=clip, nice_date=nice_date,
+    env.filters.update(esc=slack_escape, clip=clip, esc_clip=escape_clipped,
+                       nice_date=nice_date,
                        mention=mention)
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId,
                        InputId=InputId, goal_block=goal_block)

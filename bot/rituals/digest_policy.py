@@ -42,10 +42,13 @@ The rules (privacy promise P1-P4 in the product brief):
    - no `previous`, the key absent from it, or withheld there as too few: shown (there
      was no earlier figure to subtract from);
    - a figure withheld as too few now is only "too_few", never also "difference".
-   Limitation: the guard compares with `previous` only. A figure shown in period A,
-   held back in B, and shown again in C can still be compared across A and C; closing
-   that needs the contributors of the last period in which each figure was shown,
-   which this API does not receive.
+   `previous` is either the previous period's input (sets: the rule above) or, as
+   the service passes it, `ShownBefore`: the guard marks stored with the last
+   published digest (see rule 8). Against a mark, the sets are not known, only their
+   sizes, so "differ by exactly one person" becomes "the number of contributors moved
+   by exactly one" (never less cautious: a size change of one always has a
+   symmetric difference of one or more, and a one-person difference always changes
+   the size by one).
 6. **Shared items.** Kept in the order given, text passed through unchanged (escaping
    is the template's job). Items whose text is empty or only whitespace are dropped.
    An unnamed item has `author_id=None`. A kind other than "highlight" or "ask"
@@ -55,6 +58,13 @@ The rules (privacy promise P1-P4 in the product brief):
    `earlier` (taken in the order given, oldest first) and then the current point. A
    point holds the rounded values of the figures shown in that period's digest, read
    from its `figures`; a figure not shown then has no value in the point.
+
+8. **Guard marks** (`guard_marks`). What the guard keeps of a digest, to compare the
+   next one with what was *shown*, not with a recount of the past (a recount no
+   longer holds what a person deleted since, so their removal would pass unseen): for
+   each figure shown, its raw team total and the *number* of its contributors, never
+   who. A figure not shown keeps the mark of the last digest that showed it, so a
+   figure shown in A, held back in B, is compared in C with A.
 
 Inputs are checked: a negative value, a repeated measure key, an `earlier` or
 `previous` period equal to the current one, or repeated periods in `earlier` raise
@@ -109,6 +119,22 @@ class PeriodInput:
     period: str
     measures: tuple[Measure, ...]
     shared: tuple[SharedItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuardMark:
+    """A shown figure as the guard remembers it: a team total and a head count (no ids)."""
+
+    value: int
+    contributors: int
+
+
+@dataclass(frozen=True)
+class ShownBefore:
+    """The guard marks stored with the team's last published digest (rule 8)."""
+
+    period: str
+    marks: Mapping[str, GuardMark]
 
 
 @dataclass(frozen=True)
@@ -175,14 +201,18 @@ def _by_key(period: PeriodInput) -> dict[str, Measure]:
     return measures
 
 
-def _isolates_one_person(now: Measure, before: Measure | None, min_group: int) -> bool:
+def _isolates_one_person(now: Measure, before: Measure | GuardMark | None, min_group: int
+                         ) -> bool:
+    if isinstance(before, GuardMark):  # shown before: only its head count is known
+        return abs(len(now.contributors) - before.contributors) == 1 \
+            and now.value != before.value
     if before is None or len(before.contributors) < min_group:
         return False
     moved = frozenset(now.contributors) ^ frozenset(before.contributors)
     return len(moved) == 1 and now.value != before.value
 
 
-def _figure(now: Measure, before: Measure | None, min_group: int) -> Figure:
+def _figure(now: Measure, before: Measure | GuardMark | None, min_group: int) -> Figure:
     if len(now.contributors) < min_group:
         return Figure(now.key, now.label, shown=False, withheld_because=TOO_FEW)
     if _isolates_one_person(now, before, min_group):
@@ -204,17 +234,30 @@ def _point(period: str, figures: Sequence[Figure]) -> TrendPoint:
     return TrendPoint(period, MappingProxyType(values))
 
 
+def guard_marks(current: PeriodInput, view: DigestView,
+                previous: ShownBefore | None) -> dict[str, GuardMark]:
+    """The marks to store with `view` (rule 8): a count of people per figure, no ids."""
+    marks = dict(previous.marks) if previous is not None else {}
+    measures = _by_key(current)
+    for figure in view.figures:
+        if figure.shown:
+            measure = measures[figure.key]
+            marks[figure.key] = GuardMark(measure.value, len(measure.contributors))
+    return marks
+
+
 def decide(
     current: PeriodInput,
     *,
-    previous: PeriodInput | None,
+    previous: PeriodInput | ShownBefore | None,
     earlier: Sequence[DigestView] = (),
     team_name: str,
     min_group: int = 3,
 ) -> DigestView:
     """Decide what the digest for `current` may show; see the rules in the module docstring.
 
-    `previous` is the input of the team's previous period (for the difference guard);
+    `previous` is what the difference guard compares with: the marks of the last
+    published digest, or the input of the team's previous period;
     `earlier` are the team's published digests, oldest first (for the trend).
     """
     if min_group < MIN_GROUP_FLOOR:
@@ -226,7 +269,9 @@ def decide(
         raise ValueError("earlier digests must be of distinct periods before the current one")
 
     now = _by_key(current)
-    before = _by_key(previous) if previous is not None else {}
+    before: Mapping[str, Measure | GuardMark] = (
+        {} if previous is None else previous.marks if isinstance(previous, ShownBefore)
+        else _by_key(previous))
     figures = tuple(_figure(m, before.get(key), min_group) for key, m in now.items())
 
     reasons = {f.withheld_because for f in figures}

@@ -13,14 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.digest.chart import Chart, Series, render_trend_chart
-from bot.messages.render import Message, render_message
+from bot.messages.render import Message, block_text_length, escape_clipped, render_message
 from bot.rituals.digest_period import Window, month_window, previous_window, window_ending
 from bot.rituals.digest_policy import (
     DigestView,
     Figure,
+    GuardMark,
+    PeriodInput,
     SharedView,
+    ShownBefore,
     TrendPoint,
     decide,
+    guard_marks,
 )
 from bot.rituals.schedule import latest_fire_time
 from bot.rituals.team_rituals import due_sessions
@@ -33,6 +37,12 @@ from bot.storage.teams import ritual_cadence, team_rituals
 KIND = "digest"
 EARLIER_FOR_TREND = 5
 MAX_SHARED_EACH = 12  # highlights and asks each; keeps a digest within Slack's 50 blocks
+# Slack refuses a message whose blocks hold about 13,000 characters of text
+# (msg_blocks_too_long; users measured 13,172-13,297): stay well below.
+BLOCK_TEXT_BUDGET = 12_000
+SHARED_ITEM_LIMIT = 2_800  # one highlight or ask, escaped
+SHARED_ITEM_MIN = 200  # a highlight clipped shorter than this is left out instead
+SHARED_HEADINGS = 100  # the two headings above highlights and asks
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class BuiltDigest:
     message: Message
     chart: Chart
     min_group: int
+    marks: dict[str, GuardMark]
 
 
 def digest_ritual(team: Team) -> Ritual | None:
@@ -55,36 +66,93 @@ def build(session: Session, team: Team, window: Window, *, calendar: bool = Fals
     min_group = int(ritual.options.get("min_group", 3)) if ritual else 3
     cadence = ritual_cadence(ritual) if ritual and not calendar else None
     zone = ZoneInfo(team.timezone)
-    anchor = ritual.anchor_date if ritual else window.start.date()
-    before = previous_window(window, cadence, zone, anchor=anchor)
-    view = decide(
-        period_input(session, team, period=window.period, start=window.start,
-                     end=window.end),
-        previous=period_input(session, team, period=before.period, start=before.start,
-                              end=before.end),
-        earlier=_earlier_views(session, team, window.period),
-        team_name=team.name, min_group=min_group,
-    )
+    current = period_input(session, team, period=window.period, start=window.start,
+                           end=window.end)
+    last = _last_stored(session, team, window.period)
+    shown = shown_before(last)
+    previous: PeriodInput | ShownBefore | None = shown
+    if last is not None and shown is None:
+        # A digest stored before guard marks existed: recount the period before it.
+        anchor = ritual.anchor_date if ritual else window.start.date()
+        before = previous_window(window, cadence, zone, anchor=anchor)
+        previous = period_input(session, team, period=before.period, start=before.start,
+                                end=before.end)
+    view = decide(current, previous=previous,
+                  earlier=_earlier_views(session, team, window.period),
+                  team_name=team.name, min_group=min_group)
     chart = _chart(view)
     return BuiltDigest(view=view, window=window, chart=chart, min_group=min_group,
+                       marks=guard_marks(current, view, shown),
                        message=render_digest(view, window, zone, min_group, chart))
+
+
+def _last_stored(session: Session, team: Team, period: str) -> Digest | None:
+    return session.scalars(select(Digest).where(Digest.team_id == team.id,
+                                                Digest.period < period)
+                           .order_by(Digest.period.desc())).first()
+
+
+def shown_before(row: Digest | None) -> ShownBefore | None:
+    """The guard marks stored with a published digest: what it showed (no ids)."""
+    if row is None or "guard" not in row.view:
+        return None
+    return ShownBefore(period=row.period, marks={
+        key: GuardMark(value=value, contributors=count)
+        for key, (value, count) in row.view["guard"].items()})
 
 
 def render_digest(view: DigestView, window: Window, zone: ZoneInfo, min_group: int,
                   chart: Chart) -> Message:
+    """The digest message, its shared items clipped or left out to keep its blocks under
+    `BLOCK_TEXT_BUDGET`; the figures, notes and trend are never cut for them."""
     shown = [{"line": f"• {f.label[0].upper()}{f.label[1:]}: *{f.display}*"}
              for f in view.figures if f.shown]
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    span = f"from {start:%a %d %b} to {end:%a %d %b %Y}"
-    return render_message(
-        "digest.json.j2", team_name=view.team_name, period_label=_period_label(view.period),
-        span=span, shown=shown, notes=list(view.notes), min_group=min_group,
-        highlights=[s for s in view.shared if s.kind == "highlight"][:MAX_SHARED_EACH],
-        asks=[s for s in view.shared if s.kind == "ask"][:MAX_SHARED_EACH],
-        more_shared=max(0, sum(s.kind == "highlight" for s in view.shared) - MAX_SHARED_EACH)
-        + max(0, sum(s.kind == "ask" for s in view.shared) - MAX_SHARED_EACH),
-        trend_text=chart.text_fallback if len(view.trend) > 1 else "",
-    )
+    context: dict[str, Any] = {
+        "team_name": view.team_name, "period_label": _period_label(view.period),
+        "span": f"from {start:%a %d %b} to {end:%a %d %b %Y}", "shown": shown,
+        "notes": list(view.notes), "min_group": min_group,
+        "trend_text": chart.text_fallback if len(view.trend) > 1 else ""}
+    items = [s for s in view.shared if s.kind == "highlight"][:MAX_SHARED_EACH] + [
+        s for s in view.shared if s.kind == "ask"][:MAX_SHARED_EACH]
+    fixed = render_message("digest.json.j2", **context, highlights=[], asks=[],
+                           more_shared=len(view.shared))
+    fitted = _fit_shared(items, BLOCK_TEXT_BUDGET - block_text_length(fixed.blocks)
+                         - SHARED_HEADINGS)
+    while True:  # the estimate is close; this makes the budget a guarantee
+        message = render_message(
+            "digest.json.j2", **context,
+            highlights=[s for s in fitted if s["kind"] == "highlight"],
+            asks=[s for s in fitted if s["kind"] == "ask"],
+            more_shared=len(view.shared) - len(fitted))
+        if block_text_length(message.blocks) <= BLOCK_TEXT_BUDGET or not fitted:
+            return message
+        fitted.pop()
+
+
+def _fit_shared(items: list[SharedView], budget: int) -> list[dict[str, Any]]:
+    """Shared items in order, each whole (up to SHARED_ITEM_LIMIT) while the budget
+    lasts, then one clipped to what is left if that is still worth reading."""
+    fitted: list[dict[str, Any]] = []
+    for item in items:
+        by = len(f"\n— <@{item.author_id}>") if item.author_id else 0
+        cost = 2 + by + len(escape_clipped(item.text, SHARED_ITEM_LIMIT))
+        limit = SHARED_ITEM_LIMIT if cost <= budget else budget - 2 - by
+        if limit < SHARED_ITEM_MIN:
+            break
+        fitted.append({"kind": item.kind, "text": item.text, "author_id": item.author_id,
+                       "limit": limit})
+        budget -= min(cost, 2 + by + limit)
+    return fitted
+
+
+def render_stored(team: Team, stored: dict[str, Any]) -> Message:
+    """A stored digest rendered again as it was posted (its text trend included)."""
+    view = view_from_json(stored["policy"])
+    window = Window(period=view.period, start=datetime.fromisoformat(str(stored["start"])),
+                    end=datetime.fromisoformat(str(stored["end"])))
+    return render_digest(view, window, ZoneInfo(team.timezone), int(stored["min_group"]),
+                         _chart(view))
 
 
 def digest_text(built: BuiltDigest) -> str:
@@ -156,12 +224,19 @@ def latest_digest(session: Session, team_id: int) -> Digest | None:
 
 
 # -- publishing ----------------------------------------------------------------------------
+def to_store(built: BuiltDigest) -> dict[str, Any]:
+    """What a digest row keeps: the policy's output, its window and min_group, and the
+    guard marks for the next digest (team totals and head counts; never ids, P1)."""
+    return {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
+            "end": built.window.end.isoformat(), "min_group": built.min_group,
+            "guard": {key: [m.value, m.contributors] for key, m in built.marks.items()}}
+
+
 def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) -> bool:
     """Store the digest and queue it; False if this team's period was already published."""
-    stored = {"policy": view_to_json(built.view), "start": built.window.start.isoformat(),
-              "end": built.window.end.isoformat(), "min_group": built.min_group}
     ids = insert_ignoring_conflicts(session, Digest, [{
-        "team_id": team.id, "period": built.view.period, "view": stored, "created_at": now,
+        "team_id": team.id, "period": built.view.period, "view": to_store(built),
+        "created_at": now,
     }], returning=Digest.id)
     if not ids:
         return False

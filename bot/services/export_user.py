@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import (
     Commitment,
+    Conversation,
+    Digest,
     Goal,
     Occurrence,
     Person,
     QuadGroup,
     Reply,
     Ritual,
+    SharedReply,
     Team,
     TeamRole,
 )
@@ -41,6 +44,18 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)).order_by(Goal.id))
     quads = [g for g in session.scalars(select(QuadGroup).where(QuadGroup.ritual_id.in_(
         rituals)).order_by(QuadGroup.id)) if user_id in g.members.get("ids", [])]
+    shares = session.execute(
+        select(SharedReply, Reply.ts, Team.key).join(Reply, Reply.id == SharedReply.reply_id)
+        .join(Team, Team.id == SharedReply.team_id)
+        .where(SharedReply.author_id == user_id, Team.workspace_id == workspace_id)
+        .order_by(SharedReply.id))
+    named = [(key, d.period, item["kind"], item["text"]) for d, key in session.execute(
+        select(Digest, Team.key).join(Team).where(Team.workspace_id == workspace_id)
+        .order_by(Digest.period)) for item in d.view["policy"]["shared"]
+        if item.get("author_id") == user_id]
+    conversations = [c for c in session.scalars(
+        select(Conversation).where(Conversation.workspace_id == workspace_id)
+        .order_by(Conversation.created_at)) if user_id in c.users_key.split(",")]
     checkins = session.scalars(
         select(Occurrence).where((Occurrence.subject_id == user_id)
                                  | (Occurrence.counterpart_id == user_id))
@@ -51,6 +66,12 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         "workspace": workspace_id,
         "known": person is not None,
         "timezone": person.tz if person else None,
+        "timezone_checked_at": _iso(person.tz_checked_at) if person else None,
+        "unreachable_because": person.unreachable_reason if person else None,
+        "settings": {
+            "away_until": _iso(person.away_until) if person else None,
+            "reminders": "off" if person and person.reminders_off else "on",
+        },
         "memberships": [
             {"team": key, "role": role.role, "active": role.active,
              "since": role.since.isoformat(), "until": _iso(role.until),
@@ -79,6 +100,20 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
              "carried_from": g.carried_from_id, "shared_at": g.created_at.isoformat(),
              "closed_at": _iso(g.closed_at)}
             for g in goals
+        ],
+        "shared_in_digest": [
+            {"answer_ts": ts, "team": key, "as": s.kind, "named": s.named,
+             "shared_at": s.created_at.isoformat()}
+            for s, ts, key in shares
+        ],
+        "named_in_digests": [
+            {"team": key, "period": period, "as": kind, "text": text}
+            for key, period, kind, text in named
+        ],
+        "conversations": [
+            {"channel": c.channel_id, "with": [u for u in c.users_key.split(",") if u != user_id],
+             "opened_at": c.created_at.isoformat()}
+            for c in conversations
         ],
         "quads": [
             {"draw": q.draw, "with": [u for u in q.members["ids"] if u != user_id],

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from bot.services.context import Caller, Services
+from bot.services.digest_redaction import edit_posted, redact_digests
 from bot.services.export_user import export_user
 from bot.slack.gateway import SlackCallError
-from bot.storage.models import Commitment, Goal, Person, Reply, SharedReply
-from bot.storage.scoping import occurrences_in, rituals_in, teams_in
+from bot.storage.forgetting import delete_person_rows
+from bot.storage.models import Digest
+from bot.storage.scoping import teams_in
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +35,17 @@ def send_my_data(services: Services, caller: Caller) -> None:
 
 
 def forget(services: Services, caller: Caller) -> dict[str, int]:
-    """Delete what the person wrote in this workspace and their settings there; team
-    aggregates stay."""
+    """Delete what the person wrote, shared and set in this workspace, and take their
+    shared words out of the workspace's stored and posted digests; team figures stay."""
     ws, user_id = caller.workspace_id, caller.user_id
     with services.db.scope() as session:
-        reply_ids = list(session.scalars(select(Reply.id).where(
-            Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(ws)))))
-        counts = {
-            "shared": session.execute(delete(SharedReply).where(
-                SharedReply.author_id == user_id,
-                SharedReply.team_id.in_(teams_in(ws)))).rowcount,
-            "commitments": session.execute(delete(Commitment).where(
-                Commitment.owner_id == user_id,
-                Commitment.ritual_id.in_(rituals_in(ws)))).rowcount,
-            "goals": session.execute(delete(Goal).where(
-                Goal.owner_id == user_id, Goal.ritual_id.in_(rituals_in(ws)))).rowcount,
-            "answers": session.execute(delete(Reply).where(Reply.id.in_(reply_ids))).rowcount,
-        }
-        person = session.get(Person, (ws, user_id))
-        if person is not None:
-            person.away_until, person.reminders_off = None, False
-    return counts
+        deleted = delete_person_rows(session, ws, user_id)
+
+        def theirs(item: dict[str, object]) -> bool:
+            return item.get("author_id") == user_id or item.get("text") in deleted.shared_texts
+
+        redaction = redact_digests(session, session.scalars(
+            select(Digest).where(Digest.team_id.in_(teams_in(ws)))), drop=theirs)
+    edit_posted(services.slack, redaction.posted)
+    return {"shared": deleted.shared, "commitments": deleted.commitments,
+            "goals": deleted.goals, "answers": deleted.answers}

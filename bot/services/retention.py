@@ -1,9 +1,10 @@
 """Raw text has a retention limit (P6): the clock purges what is older; aggregates stay.
 
 Purged: replies (and what was shared from them), closed commitments and goals, sent or
-failed outbox messages (their rendered text), and processed-event ids older than a
-week (Slack retries within minutes). Kept: occurrences (whether a ritual was held),
-digests (policy output: team-level, no ids), teams and people's settings.
+failed outbox messages (their rendered text), the shared words kept in older stored
+digests, and processed-event ids older than a week (Slack retries within minutes).
+Kept: occurrences (whether a ritual was held), digests' figures (team-level, no ids),
+teams and people's settings.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Commitment, Goal, OutboxMessage, ProcessedEvent, Reply
+from bot.services.digest_redaction import redact_digests
+from bot.storage.models import Commitment, Digest, Goal, OutboxMessage, ProcessedEvent, Reply
 from bot.storage.slack_oauth import slack_oauth_states
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ class Purged:
     messages: int = 0
     events: int = 0
     oauth_states: int = 0
+    digests_redacted: int = 0
 
 
 def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
@@ -51,6 +54,9 @@ def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purge
             slack_oauth_states.c.expire_at < now.astimezone(UTC).replace(tzinfo=None)
         )).rowcount,
     )
+    # Shared words quoted in a stored digest go with the replies they came from.
+    purged.digests_redacted = redact_digests(session, session.scalars(
+        select(Digest).where(Digest.created_at < before)), drop=lambda _item: True).digests
     if any(vars(purged).values()):
         log.info("retention: purged %s", vars(purged))
     return purged

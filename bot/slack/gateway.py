@@ -38,6 +38,7 @@ PERMANENT_ERRORS = frozenset(
         "method_not_supported_for_channel_type",
         "invalid_blocks",
         "msg_too_long",
+        "msg_blocks_too_long",
         "invalid_auth",
         "not_authed",
         "missing_scope",

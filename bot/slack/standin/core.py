@@ -495,6 +495,8 @@ class SlackStandIn:
             opened = [self.state.views[v] for v in self.state.opened_view_ids]
             view = next((v for v in reversed(opened) if v.get("callback_id") == callback_id), None)
             view = copy.deepcopy(view)
+        if view is not None:  # submitted from the workspace the delivery comes from
+            view.update(team_id=self.team_id, app_installed_team_id=self.team_id)
         metadata = _or_stored(private_metadata, (view or {}).get("private_metadata", ""))
         return payloads.view_submission_payload(
             user_id,

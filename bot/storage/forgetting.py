@@ -1,0 +1,53 @@
+"""Deleting one person's rows, in one workspace only (a person is (workspace, user id)).
+
+The same user id can belong to people in two workspaces (Enterprise Grid, or a guest):
+every delete here is bounded by the workspace's teams or rituals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Commitment, Goal, Person, Reply, SharedReply
+from bot.storage.scoping import occurrences_in, rituals_in, teams_in
+
+
+@dataclass(frozen=True)
+class Deleted:
+    answers: int
+    commitments: int
+    goals: int
+    shared: int
+    shared_texts: frozenset[str]  # the words they had shared, to find in stored digests
+
+
+def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozenset[str]:
+    return frozenset(session.scalars(
+        select(Reply.text).join(SharedReply, SharedReply.reply_id == Reply.id)
+        .where(SharedReply.author_id == user_id,
+               SharedReply.team_id.in_(teams_in(workspace_id)))))
+
+
+def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Deleted:
+    """Delete what the person wrote or chose in `workspace_id` and reset their settings
+    there. There are no votes to delete: tend has no votes yet."""
+    rituals = rituals_in(workspace_id)
+    texts = shared_texts_of(session, workspace_id, user_id)
+    shared = session.execute(delete(SharedReply).where(
+        SharedReply.author_id == user_id,
+        SharedReply.team_id.in_(teams_in(workspace_id)))).rowcount
+    commitments = session.execute(delete(Commitment).where(
+        Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))).rowcount
+    goals = session.execute(delete(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount
+    answers = session.execute(delete(Reply).where(
+        Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))
+    )).rowcount
+    person = session.get(Person, (workspace_id, user_id))
+    if person is not None:  # their settings go back to the defaults
+        person.away_until, person.reminders_off = None, False
+    return Deleted(answers=answers, commitments=commitments, goals=goals, shared=shared,
+                   shared_texts=texts)
