@@ -1,15 +1,18 @@
 """Claims that fit their lease: two clocks and a slow Slack never post a check-in twice.
 
-Slack answers every call in 1.5 s. One clock claims the fan-out; its lease (shortened to
-4 s, the 2 minutes scaled down) runs out while it is still sending, and the other clock,
-ticking meanwhile, claims the rest. Before the fix both clocks posted those rows: the
-second found nothing in history yet, the first posted on regardless.
+Slack answers every call in 1.5 s. One clock claims a week's fan-out; its lease
+(shortened to 8 s, the 2 minutes scaled down) runs out while it is still sending, and
+the other clock, ticking meanwhile, claims the rest. One post of the rest is answered
+429 (Retry-After 2 s), which slack_sdk sleeps and retries. Before the fix the first
+clock posted on regardless, while the second had already looked in the history, found
+nothing, and posted: that check-in arrived twice.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +24,7 @@ from bot.storage import outbox
 from bot.storage.models import OutboxMessage
 from tests.harness import World, at
 
-MEMBERS = [f"U2{n:03d}" for n in range(6)]
+MEMBERS = [f"U2{n:03d}" for n in range(12)]
 TEAM = f"""
 teams:
   - key: slow
@@ -34,7 +37,8 @@ teams:
       weekly_feedback:
         cadence: {{every: week, day: mon, time: "10:00"}}
 """
-DUE = "2026-11-23T09:00:00+00:00"  # 10:00 in Amsterdam
+WEEK_1 = "2026-11-23T09:00:00+00:00"  # 10:00 in Amsterdam
+WEEK_2 = "2026-11-30T09:00:00+00:00"
 
 
 def _unsettled(world: World) -> int:
@@ -56,20 +60,26 @@ def _clock(world: World, errors: list[BaseException], stop: threading.Event) -> 
 def test_two_clocks_with_a_slow_slack_post_each_checkin_once(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kills: posting without renewing the lease, conditionally, right before the post
-    (the first clock posts rows the second has claimed: posted twice); a renewal that
-    does not check the claim token; claiming batches larger than a lease can send."""
+    (checked: the old sender posts the 8th check-in twice); a renewal that does not
+    check the claim token."""
     world.standin.add_user("U0MGR", tz="Europe/Amsterdam")
     world.standin.add_channel("C0SLOW", name="slow")
     for member in MEMBERS:
         world.standin.add_user(member, tz="Europe/Amsterdam")
     world.load(TEAM)
-    world.tick("2026-11-23T08:00:00+00:00")  # learns the time zones; nothing is due yet
-    with world.db.scope() as session:
-        plan_checkins(session, now=at(DUE), catchup=world.services.catchup)
+    world.tick(WEEK_1)  # week 1, at full speed: the group DMs are opened and cached
+    assert len(world.checkin_posts()) == len(MEMBERS)
+    with world.db.scope() as session:  # week 2 is due; the clocks will send it
+        plan_checkins(session, now=at(WEEK_2), catchup=world.services.catchup)
     assert _unsettled(world) == len(MEMBERS)
 
-    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=4))
-    world.standin.latency = 1.5  # every call: conversations.open, then chat.postMessage
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=8))
+    world.standin.latency = 1.5
+    # The first clock reaches the 8th check-in after its lease ran out; Slack asks it
+    # to wait there (a real clock's post can sleep on Retry-After inside slack_sdk).
+    eighth = world.standin.dm("U0MGR", MEMBERS[7])
+    world.standin.fail("chat.postMessage", status=429, retry_after=2,
+                       match=lambda params: params.get("channel") == eighth)
     errors: list[BaseException] = []
     stop = threading.Event()
     clocks = [threading.Thread(target=_clock, args=(world, errors, stop)) for _ in range(2)]
@@ -79,17 +89,15 @@ def test_two_clocks_with_a_slow_slack_post_each_checkin_once(
     deadline = time.monotonic() + 90
     while _unsettled(world) and time.monotonic() < deadline and not errors:
         time.sleep(0.2)
-    time.sleep(3.5)  # any post still in flight lands before counting
+    time.sleep(6)  # a post still in flight (or sleeping on Retry-After) lands first
     stop.set()
     for clock in clocks:
         clock.join(timeout=30)
     world.standin.latency = 0.0
     assert errors == []
     assert _unsettled(world) == 0
-    posts = world.checkin_posts()
-    channels = [p.channel for p in posts]
-    assert len(channels) == len(set(channels)), "a check-in was posted twice"
-    assert len(posts) == len(MEMBERS)
+    per_channel = Counter(p.channel for p in world.checkin_posts())
+    assert sorted(per_channel.values()) == [2] * len(MEMBERS), "week 2 posted twice"
 
 
 def test_a_claim_that_lost_its_row_can_neither_post_nor_record(world: World) -> None:
