@@ -1,7 +1,7 @@
 """Claims that fit their lease: two clocks and a slow Slack never post a check-in twice.
 
 Slack answers every call in 1.5 s. One clock claims a week's fan-out; its lease
-(shortened to 8 s, the 2 minutes scaled down) runs out while it is still sending, and
+(shortened to 10 s, the 2 minutes scaled down) runs out while it is still sending, and
 the other clock, ticking meanwhile, claims the rest. One post of the rest is answered
 429 (Retry-After 2 s), which slack_sdk sleeps and retries. Before the fix the first
 clock posted on regardless, while the second had already looked in the history, found
@@ -60,7 +60,7 @@ def _clock(world: World, errors: list[BaseException], stop: threading.Event) -> 
 def test_two_clocks_with_a_slow_slack_post_each_checkin_once(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Kills: posting without renewing the lease, conditionally, right before the post
-    (checked: the old sender posts the 8th check-in twice); a renewal that does not
+    (checked: the old sender posts the 9th check-in twice); a renewal that does not
     check the claim token."""
     world.standin.add_user("U0MGR", tz="Europe/Amsterdam")
     world.standin.add_channel("C0SLOW", name="slow")
@@ -73,13 +73,13 @@ def test_two_clocks_with_a_slow_slack_post_each_checkin_once(
         plan_checkins(session, now=at(WEEK_2), catchup=world.services.catchup)
     assert _unsettled(world) == len(MEMBERS)
 
-    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=8))
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=10))
     world.standin.latency = 1.5
-    # The first clock reaches the 8th check-in after its lease ran out; Slack asks it
+    # The first clock reaches the 9th check-in after its lease ran out; Slack asks it
     # to wait there (a real clock's post can sleep on Retry-After inside slack_sdk).
-    eighth = world.standin.dm("U0MGR", MEMBERS[7])
+    ninth = world.standin.dm("U0MGR", MEMBERS[8])
     world.standin.fail("chat.postMessage", status=429, retry_after=2,
-                       match=lambda params: params.get("channel") == eighth)
+                       match=lambda params: params.get("channel") == ninth)
     errors: list[BaseException] = []
     stop = threading.Event()
     clocks = [threading.Thread(target=_clock, args=(world, errors, stop)) for _ in range(2)]
