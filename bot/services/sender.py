@@ -8,12 +8,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot.messages.render import render_message
-from bot.slack.gateway import SlackCallError, SlackGateway
+from bot.slack.gateway import (
+    HISTORY_METHOD,
+    LookBackInterrupted,
+    SlackCallError,
+    SlackGateway,
+    slack_ts,
+)
 from bot.slack.workspaces import SlackWorkspaces
 from bot.storage import outbox
 from bot.storage.conversations import cached_conversation, remember_conversation
@@ -21,12 +28,18 @@ from bot.storage.db import Database
 from bot.storage.outbox import ClaimedMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-BATCH = 50
+BATCH = 50  # the most one claim takes
+FIRST_BATCH = 10  # before this drain has measured how fast Slack answers
 MAX_ATTEMPTS = 8
 # Slack allows about one message per second per channel, with short bursts.
 CHANNEL_BURST = 3
 CHANNEL_INTERVAL = 1.0
+# Our clock and Slack's may differ a little: the look-back searches this much wider.
+CLOCK_SKEW = timedelta(seconds=60)
+# A rate-limited look-back without Retry-After waits this long (Slack's 1 a minute).
+HISTORY_WAIT = timedelta(seconds=60)
 
 
 @dataclass
@@ -34,38 +47,52 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    lost: int = 0  # claimed, then re-claimed by another clock before this one posted
 
 
 def drain_outbox(db: Database, slack: SlackWorkspaces, *, now: datetime,
-                 max_batches: int = 1000) -> SendReport:
-    """Send what is due, each message as its own workspace's bot."""
-    report = SendReport()
-    started = time.monotonic()
-    pacer = ChannelPacer()
+                 max_batches: int = 1000, lease: timedelta | None = None) -> SendReport:
+    """Send what is due, each message as its own workspace's bot.
 
-    def current() -> datetime:  # `now`, moved on by the time this drain has taken
-        return now + timedelta(seconds=time.monotonic() - started)
-
+    Claims fit their lease: each takes as many messages as this drain sends in half a
+    lease, and each message's lease is renewed, conditionally, just before its post, so
+    a clock never posts a row another clock has claimed since (docs/decisions.md).
+    """
+    sender = _Sender(db, slack, now=now, lease=lease or outbox.LEASE)
+    sizer = BatchSizer(sender.lease)
     for _ in range(max_batches):
         # Leases count from the claim, not from the tick: a long drain must not let
         # another clock re-claim rows this one is still sending.
-        claim_time = current()
-        def claim(at: datetime = claim_time) -> list[ClaimedMessage]:
+        claim_time, limit = sender.current(), sizer.size()
+        def claim(at: datetime = claim_time, limit: int = limit) -> list[ClaimedMessage]:
             with db.scope() as session:
-                return outbox.claim_due(session, now=at, limit=BATCH)
+                return outbox.claim_due(session, now=at, limit=limit, lease=sender.lease)
 
         claimed = db.retry_on_connection_loss(claim, what="claiming messages")
         if not claimed:
             break
+        started = time.monotonic()
         for message in claimed:
-            channel = message.channel_id or ",".join(sorted(message.users))
-            if not pacer.may_post(channel):
-                with db.scope() as session:  # this channel's turn comes in a second
-                    outbox.release(session, message_id=message.id,
-                                   at=claim_time + timedelta(seconds=CHANNEL_INTERVAL))
-                continue
-            _send_one(db, slack, message, now=now, report=report, clock=current)
-    return report
+            sender.send(message)
+        sizer.measured(len(claimed), time.monotonic() - started)
+    return sender.report
+
+
+class BatchSizer:
+    """How many messages a claim takes: what this drain sends in half a lease."""
+
+    def __init__(self, lease: timedelta) -> None:
+        self.budget = lease.total_seconds() / 2
+        self.seconds_per_message: float | None = None
+
+    def size(self) -> int:
+        if self.seconds_per_message is None:
+            return FIRST_BATCH
+        return max(1, min(BATCH, int(self.budget / max(self.seconds_per_message, 1e-3))))
+
+    def measured(self, messages: int, seconds: float) -> None:
+        if messages:
+            self.seconds_per_message = seconds / messages
 
 
 class ChannelPacer:
@@ -86,46 +113,122 @@ class ChannelPacer:
         return True
 
 
-def _send_one(db: Database, slack: SlackWorkspaces, message: ClaimedMessage, *,
-              now: datetime, report: SendReport, clock: Callable[[], datetime]) -> None:
-    try:
-        gateway = slack.gateway(message.workspace_id)  # uninstalled: a permanent failure
+class _Sender:
+    """One drain's sending: its clock, pacing, and look-back rate limits."""
+
+    def __init__(self, db: Database, slack: SlackWorkspaces, *, now: datetime,
+                 lease: timedelta) -> None:
+        self.db, self.slack, self.now, self.lease = db, slack, now, lease
+        self.started = time.monotonic()
+        self.pacer = ChannelPacer()
+        self.report = SendReport()
+        # workspace -> when its conversations.history may be asked again (`current()`)
+        self.history_blocked: dict[str, datetime] = {}
+
+    def current(self) -> datetime:
+        """`now`, moved on by the time this drain has taken."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def send(self, message: ClaimedMessage) -> None:
+        channel = message.channel_id or ",".join(sorted(message.users))
+        if not self.pacer.may_post(channel):  # this channel's turn comes in a second
+            self._release(message, at=self.current() + timedelta(seconds=CHANNEL_INTERVAL))
+            return
+        # Skip, without a Slack call, a row that a faster clock re-claimed meanwhile.
+        if not self._in_db(lambda s: outbox.renew(s, message, now=self.current(),
+                                                  lease=self.lease)):
+            self._lost(message)
+            return
+        blocked = self.history_blocked.get(message.workspace_id)
+        if message.post_window and blocked and blocked > self.current():
+            self._release(message, at=blocked)  # no look-back possible before then
+            self.report.retrying += 1
+            return
+        try:
+            self._send_one(message)
+        except SlackCallError as exc:
+            self._failed(message, exc)
+
+    def _send_one(self, message: ClaimedMessage) -> None:
+        gateway = self.slack.gateway(message.workspace_id)  # uninstalled: permanent
         channel = message.channel_id or _conversation_for(
-            db, gateway, message.workspace_id, message.users, now=now)
+            self.db, gateway, message.workspace_id, message.users, now=self.now)
         if message.payload.get("join"):
             _join(gateway, channel)
-        # A second attempt may follow a post that Slack accepted but we never recorded
-        # (a crash, or a timeout after success): look before posting again.
-        ts = gateway.find_posted(channel, message.key) if message.attempts > 1 else None
+        # An earlier attempt may have posted it, Slack accepting what we never recorded
+        # (a crash, a timeout after success, a lost lease): look before posting again.
+        ts = self._look_back(gateway, channel, message) if message.post_window else None
         if ts is None:
+            # The lease is checked and renewed in the database right before the post,
+            # so no other clock can hold this row while it is being posted.
+            if not self._in_db(lambda s: outbox.hold_for_post(
+                    s, message, now=self.current(), wall_clock=datetime.now(UTC),
+                    lease=self.lease)):
+                self._lost(message)
+                return
             ts = gateway.post_message(
                 channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
                 outbox_key=message.key,
             )
-    except SlackCallError as exc:
-        with db.scope() as session:
+
+        # The post is out: if the database connection drops now, record it on a fresh one
+        # rather than leave the row to its lease (and the history check) for minutes.
+        if not self._in_db(lambda s: outbox.mark_sent(s, message, channel_id=channel, ts=ts,
+                                                      now=self.now)):
+            log.warning("outbox %s: posted, but its lease had passed to another clock, "
+                        "which will find the post in the conversation's history",
+                        message.key)
+        self.report.sent += 1
+        if upload := message.payload.get("upload"):
+            _upload(gateway, upload, channel=channel, thread_ts=ts)
+
+    def _look_back(self, gateway: SlackGateway, channel: str,
+                   message: ClaimedMessage) -> str | None:
+        assert message.post_window is not None
+        start, end = message.post_window
+        return gateway.find_posted(channel, message.key, oldest=slack_ts(start - CLOCK_SKEW),
+                                   latest=slack_ts(end + CLOCK_SKEW))
+
+    def _failed(self, message: ClaimedMessage, exc: SlackCallError) -> None:
+        if isinstance(exc, LookBackInterrupted):  # keep what was searched
+            searched = datetime.fromtimestamp(float(exc.searched_down_to), UTC)
+            self._in_db(lambda s: outbox.narrow_post_window(
+                s, message, end=searched - CLOCK_SKEW))
+        if exc.method == HISTORY_METHOD and exc.rate_limited:
+            # Never post blindly: the message waits until the look-back may run again,
+            # and that wait is not one of its attempts.
+            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else HISTORY_WAIT
+            until = self.current() + wait
+            self.history_blocked[message.workspace_id] = until
+            self._release(message, at=until)
+            self.report.retrying += 1
+            log.info("outbox %s: look-back rate limited, again in %s", message.key, wait)
+            return
+        with self.db.scope() as session:
             if exc.permanent or message.attempts >= MAX_ATTEMPTS:
-                outbox.mark_failed(session, message_id=message.id, error=exc.error)
-                _notify_failure(session, message, error=exc.error, now=now)
-                report.failed += 1
+                if outbox.mark_failed(session, message, error=exc.error):
+                    _notify_failure(session, message, error=exc.error, now=self.now)
+                self.report.failed += 1
                 log.warning("outbox %s gave up: %s", message.key, exc)
             else:
-                outbox.mark_retry(session, message_id=message.id, error=exc.error,
-                                  failed_at=clock(),
+                outbox.mark_retry(session, message, error=exc.error, failed_at=self.current(),
                                   delay=backoff(message.attempts))
-                report.retrying += 1
-        return
-    def record_sent() -> None:
-        with db.scope() as session:
-            outbox.mark_sent(session, message_id=message.id, channel_id=channel, ts=ts,
-                             now=now)
+                self.report.retrying += 1
 
-    # The post is out: if the database connection drops now, record it on a fresh one
-    # rather than leave the row to its lease (and the history check) for minutes.
-    db.retry_on_connection_loss(record_sent, what="recording a post")
-    report.sent += 1
-    if upload := message.payload.get("upload"):
-        _upload(gateway, upload, channel=channel, thread_ts=ts)
+    def _release(self, message: ClaimedMessage, *, at: datetime) -> None:
+        self._in_db(lambda s: outbox.release(s, message, at=at))
+
+    def _lost(self, message: ClaimedMessage) -> None:
+        self.report.lost += 1
+        log.info("outbox %s: another clock claimed it first; left to that one", message.key)
+
+    def _in_db(self, step: Callable[[Session], T]) -> T:
+        """One short transaction, redone once on a fresh connection if it was lost."""
+        def run() -> T:
+            with self.db.scope() as session:
+                return step(session)
+
+        return self.db.retry_on_connection_loss(run, what="recording a send")
 
 
 def _upload(gateway: SlackGateway, upload: dict[str, str], *, channel: str,

@@ -3,12 +3,14 @@
 Everything else asks the gateway; errors come back as `SlackCallError`, which says
 whether retrying could help. Rate limits (429 + Retry-After) and connection errors are
 retried by slack_sdk's own retry handlers; 5xx answers by the outbox (see build_client).
+The outbox's look-back (`find_posted`) is the exception: its 429s come back at once.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -17,6 +19,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.runtime.metrics import SLACK_API_ERRORS
 
@@ -50,6 +55,10 @@ PERMANENT_ERRORS = frozenset(
 )
 
 METADATA_EVENT_TYPE = "tend_outbox"
+# Apps outside the Slack Marketplace get conversations.history at one request a minute
+# and at most 15 messages a page (2025 limits): ask for pages of 15, and page.
+HISTORY_PAGE = 15
+HISTORY_METHOD = "conversations.history"
 
 
 @dataclass
@@ -63,15 +72,45 @@ class SlackCallError(Exception):
     def permanent(self) -> bool:
         return self.error in PERMANENT_ERRORS
 
+    @property
+    def rate_limited(self) -> bool:
+        return self.status == 429 or self.error == "ratelimited"
+
     def __str__(self) -> str:
         return f"{self.method}: {self.error}"
+
+
+@dataclass
+class LookBackInterrupted(SlackCallError):
+    """A look-back that failed after searching part of its window: every message newer
+    than `searched_down_to` (a Slack ts) was searched, and none was the post."""
+
+    searched_down_to: str = ""
+
+
+class RateLimitRetryExceptLookBack(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry (sleep Retry-After, call again) for every method but
+    conversations.history: at one request a minute, sleeping would stall the whole
+    drain; the sender puts that message back for later instead (docs/decisions.md)."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if request.url.rstrip("/").endswith(HISTORY_METHOD):
+            return False
+        return super()._can_retry(state=state, request=request, response=response,
+                                  error=error)
+
+
+def slack_ts(moment: datetime) -> str:
+    return f"{moment.timestamp():.6f}"
 
 
 def build_client(token: str, base_url: str) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=15)
     # No ServerErrorRetryHandler: Slack can store a post and still answer 5xx, and a blind
     # retry posts it twice. The outbox retries 5xx itself, looking for the post first.
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(RateLimitRetryExceptLookBack(max_retry_count=2))
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler())
     return client
@@ -155,20 +194,40 @@ class SlackGateway:
             }
         return str(self._call("chat.postMessage", **args)["ts"])
 
-    def find_posted(self, channel: str, outbox_key: str, *, look_back: int = 100) -> str | None:
+    def find_posted(self, channel: str, outbox_key: str, *, oldest: str,
+                    latest: str) -> str | None:
         """The ts of a message tend already posted with this outbox key, if any.
 
         A sender that died after Slack accepted a post, but before recording it, finds the
-        post here on restart instead of posting it twice.
+        post here on restart instead of posting it twice. Only the top-level messages
+        posted between `oldest` and `latest` (Slack ts, inclusive) are searched, newest
+        first, a page of 15 at a time until the window is exhausted. A failed page
+        raises SlackCallError, or LookBackInterrupted once some pages were searched.
         """
-        data = self._call("conversations.history", channel=channel, limit=look_back,
-                          include_all_metadata=True)
-        for message in data.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if (metadata.get("event_type") == METADATA_EVENT_TYPE
-                    and (metadata.get("event_payload") or {}).get("key") == outbox_key):
-                return str(message["ts"])
-        return None
+        cursor: str | None = None
+        searched_down_to: str | None = None
+        while True:
+            args: dict[str, Any] = {"channel": channel, "oldest": oldest, "latest": latest,
+                                    "inclusive": True, "limit": HISTORY_PAGE,
+                                    # Slack returns message metadata only when asked.
+                                    "include_all_metadata": True}
+            if cursor:
+                args["cursor"] = cursor
+            try:
+                data = self._call(HISTORY_METHOD, **args)
+            except SlackCallError as exc:
+                if searched_down_to is None:
+                    raise
+                raise LookBackInterrupted(exc.method, exc.error, exc.status, exc.retry_after,
+                                          searched_down_to=searched_down_to) from None
+            messages = data.get("messages") or []
+            for message in messages:
+                if _carries_key(message, outbox_key):
+                    return str(message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not (data.get("has_more") and cursor and messages):
+                return None
+            searched_down_to = min((str(m["ts"]) for m in messages), key=float)
 
     def update_message(
         self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
@@ -209,3 +268,21 @@ class SlackGateway:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self._call("views.publish", user_id=user_id, view=view)
 
+
+
+def _carries_key(message: dict[str, Any], outbox_key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return (metadata.get("event_type") == METADATA_EVENT_TYPE
+            and (metadata.get("event_payload") or {}).get("key") == outbox_key)
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Retry-After of a 429, in seconds (None if absent or unreadable)."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None

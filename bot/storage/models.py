@@ -274,6 +274,12 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    # The claim that holds a `sending` row: only its holder may post or record it.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # When (by the wall clock, which Slack's ts follow) an earlier attempt may have
+    # posted this row; NULL: no attempt reached chat.postMessage, nothing to look for.
+    post_window_start: Mapped[datetime | None]
+    post_window_end: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_channel_id: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))

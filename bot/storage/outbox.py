@@ -2,16 +2,21 @@
 
 A sender claims due rows (a conditional UPDATE, with FOR UPDATE SKIP LOCKED on
 PostgreSQL so concurrent clocks never wait on each other), sends them, and records the
-outcome. A claim is a lease: if its holder dies, the row becomes due again.
+outcome. A claim is a lease: if its holder dies, or is slower than its lease, the row
+becomes due again and another clock may claim it. Each claim writes a fresh
+`claim_token`; every later step of the holder (renewing before a post, recording the
+outcome) is an UPDATE conditional on that token, so a clock that lost a row to another
+can neither post it nor overwrite what the other recorded.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.inserts import insert_ignoring_conflicts
@@ -30,6 +35,9 @@ class ClaimedMessage:
     payload: dict[str, Any]
     occurrence_id: int | None
     attempts: int
+    claim_token: str
+    # Where an earlier attempt's post may be (see `hold_for_post`); None: nowhere.
+    post_window: tuple[datetime, datetime] | None
 
 
 def enqueue(
@@ -60,7 +68,9 @@ def enqueue_once(session: Session, *, workspace_id: str, key: str, payload: dict
     }], returning=OutboxMessage.id)
 
 
-def claim_due(session: Session, *, now: datetime, limit: int) -> list[ClaimedMessage]:
+def claim_due(session: Session, *, now: datetime, limit: int,
+              lease: timedelta | None = None) -> list[ClaimedMessage]:
+    lease = LEASE if lease is None else lease
     due = (
         select(OutboxMessage.id)
         .where(or_(
@@ -74,13 +84,14 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[ClaimedMes
     ids = list(session.scalars(due))
     if not ids:
         return []
+    token = secrets.token_hex(16)
     # The status re-check makes the claim safe on SQLite too, where there is no row lock.
     claimed = session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
         .where(or_(OutboxMessage.status == "pending",
                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now)))
-        .values(status="sending", lease_until=now + LEASE,
+        .values(status="sending", lease_until=now + lease, claim_token=token,
                 attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage)
     ).all()
@@ -88,41 +99,89 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[ClaimedMes
         ClaimedMessage(
             id=row.id, key=row.key, workspace_id=row.workspace_id, channel_id=row.channel_id,
             users=row.users.split(",") if row.users else [], payload=row.payload,
-            occurrence_id=row.occurrence_id, attempts=row.attempts,
+            occurrence_id=row.occurrence_id, attempts=row.attempts, claim_token=token,
+            post_window=(row.post_window_start, row.post_window_end)
+            if row.post_window_start and row.post_window_end else None,
         )
         for row in sorted(claimed, key=lambda r: r.id)
     ]
 
 
-def mark_sent(session: Session, *, message_id: int, channel_id: str, ts: str,
-              now: datetime) -> None:
-    row = session.get_one(OutboxMessage, message_id)
-    row.status, row.sent_channel_id, row.sent_ts, row.sent_at = "sent", channel_id, ts, now
-    row.lease_until, row.last_error = None, None
-    if row.occurrence_id is not None:
-        occurrence = session.get_one(Occurrence, row.occurrence_id)
+def _held(message: ClaimedMessage) -> ColumnElement[bool]:
+    """The row is still this claim's: nobody re-claimed it, nobody recorded it."""
+    return ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
+            & (OutboxMessage.claim_token == message.claim_token))
+
+
+def _update_if_held(session: Session, message: ClaimedMessage, **values: object) -> bool:
+    result = session.execute(update(OutboxMessage).where(_held(message)).values(**values)
+                             .returning(OutboxMessage.id))
+    return result.first() is not None
+
+
+def renew(session: Session, message: ClaimedMessage, *, now: datetime,
+          lease: timedelta | None = None) -> bool:
+    """Extend the lease from `now` if this claim still holds the row; False if it lost it.
+
+    A lease that ran out but was not re-claimed is still this claim's to renew: the
+    token proves nobody else took it meanwhile.
+    """
+    return _update_if_held(session, message, lease_until=now + (lease or LEASE))
+
+
+def hold_for_post(session: Session, message: ClaimedMessage, *, now: datetime,
+                  wall_clock: datetime, lease: timedelta | None = None) -> bool:
+    """Renew the lease just before posting, and note when the post may land.
+
+    The post window opens now (by the wall clock that Slack's ts follow) and closes when
+    the renewed lease ends: a post call outlasting its lease is not expected (see
+    docs/operations.md), so a later look-back need search only that span. A look-back
+    done before this call found nothing in the previous window, so it is replaced.
+    """
+    lease = lease or LEASE
+    return _update_if_held(session, message, lease_until=now + lease,
+                           post_window_start=wall_clock, post_window_end=wall_clock + lease)
+
+
+def narrow_post_window(session: Session, message: ClaimedMessage, *, end: datetime) -> None:
+    """A look-back stopped part way (rate limited): what is newer than `end` was searched."""
+    _update_if_held(session, message, post_window_end=end)
+
+
+def mark_sent(session: Session, message: ClaimedMessage, *, channel_id: str, ts: str,
+              now: datetime) -> bool:
+    """Record the post; False (nothing written) if another claim holds the row now."""
+    if not _update_if_held(session, message, status="sent", sent_channel_id=channel_id,
+                           sent_ts=ts, sent_at=now, lease_until=None, last_error=None,
+                           claim_token=None):
+        return False
+    if message.occurrence_id is not None:
+        occurrence = session.get_one(Occurrence, message.occurrence_id)
         occurrence.status, occurrence.channel_id, occurrence.message_ts = "sent", channel_id, ts
+    return True
 
 
-def release(session: Session, *, message_id: int, at: datetime) -> None:
-    """Give a claimed message back untried (paced): due again at `at`, no attempt used."""
-    row = session.get_one(OutboxMessage, message_id)
-    row.status, row.next_attempt_at, row.lease_until = "pending", at, None
-    row.attempts = max(0, row.attempts - 1)
+def release(session: Session, message: ClaimedMessage, *, at: datetime) -> None:
+    """Give a claimed message back untried (paced, or its look-back was rate limited):
+    due again at `at`, no attempt used."""
+    _update_if_held(session, message, status="pending", next_attempt_at=at,
+                    lease_until=None, claim_token=None,
+                    attempts=max(0, message.attempts - 1))
 
 
-def mark_retry(session: Session, *, message_id: int, error: str, failed_at: datetime,
-               delay: timedelta) -> None:
+def mark_retry(session: Session, message: ClaimedMessage, *, error: str,
+               failed_at: datetime, delay: timedelta) -> None:
     """Due again `delay` after the failure itself, not after the tick began: late in a
     long drain, a backoff counted from the tick's start may already have passed."""
-    row = session.get_one(OutboxMessage, message_id)
-    row.status, row.next_attempt_at, row.lease_until, row.last_error = (
-        "pending", failed_at + delay, None, error[:200])
+    _update_if_held(session, message, status="pending", next_attempt_at=failed_at + delay,
+                    lease_until=None, claim_token=None, last_error=error[:200])
 
 
-def mark_failed(session: Session, *, message_id: int, error: str) -> None:
-    row = session.get_one(OutboxMessage, message_id)
-    row.status, row.lease_until, row.last_error = "failed", None, error[:200]
-    if row.occurrence_id is not None:
-        occurrence = session.get_one(Occurrence, row.occurrence_id)
+def mark_failed(session: Session, message: ClaimedMessage, *, error: str) -> bool:
+    if not _update_if_held(session, message, status="failed", lease_until=None,
+                           claim_token=None, last_error=error[:200]):
+        return False
+    if message.occurrence_id is not None:
+        occurrence = session.get_one(Occurrence, message.occurrence_id)
         occurrence.status, occurrence.reason = "failed", error[:64]
+    return True

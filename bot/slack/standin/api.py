@@ -253,7 +253,7 @@ def conversations_history(state: StandInState, params: JSON) -> JSON:
         and in_range(float(m.ts))
     ]
     newest_first = sorted(top_level, key=lambda m: float(m.ts), reverse=True)
-    return page(state, newest_first, params, "messages")
+    return history_page(state, newest_first, params)
 
 
 @api_method("conversations.replies")
@@ -265,7 +265,21 @@ def conversations_replies(state: StandInState, params: JSON) -> JSON:
     thread_ts = parent.thread_ts or parent.ts
     root = stored_message(state, channel.id, thread_ts)
     replies = sorted(state.thread_replies(channel.id, thread_ts), key=lambda m: float(m.ts))
-    return page(state, [root, *replies], params, "messages")
+    return history_page(state, [root, *replies], params)
+
+
+def history_page(state: StandInState, messages: list[Message], params: JSON) -> JSON:
+    """A page of history/replies as Slack gives it: at most `history_limit` messages (15
+    for apps outside the Marketplace, whatever `limit` asks), and message `metadata`
+    only when `include_all_metadata` is passed."""
+    if state.history_limit is not None:
+        asked = int_param(params, "limit", 100)
+        params = {**params, "limit": min(asked, state.history_limit)}
+    body = page(state, messages, params, "messages")
+    if not flag_param(params, "include_all_metadata"):
+        for message in body["messages"]:
+            message.pop("metadata", None)
+    return body
 
 
 def page(state: StandInState, messages: list[Message], params: JSON, key: str) -> JSON:

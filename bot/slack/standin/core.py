@@ -40,13 +40,19 @@ class SlackStandIn:
         team_id: str = "T0STANDIN",
         latency: float = 0.0,
         clock: Callable[[], float] = time.time,
+        history_limit: int | None = None,
+        history_per_minute: int | None = None,
     ) -> None:
+        """`history_limit=15, history_per_minute=1` gives conversations.history and
+        .replies Slack's 2025 limits for apps outside the Marketplace."""
         self.signing_secret = signing_secret
         self.bot_token = bot_token
         self.bot_user_id = bot_user_id
         self.team_id = team_id
         self.state = StandInState(bot_user_id=bot_user_id, team_id=team_id, clock=clock)
         self.state.latency = latency
+        self.state.history_limit = history_limit
+        self.state.history_per_minute = history_per_minute
         self.state.add_user(User(bot_user_id, "tend", "UTC", is_bot=True))
         self._server = LoopbackServer(Router(self.state))
         self._deliverer = Deliverer(signing_secret)
@@ -87,6 +93,11 @@ class SlackStandIn:
     @latency.setter
     def latency(self, seconds: float) -> None:
         self.state.latency = seconds
+
+    def set_latency(self, method: str, seconds: float) -> None:
+        """Answer `method` after `seconds` (instead of `latency`)."""
+        with self.state.lock:
+            self.state.method_latency[method] = seconds
 
     # seeding --------------------------------------------------------------------------
 

@@ -119,8 +119,9 @@ class Router:
         return Reply(404, b"not found", "text/plain")
 
     def web_api(self, method: str, headers: dict[str, str], body: bytes, query: str) -> Reply:
-        if self.state.latency > 0:
-            time.sleep(self.state.latency)
+        delay = self.state.method_latency.get(method, self.state.latency)
+        if delay > 0:
+            time.sleep(delay)
         try:
             params = decode_params(headers.get("content-type", ""), body, query)
         except ValueError:
@@ -142,6 +143,9 @@ class Router:
         fault = self.state.take_fault(method, params)
         if fault is not None:
             return self.answer(record, fault_reply(fault))
+        if wait := self.state.history_wait(method, team_id):
+            return self.answer(record, json_reply({"ok": False, "error": "ratelimited"}, 429,
+                                                  {"Retry-After": str(wait)}))
         if method == "auth.test":
             return self.answer(record, json_reply(api.auth_test_for(self.state, team_id)))
         return self.answer(record, json_reply(api.call(self.state, method, params)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import secrets
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 JSON = dict[str, Any]
+HISTORY_METHODS = frozenset({"conversations.history", "conversations.replies"})
 
 
 @dataclass
@@ -147,6 +149,14 @@ class StandInState:
         self.lock = threading.RLock()
         self.clock = clock
         self.latency = 0.0
+        self.method_latency: dict[str, float] = {}  # per Web API method, over `latency`
+        # Slack's 2025 limits for apps outside the Marketplace (None: no limit): at most
+        # `history_limit` messages a page and `history_per_minute` calls a minute, per
+        # method, for conversations.history and conversations.replies.
+        self.history_limit: int | None = None
+        self.history_per_minute: int | None = None
+        # (workspace, method) -> times of its calls in the last minute
+        self.history_calls: dict[tuple[str, str], list[float]] = {}
         self.base_url = ""  # "http://127.0.0.1:<port>", set by the server on start
         self.bot_user_id = bot_user_id
         self.bot_id = "B0STANDIN"
@@ -246,6 +256,20 @@ class StandInState:
                 for m in self.messages.values()
                 if m.channel == channel and m.thread_ts == thread_ts and m.ts != thread_ts
             ]
+
+    def history_wait(self, method: str, team_id: str) -> int:
+        """0 if a history/replies call may go now (it is counted), else whole seconds
+        until it may (Slack's Retry-After): a sliding minute per workspace and method."""
+        if self.history_per_minute is None or method not in HISTORY_METHODS:
+            return 0
+        with self.lock:
+            now, key = self.clock(), (team_id, method)
+            recent = [t for t in self.history_calls.get(key, []) if t > now - 60]
+            if len(recent) >= self.history_per_minute:
+                self.history_calls[key] = recent
+                return max(1, math.ceil(recent[0] + 60 - now))
+            self.history_calls[key] = [*recent, now]
+            return 0
 
     # faults ---------------------------------------------------------------------------
 
