@@ -345,3 +345,101 @@ def test_each_button_that_changes_state_answers_before_slack_is_told(
     else:
         world.settle()
     assert click.shown()
+
+
+# -- a form Slack will not open (item 14) ---------------------------------------------------
+@pytest.mark.parametrize(("error", "says"), [
+    ("expired_trigger_id", "That took too long"),
+    ("invalid_arguments", "Slack would not open the form (invalid_arguments)"),
+])
+def test_a_setup_form_slack_refuses_is_a_private_note_not_a_500(
+        world: World, error: str, says: str) -> None:
+    """Kills: letting views.open's SlackCallError out of setup.open_setup (HTTP 500, and
+    Slack's generic failure instead of a note)."""
+    checkin_test.setup_team(world)
+    world.standin.fail("views.open", error=error)
+    status, body = world.standin.deliver_command(world.url, command="/tend", text="setup",
+                                                 user_id="U0COACH")
+    assert status == 200
+    assert says in body and "/tend setup" in body and '"ephemeral"' in body
+
+
+def _refused_form_where(world: World, opener: str) -> tuple[dict[str, Any], Callable[[], str]]:
+    """A click that opens a form, and where its private note shows."""
+    if opener == "Add commitment":
+        post = _checkin_post(world)
+        (occurrence,) = [o for o in world.occurrences() if o.message_ts == post.ts]
+        return (world.standin.block_actions_payload("U001", "commitment_add", str(occurrence.id),
+                                                    post.channel, post.ts),
+                lambda: world.standin.ephemerals("U001")[-1].text)
+    if opener == "Share my goals":
+        goals_test.setup_team(world)
+        world.tick(goals_test.DECEMBER)
+        post = goals_test.session_post(world)
+        return (world.standin.block_actions_payload("U001", "goals_share",
+                                                    str(world.occurrences()[0].id),
+                                                    post.channel, post.ts),
+                lambda: world.standin.ephemerals("U001")[-1].text)
+    if opener == "Edit team (Home)":
+        checkin_test.setup_team(world)
+        return (world.standin.block_actions_payload(
+                    "U0COACH", "home_edit_team", "platform", view={"id": "VHOME", "type": "home"}),
+                lambda: str(world.standin.home_view("U0COACH")))
+    post = _checkin_post(world)  # Share in digest, on the person's own reply
+    _, ts = world.reply(channel=post.channel, user="U001", thread_ts=post.ts, text="Shipped")
+    return ({"type": "message_action", "callback_id": "share_in_digest",
+             "trigger_id": world.standin.new_trigger_id(), "user": {"id": "U001"},
+             "channel": {"id": post.channel}, "message": {"ts": ts, "user": "U001"},
+             "team": {"id": world.standin.team_id}, "message_ts": ts,
+             "response_url": world.standin.new_response_url()},
+            lambda: world.standin.responses()[-1]["text"])
+
+
+@pytest.mark.parametrize("opener", ["Add commitment", "Share my goals", "Edit team (Home)",
+                                    "Share in digest"])
+def test_a_form_slack_refuses_to_open_says_so_privately(world: World, opener: str) -> None:
+    """Kills, per form: letting views.open's expired_trigger_id out of the service that
+    opens it (HTTP 500 and no note)."""
+    payload, note = _refused_form_where(world, opener)
+    world.standin.fail("views.open", error="expired_trigger_id")
+    status, _ = world.standin.deliver_action(world.url, payload)
+    assert status == 200
+    world.settle()
+    assert "That took too long" in note() and "again" in note()
+
+
+# -- notes that reach the person (item 15) --------------------------------------------------
+def test_a_share_refusal_outside_tends_conversations_comes_through_the_response_url(
+        world: World) -> None:
+    """Kills: answering with chat.postEphemeral in a channel tend is not in (Slack says
+    channel_not_found and the person hears nothing) instead of the response_url."""
+    checkin_test.setup_team(world)
+    world.standin.add_channel("C0RANDOM", name="random", members={"U001"})  # tend not in it
+    ts = world.standin.add_message("C0RANDOM", user="U001", text="Some message")
+    assert world.message_shortcut(user="U001", callback_id="share_in_digest",
+                                  channel="C0RANDOM", ts=ts, author="U001") == 200
+    assert "Only your own replies" in world.standin.responses()[-1]["text"]
+    assert world.standin.calls_to("chat.postEphemeral") == []
+
+
+# -- a refusal tells a stranger nothing (item 18) -------------------------------------------
+def test_a_refused_close_names_neither_the_owner_nor_the_commitment(world: World) -> None:
+    """Kills: the old refusal "Only <@owner> can close their own commitment", which told
+    whoever clicked whose commitment it was."""
+    post = _checkin_post(world)
+    world.reply(channel=post.channel, user="U001", thread_ts=post.ts,
+                text="commit: onboarding guide reviewed by 2026-12-04")
+    (commitment_id,) = checkin_test_ids(world)
+    world.standin.add_user("U0OUT", tz="Europe/Amsterdam")
+    with world.db.scope() as session:
+        owner = session.get_one(Commitment, commitment_id).owner_id
+    world.standin.add_channel("C0PLATFORM", name="platform", bot_is_member=True,
+                              members={"U0OUT", "U0MGR"})
+    # A forged click from someone outside the conversation, and one from the manager in it.
+    for clicker, channel in (("U0OUT", "C0PLATFORM"), ("U0MGR", post.channel)):
+        assert world.click(user=clicker, action_id="commitment_done",
+                           value=str(commitment_id), channel=channel, message_ts=post.ts) == 200
+        (note,) = world.standin.ephemerals(clicker)[-1:]
+        assert note.text == "Only its owner can close a commitment."
+        assert owner not in str(note) and "onboarding" not in str(note)
+    assert _status(world, Commitment, commitment_id) == "open"

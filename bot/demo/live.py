@@ -131,7 +131,7 @@ class LiveApp:
                    "trigger_id": self.standin.new_trigger_id(), "user": {"id": user},
                    "channel": {"id": channel}, "message": {"ts": ts, "user": author},
                    "team": {"id": self.standin.team_id}, "message_ts": ts,
-                   "response_url": ""}
+                   "response_url": self.standin.new_response_url()}
         status, _body = self.standin.deliver_action(self.url, payload)
         self.settle()
         return status
