@@ -8,7 +8,9 @@ SQLAlchemy installation store on our own tables).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
@@ -88,17 +90,23 @@ def _token_workspace(gateway: SlackGateway) -> str:
 
 
 def create_app(settings: Settings, *, services: Services | None = None,
-               client: WebClient | None = None) -> App:
-    """The Bolt app, with every listener registered against `services`."""
+               client: WebClient | None = None,
+               listener_executor: Executor | None = None) -> App:
+    """The Bolt app, with every listener registered against `services`. Its lazy
+    listeners (the work after each ack) run in `listener_executor`, Bolt's own thread
+    pool by default."""
     settings.require("slack_signing_secret")
     services = services or create_services(settings, client=client)
-    common = {
+    common: dict[str, Any] = {
         "signing_secret": settings.secret("slack_signing_secret"),
-        # Persist before answering: a listener's work is done when Slack gets its 200,
-        # so a process that dies afterwards loses nothing Slack will not retry.
+        # Persist before answering: a listener's work is stored when Slack gets its 200,
+        # so a process that dies afterwards loses nothing Slack will not retry. Slack
+        # calls the answer does not need come after it (bot/handlers/after_ack.py).
         "process_before_response": True,
         "logger": logging.getLogger("bot.bolt"),
     }
+    if listener_executor is not None:
+        common["listener_executor"] = listener_executor
     if isinstance(services.slack, InstalledWorkspaces):
         app = App(**common, installation_store=services.slack.store,
                   oauth_settings=_oauth_settings(settings, services),

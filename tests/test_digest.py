@@ -114,7 +114,7 @@ def test_shared_replies_appear_unnamed_unless_their_author_chose_a_name(world: W
                                      "private_metadata"])[1] == {}
     # Someone else's reply cannot be shared, not even by the manager in the same thread.
     share(world, "U0MGR", post.channel, ts)
-    assert "Only your own replies" in world.standin.ephemerals("U0MGR")[-1].text
+    assert "Only your own replies" in world.standin.responses()[-1]["text"]  # response_url
     hold_checkins(world, MEMBERS, MONDAYS[1:])
     world.tick(DIGEST_TIME)
     body = json.dumps(digest_posts(world)[0].blocks)

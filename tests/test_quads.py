@@ -97,7 +97,7 @@ def test_commitments_come_back_next_cycle_and_only_their_owner_marks_them(
     assert "publish the API guide" in str(week2.blocks)
     world.click(user=peer, action_id="quad_kept", value=str(first), channel=week2.channel,
                 message_ts=week2.ts)
-    assert f"Only <@{owner}>" in world.standin.ephemerals(peer)[-1].text
+    assert world.standin.ephemerals(peer)[-1].text == "Only its owner can close a commitment."
     world.click(user=owner, action_id="commitment_done", value=str(first),
                 channel=week2.channel, message_ts=week2.ts)  # a check-in button: refused
     world.click(user=owner, action_id="quad_kept", value=str(first), channel=week2.channel,

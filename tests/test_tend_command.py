@@ -192,6 +192,7 @@ def test_forget_me_asks_then_deletes_only_that_persons_words(world: World) -> No
     payload = world.standin.block_actions_payload("U001", "forget_me_confirm", "confirm",
                                                   "C0GENERAL", None)
     assert world.standin.deliver_action(world.url, payload)[0] == 200
+    world.settle()  # the note comes after the ack
     with world.db.scope() as session:
         assert [r.user_id for r in session.scalars(select(Reply))] == ["U0MGR"]
         assert session.scalars(select(Commitment)).all() == []
@@ -207,6 +208,7 @@ def test_a_confirmation_click_without_a_response_url_still_answers_privately(
                                                   "C0GENERAL", None)
     payload.pop("response_url", None)
     assert world.standin.deliver_action(world.url, payload)[0] == 200
+    world.settle()
     (note,) = world.standin.ephemerals("U001")
     assert "Done: deleted 0 answers" in note.text
 
@@ -228,5 +230,6 @@ def test_the_coach_home_edit_button_opens_the_setup_modal(world: World) -> None:
     payload = world.standin.block_actions_payload(
         "U001", "home_edit_team", "platform", view={"id": "VHOME", "type": "home"})
     world.standin.deliver_action(world.url, payload)
+    world.settle()
     assert "coaches" in json.dumps(world.standin.home_view("U001"))
     assert len(world.standin.opened_views()) == 1

@@ -251,10 +251,12 @@ def test_the_home_and_my_data_show_the_caller_s_workspace_only(multi: World) -> 
                     thread_ts=thread)
         multi.standin.deliver_event(multi.url, {"type": "app_home_opened",
                                                 "user": SHARED_MANAGER, "tab": "home"})
+        multi.settle()  # the Home is published after the ack
     alpha_home = str(multi.standin.home_view(SHARED_MANAGER))
     with multi.standin.from_workspace(B):
         multi.standin.deliver_event(multi.url, {"type": "app_home_opened",
                                                 "user": SHARED_MANAGER, "tab": "home"})
+        multi.settle()
     bravo_home = str(multi.standin.home_view(SHARED_MANAGER))
     assert "Alpha" in alpha_home and "Bravo" not in alpha_home
     assert "Bravo" in bravo_home and "Alpha" not in bravo_home

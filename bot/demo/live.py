@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,32 @@ from bot.web import create_web_app
 
 OAUTH_CLIENT_ID = "1234.5678"
 OAUTH_CLIENT_SECRET = "standin-client-secret"
+
+
+class AfterAckWork(ThreadPoolExecutor):
+    """The Bolt app's thread pool, counting what is still running, so that the demo and
+    the tests can wait for the work listeners leave for after the ack."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=10, thread_name_prefix="after-ack")
+        self._running = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._changed:
+            self._running += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any]) -> None:
+        with self._changed:
+            self._running -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._running == 0, timeout)
 
 
 class LiveApp:
@@ -45,7 +72,9 @@ class LiveApp:
         self.services.clock = clock
         # Token mode: the workspace is the one the stand-in's token belongs to.
         self.workspace_id = standin.team_id
-        self.app = create_app(self.settings, services=self.services)
+        self.after_ack = AfterAckWork()
+        self.app = create_app(self.settings, services=self.services,
+                              listener_executor=self.after_ack)
         self._server: BaseWSGIServer | None = None
         self.url = ""
 
@@ -61,6 +90,7 @@ class LiveApp:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.settle()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -68,7 +98,12 @@ class LiveApp:
     def tick(self, now: datetime) -> TickReport:
         return run_tick(self.services, now=now)
 
-    # -- what a person does in Slack, delivered as Slack would ---------------------------
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the work the app left for after its acks is done."""
+        if not self.after_ack.wait_idle(timeout):
+            raise TimeoutError(f"work after the ack still running after {timeout} s")
+
+    # -- what a person does in Slack, delivered as Slack would, then settled -------------
     def reply(self, *, channel: str, user: str, text: str, thread_ts: str,
               event_id: str | None = None, retry_num: int | None = None,
               ts: str | None = None) -> tuple[int, str]:
@@ -78,6 +113,7 @@ class LiveApp:
         event = self.standin.message_event(channel, user, text, ts, thread_ts=thread_ts)
         status, _body = self.standin.deliver_event(self.url, event, event_id=event_id,
                                                    retry_num=retry_num)
+        self.settle()
         return status, ts
 
     def click(self, *, user: str, action_id: str, value: str, channel: str,
@@ -85,6 +121,7 @@ class LiveApp:
         payload = self.standin.block_actions_payload(
             user, action_id, value, channel, message_ts)
         status, _body = self.standin.deliver_action(self.url, payload)
+        self.settle()
         return status
 
     def message_shortcut(self, *, user: str, callback_id: str, channel: str, ts: str,
@@ -94,8 +131,9 @@ class LiveApp:
                    "trigger_id": self.standin.new_trigger_id(), "user": {"id": user},
                    "channel": {"id": channel}, "message": {"ts": ts, "user": author},
                    "team": {"id": self.standin.team_id}, "message_ts": ts,
-                   "response_url": ""}
+                   "response_url": self.standin.new_response_url()}
         status, _body = self.standin.deliver_action(self.url, payload)
+        self.settle()
         return status
 
     def submit_view(self, *, user: str, callback_id: str, values: dict[str, Any],
@@ -103,4 +141,5 @@ class LiveApp:
         payload = self.standin.view_submission_payload(
             user, callback_id, values, private_metadata=private_metadata)
         status, body = self.standin.deliver_action(self.url, payload)
+        self.settle()
         return status, (json.loads(body) if body.strip() else {})

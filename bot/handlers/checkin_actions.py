@@ -6,10 +6,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 from bot.services import checkin_actions, home
 from bot.services.context import Services
+from bot.services.followups import Followup, Note
 
 DECISIONS = {
     ActionId.COMMITMENT_DONE: "done",
@@ -35,10 +37,12 @@ def register(app: App, services: Services) -> None:
         occurrence_id = parse_int(action.get("value"))
         if occurrence_id is None:
             return
-        checkin_actions.open_commitment_modal(
-            services, workspace_id=workspace(context), occurrence_id=occurrence_id,
-            user_id=body["user"]["id"],
-            trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
+        ws, user = workspace(context), body["user"]["id"]
+        refusal = checkin_actions.open_commitment_modal(
+            services, workspace_id=ws, occurrence_id=occurrence_id, user_id=user,
+            trigger_id=body["trigger_id"])
+        if refusal:
+            later(context, Followup(ws, (Note(user, refusal, channel=channel_of(body)),)))
 
     def close(ack: Ack, body: dict[str, Any], action: dict[str, Any],
               context: BoltContext) -> None:
@@ -49,18 +53,17 @@ def register(app: App, services: Services) -> None:
         if commitment_id is None:
             return
         if container.get("type") == "view":  # a click in the App Home tab
-            home.close_from_home(services, workspace_id=ws, commitment_id=commitment_id,
-                                 decision=DECISIONS[action["action_id"]],
-                                 user_id=body["user"]["id"])
+            later(context, home.close_from_home(
+                services, workspace_id=ws, commitment_id=commitment_id,
+                decision=DECISIONS[action["action_id"]], user_id=body["user"]["id"]))
             return
         if not container.get("message_ts"):
             return
-        checkin_actions.close_from_button(
+        later(context, checkin_actions.close_from_button(
             services, workspace_id=ws, commitment_id=commitment_id,
             decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
-            message_ts=container["message_ts"])
-        home.refresh_homes(services, ws, [body["user"]["id"]])
+            message_ts=container["message_ts"]))
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                context: BoltContext) -> None:
@@ -80,10 +83,15 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=submission.errors)
             return
         ack()
-        checkin_actions.post_confirmation(services, submission)
-        home.refresh_homes(services, workspace(context), [body["user"]["id"]])
+        if submission.followup is not None:
+            later(context, submission.followup)
 
-    app.action(ActionId.COMMITMENT_ADD.value)(add_commitment)
+    app.action(ActionId.COMMITMENT_ADD.value)(ack=add_commitment, lazy=lazy(services))
     for action_id in DECISIONS:
-        app.action(action_id.value)(close)
-    app.view(CallbackId.COMMITMENT_MODAL.value)(submit)
+        app.action(action_id.value)(ack=close, lazy=lazy(services))
+    app.view(CallbackId.COMMITMENT_MODAL.value)(ack=submit, lazy=lazy(services))
+
+
+def channel_of(body: dict[str, Any]) -> str:
+    """The conversation an interaction came from ("" for one in a Home or a modal)."""
+    return str((body.get("channel") or {}).get("id", ""))

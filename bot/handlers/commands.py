@@ -6,11 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
+from bot.handlers.checkin_actions import channel_of
 from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, CallbackId
-from bot.services import home, personal_data, setup
+from bot.services import personal_data, setup
 from bot.services.context import Caller, Services
-from bot.services.notices import tell_privately
+from bot.services.followups import Followup, Home, Note
 from bot.services.tend_command import answer, away_this_week
 
 
@@ -49,8 +51,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        home.refresh_homes(services, caller.workspace_id,
-                           setup.people_of_saved_team(services, caller, view))
+        # A Home per member is a Slack call each: after the ack, or a big team times out.
+        later(context, Followup(caller.workspace_id, homes=tuple(
+            setup.people_of_saved_team(services, caller, view))))
 
     def edit_from_home(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                        context: BoltContext) -> None:
@@ -58,33 +61,32 @@ def register(app: App, services: Services) -> None:
         caller = _caller(context, body["user"]["id"])
         refusal = setup.open_setup(services, caller=caller, trigger_id=body["trigger_id"],
                                    key=str(action.get("value") or "") or None)
-        if refusal:
-            home.publish_home(services, caller.workspace_id, caller.user_id, notice=refusal)
+        if refusal:  # a Home has no conversation to answer in: the note goes on top of it
+            later(context, Followup(caller.workspace_id, (Home(caller.user_id, refusal),)))
 
-    def forget_me(ack: Ack, body: dict[str, Any], respond: Any, context: BoltContext) -> None:
+    def forget_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         caller = _caller(context, body["user"]["id"])
         counts = personal_data.forget(services, caller)
         done = (f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
                 f"commitments, {counts['goals']} goals and {counts['shared']} shared "
                 "highlights. Team digests keep only team-level figures.")
-        if body.get("response_url"):  # replace the confirmation the person clicked
-            respond(replace_original=True, response_type="ephemeral", text=done)
-        elif channel := (body.get("channel") or {}).get("id"):
-            tell_privately(services, workspace_id=caller.workspace_id, channel=channel,
-                           user=caller.user_id, text=done)
+        response_url, channel = body.get("response_url") or None, channel_of(body)
+        if response_url or channel:  # a response_url replaces the confirmation clicked
+            later(context, Followup(caller.workspace_id, (Note(
+                caller.user_id, done, channel=channel, response_url=response_url,
+                replace_original=True),)))
 
     def skip_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         caller = _caller(context, body["user"]["id"])
         text = away_this_week(services, caller)
-        tell_privately(services, workspace_id=caller.workspace_id,
-                       channel=body.get("channel", {}).get("id", ""),
-                       user=caller.user_id, text=text)
-        home.refresh_homes(services, caller.workspace_id, [caller.user_id])
+        later(context, Followup(caller.workspace_id,
+                                (Note(caller.user_id, text, channel=channel_of(body)),),
+                                homes=(caller.user_id,)))
 
     app.command("/tend")(ack=tend, lazy=[after_ack])
-    app.view(CallbackId.SETUP_MODAL.value)(save_setup)
-    app.action(ActionId.FORGET_ME_CONFIRM.value)(forget_me)
-    app.action(ActionId.SKIP_ME_THIS_WEEK.value)(skip_me)
-    app.action(ActionId.HOME_EDIT_TEAM.value)(edit_from_home)
+    app.view(CallbackId.SETUP_MODAL.value)(ack=save_setup, lazy=lazy(services))
+    app.action(ActionId.FORGET_ME_CONFIRM.value)(ack=forget_me, lazy=lazy(services))
+    app.action(ActionId.SKIP_ME_THIS_WEEK.value)(ack=skip_me, lazy=lazy(services))
+    app.action(ActionId.HOME_EDIT_TEAM.value)(ack=edit_from_home, lazy=lazy(services))

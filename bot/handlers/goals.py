@@ -6,12 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.handlers.checkin_actions import parse_int
+from bot.handlers.after_ack import later, lazy
+from bot.handlers.checkin_actions import channel_of, parse_int
 from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.goals import MAX_GOALS_PER_MONTH
-from bot.services import goals, home
+from bot.services import goals
 from bot.services.context import Services
+from bot.services.followups import Followup, Note
 
 DECISIONS = {
     ActionId.GOAL_DONE: "done",
@@ -40,11 +42,13 @@ def register(app: App, services: Services) -> None:
               context: BoltContext) -> None:
         ack()
         occurrence_id = parse_int(action.get("value"))
-        if occurrence_id is not None:
-            goals.open_goals_modal(
-                services, workspace_id=workspace(context), occurrence_id=occurrence_id,
-                user_id=body["user"]["id"],
-                trigger_id=body["trigger_id"], channel_id=body.get("channel", {}).get("id", ""))
+        if occurrence_id is None:
+            return
+        ws, user = workspace(context), body["user"]["id"]
+        refusal = goals.open_goals_modal(services, workspace_id=ws, occurrence_id=occurrence_id,
+                                         user_id=user, trigger_id=body["trigger_id"])
+        if refusal:
+            later(context, Followup(ws, (Note(user, refusal, channel=channel_of(body)),)))
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                context: BoltContext) -> None:
@@ -60,8 +64,8 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=result.errors)
             return
         ack()
-        goals.post_in_thread(services, ws, result.post)
-        home.refresh_homes(services, ws, [body["user"]["id"]])
+        if result.followup is not None:
+            later(context, result.followup)
 
     def close(ack: Ack, body: dict[str, Any], action: dict[str, Any],
               context: BoltContext) -> None:
@@ -72,14 +76,13 @@ def register(app: App, services: Services) -> None:
         if goal_id is None or not container.get("message_ts"):
             return
         blocks = body.get("message", {}).get("blocks", [])
-        goals.close_from_review(
+        later(context, goals.close_from_review(
             services, workspace_id=ws, goal_id=goal_id, decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
             message_ts=container["message_ts"],
-            listed_block_ids=[str(b.get("block_id", "")) for b in blocks])
-        home.refresh_homes(services, ws, [body["user"]["id"]])
+            listed_block_ids=[str(b.get("block_id", "")) for b in blocks]))
 
-    app.action(ActionId.GOALS_SHARE.value)(share)
-    app.view(CallbackId.GOALS_MODAL.value)(submit)
+    app.action(ActionId.GOALS_SHARE.value)(ack=share, lazy=lazy(services))
+    app.view(CallbackId.GOALS_MODAL.value)(ack=submit, lazy=lazy(services))
     for action_id in DECISIONS:
-        app.action(action_id.value)(close)
+        app.action(action_id.value)(ack=close, lazy=lazy(services))

@@ -1,4 +1,5 @@
-"""Thin listener for the App Home tab: publish it when opened."""
+"""Thin listener for the App Home tab: publish it when opened (after the ack: building a
+Home reads a lot and views.publish is a Slack call the event's answer does not need)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
-from bot.services import home
 from bot.services.context import Services
+from bot.services.followups import Followup, Home
 
 
 def register(app: App, services: Services) -> None:
     def opened(event: dict[str, Any], context: BoltContext) -> None:
         if event.get("tab") == "home":  # the Messages tab opens the DM instead
-            home.publish_home(services, workspace(context), event["user"])
+            later(context, Followup(workspace(context), (Home(event["user"]),)))
 
-    app.event("app_home_opened")(opened)
+    app.event("app_home_opened")(ack=opened, lazy=lazy(services))

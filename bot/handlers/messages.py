@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
 from bot.services.context import Services
-from bot.services.home import refresh_homes
 from bot.services.replies import acknowledge, handle_message_event
 
 
@@ -17,9 +17,7 @@ def register(app: App, services: Services) -> None:
         # `context.team_id` is the workspace Bolt read from the signed envelope.
         feedback = handle_message_event(services, workspace_id=workspace(context), event=event,
                                         event_id=body.get("event_id"))
-        if feedback is not None:
-            acknowledge(services, feedback)
-            if feedback.error is None:  # a commitment or goal was recorded or changed
-                refresh_homes(services, feedback.workspace_id, [feedback.user_id])
+        if feedback is not None:  # the pushpin or note after the ack (Bolt acks events)
+            later(context, acknowledge(feedback))
 
-    app.event("message")(on_message)
+    app.event("message")(ack=on_message, lazy=lazy(services))

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId
 from bot.services import nudges
@@ -17,9 +18,9 @@ def register(app: App, services: Services) -> None:
         ack()
         # Only the person it was sent to is in the DM, so the clicker's own setting changes.
         container = body.get("container", {})
-        nudges.turn_off_from_button(
+        later(context, nudges.turn_off_from_button(
             services, caller=Caller(workspace(context), body["user"]["id"]),
             channel_id=container.get("channel_id", ""),
-            message_ts=container.get("message_ts", ""))
+            message_ts=container.get("message_ts", "")))
 
-    app.action(ActionId.REMINDERS_OFF.value)(turn_off)
+    app.action(ActionId.REMINDERS_OFF.value)(ack=turn_off, lazy=lazy(services))

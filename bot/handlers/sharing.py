@@ -6,20 +6,28 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.handlers.after_ack import later, lazy
 from bot.handlers.checkin_actions import parse_int
 from bot.handlers.guard import workspace
 from bot.messages.ids import CallbackId
 from bot.services import sharing
 from bot.services.context import Caller, Services
+from bot.services.followups import Followup, Note
 
 
 def register(app: App, services: Services) -> None:
     def shortcut(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        sharing.open_share_modal(
-            services, caller=Caller(workspace(context), body["user"]["id"]),
-            channel_id=body["channel"]["id"],
+        caller = Caller(workspace(context), body["user"]["id"])
+        refusal = sharing.open_share_modal(
+            services, caller=caller, channel_id=body["channel"]["id"],
             message_ts=body["message"]["ts"], trigger_id=body["trigger_id"])
+        if refusal:
+            # The response_url reaches the person in any conversation; an ephemeral only
+            # in one tend is in (elsewhere Slack answers channel_not_found).
+            later(context, Followup(caller.workspace_id, (Note(
+                caller.user_id, refusal, channel=body["channel"]["id"],
+                response_url=body.get("response_url") or None),)))
 
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                context: BoltContext) -> None:
@@ -37,5 +45,5 @@ def register(app: App, services: Services) -> None:
             return
         ack()
 
-    app.shortcut(CallbackId.SHARE_SHORTCUT.value)(shortcut)
+    app.shortcut(CallbackId.SHARE_SHORTCUT.value)(ack=shortcut, lazy=lazy(services))
     app.view(CallbackId.SHARE_MODAL.value)(submit)

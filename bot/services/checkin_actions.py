@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,18 +14,23 @@ from bot.rituals import commitments as rules
 from bot.services.checkin_messages import render_checkin
 from bot.services.commitments import close_commitment, local_today, record_commitment
 from bot.services.context import Services
-from bot.services.notices import tell_privately
+from bot.services.followups import Followup, Note, Post, Update
+from bot.services.notices import form_not_opened
 from bot.services.quad_cycles import render_quad_cycle
+from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.models import Occurrence
 from bot.storage.scoping import in_workspace, occurrence_in_workspace
 
+log = logging.getLogger(__name__)
+
 NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
 
 
-
 def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_id: int,
-                          user_id: str, trigger_id: str, channel_id: str) -> None:
+                          user_id: str, trigger_id: str) -> str | None:
+    """Open the modal (views.open must use the trigger within 3 s, so it is done before
+    the ack); returns what to tell the person privately instead, if anything."""
     with services.db.scope() as session:
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         allowed = (occurrence is not None
@@ -33,21 +39,23 @@ def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_i
         # A quad commitment is for the cycle: suggest the next cycle's date.
         next_cycle = occurrence.details.get("next_cycle") if occurrence else None
     if not allowed:
-        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
-                       text=NOT_A_PARTICIPANT)
-        return
+        return NOT_A_PARTICIPANT
     view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
                        initial_due=(date.fromisoformat(next_cycle) if next_cycle
                                     else today + timedelta(days=7)), min_length=rules.MIN_LENGTH,
                        max_length=rules.MAX_LENGTH)
-    services.gateway_for(workspace_id).open_view(trigger_id, view)
+    try:
+        services.gateway_for(workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("commitment form not opened: %s", exc)
+        return form_not_opened(exc, again="Click *Add commitment* again.")
+    return None
 
 
 @dataclass(frozen=True)
 class Submission:
     errors: dict[str, str]  # block_id -> message, shown inline; empty when saved
-    confirmation: tuple[str, str, dict[str, object]] | None = None  # channel, thread, message
-    workspace_id: str = ""
+    followup: Followup | None = None  # the thread's confirmation and the owner's Home
 
 
 def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
@@ -72,23 +80,17 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
                           now=now)
         message = render_message("commitment_recorded.json.j2", owner_id=user_id,
                                  what=draft.what, due_date=draft.due_date)
-        if occurrence.channel_id and occurrence.message_ts:
-            return Submission({}, (occurrence.channel_id, occurrence.message_ts,
-                                   message.as_dict()), workspace_id=workspace_id)
-    return Submission({})
-
-
-def post_confirmation(services: Services, submission: Submission) -> None:
-    if submission.confirmation is None:
-        return
-    channel, thread_ts, message = submission.confirmation
-    services.gateway_for(submission.workspace_id).post_message(
-        channel, text=str(message["text"]), blocks=message["blocks"],  # type: ignore[arg-type]
-        thread_ts=thread_ts)
+        confirmation = ((Post(occurrence.channel_id, occurrence.message_ts, message.text,
+                              message.blocks),)
+                        if occurrence.channel_id and occurrence.message_ts else ())
+    return Submission({}, Followup(workspace_id, confirmation, homes=(user_id,)))
 
 
 def close_from_button(services: Services, *, workspace_id: str, commitment_id: int,
-                      decision: str, user_id: str, channel_id: str, message_ts: str) -> None:
+                      decision: str, user_id: str, channel_id: str, message_ts: str
+                      ) -> Followup:
+    """Record the click; the followup updates the message in place and the clicker's
+    Home, or says privately why nothing changed."""
     now = services.now()
     with services.db.scope() as session:
         occurrence = in_workspace(occurrences.occurrence_for_thread(
@@ -101,12 +103,11 @@ def close_from_button(services: Services, *, workspace_id: str, commitment_id: i
                            now=now)
                    if outcome.ok and occurrence is not None else None)
     if not outcome.ok:
-        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
-                       text=outcome.message or "That did not work.")
-        return
-    if updated is not None:
-        services.gateway_for(workspace_id).update_message(channel_id, message_ts, text=updated.text,
-                                        blocks=updated.blocks)
+        return Followup(workspace_id, (Note(user_id, outcome.message or "That did not work.",
+                                            channel=channel_id),))
+    return Followup(workspace_id, (Update(channel_id, message_ts, updated.text,
+                                          updated.blocks),) if updated else (),
+                    homes=(user_id,))
 
 
 def _render(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,

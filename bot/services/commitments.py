@@ -75,15 +75,17 @@ DECISIONS_BY_KIND = {"weekly_feedback": {"done", "not_yet", "drop"},
                      "quads": {"kept", "partly", "missed"}}
 
 
+NOT_YOURS = "Only its owner can close a commitment."
+
+
 def close_commitment(session: Session, *, workspace_id: str, commitment_id: int, user_id: str,
                      decision: str, occurrence_id: int | None, now: datetime) -> CloseOutcome:
     commitment = session.get(Commitment, commitment_id)
     ritual = session.get_one(Ritual, commitment.ritual_id) if commitment else None
     if commitment is None or ritual is None or ritual.team.workspace_id != workspace_id:
         return CloseOutcome(False, "That commitment no longer exists.")
-    if commitment.owner_id != user_id:
-        return CloseOutcome(False, f"Only <@{commitment.owner_id}> can close their own "
-                                   "commitment. You can ask them about it in the thread.")
+    if commitment.owner_id != user_id:  # a stranger learns nothing: no owner, no text
+        return CloseOutcome(False, NOT_YOURS)
     if commitment.status != "open":
         return CloseOutcome(False, f"This commitment is already {commitment.status}.")
     kind = ritual.kind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,8 +15,10 @@ from bot.rituals import goals as rules
 from bot.rituals.team_rituals import month_label
 from bot.services.commitments import local_today
 from bot.services.context import Services
+from bot.services.followups import Followup, Note, Post, Update
 from bot.services.goal_messages import render_review, render_shared
-from bot.services.notices import tell_privately
+from bot.services.notices import form_not_opened
+from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
 from bot.storage.models import Goal, Occurrence, Reply
@@ -24,14 +27,16 @@ from bot.storage.scoping import occurrence_in_workspace, workspace_of
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
 CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
 
-
+log = logging.getLogger(__name__)
 
 def _month(occurrence: Occurrence) -> str:
     return month_label(occurrence.scheduled_at, occurrence.ritual.team.timezone)
 
 
 def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: int,
-                     user_id: str, trigger_id: str, channel_id: str) -> None:
+                     user_id: str, trigger_id: str) -> str | None:
+    """Open the modal before the ack (the trigger lasts 3 s); returns what to tell the
+    person privately instead, if anything."""
     with services.db.scope() as session:
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         refusal = _refusal(session, occurrence, user_id)
@@ -43,13 +48,16 @@ def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: in
             today = local_today(session, workspace_id, user_id, services.now())
             month = _month(occurrence)
     if refusal is not None:
-        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
-                       text=refusal)
-        return
+        return refusal
     view = render_view("goals_modal.json.j2", occurrence_id=occurrence_id,
                        slots=list(range(1, left + 1)), month_label=month,
                        initial_due=today + timedelta(days=28), max_length=rules.MAX_LENGTH)
-    services.gateway_for(workspace_id).open_view(trigger_id, view)
+    try:
+        services.gateway_for(workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("goals form not opened: %s", exc)
+        return form_not_opened(exc, again="Click *Share my goals* again.")
+    return None
 
 
 def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> str | None:
@@ -61,7 +69,7 @@ def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> s
 @dataclass(frozen=True)
 class GoalsSubmission:
     errors: dict[str, str]
-    post: tuple[str, str, Message] | None = None  # channel, thread_ts, message
+    followup: Followup | None = None  # the goals in the session's thread, the owner's Home
 
 
 def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurrence_id: int,
@@ -83,9 +91,15 @@ def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurre
         goals = [add_goal(session, session_occurrence=occurrence, owner_id=user_id, draft=d,
                           now=now) for d in drafts]
         message = render_shared(user_id, goals, month=_month(occurrence))
-        if occurrence.channel_id and occurrence.message_ts:
-            return GoalsSubmission({}, (occurrence.channel_id, occurrence.message_ts, message))
-    return GoalsSubmission({})
+        post = _post(occurrence, message)
+    return GoalsSubmission({}, Followup(workspace_id, post, homes=(user_id,)))
+
+
+def _post(occurrence: Occurrence, message: Message) -> tuple[Post, ...]:
+    """`message` in the occurrence's thread, once it has been posted."""
+    if not (occurrence.channel_id and occurrence.message_ts):
+        return ()
+    return (Post(occurrence.channel_id, occurrence.message_ts, message.text, message.blocks),)
 
 
 def _drafts(slots: dict[int, dict[str, str | None]], *, today: date
@@ -106,15 +120,6 @@ def _drafts(slots: dict[int, dict[str, str | None]], *, today: date
         except rules.GoalError as exc:
             errors[goal_block(slot, exc.field)] = str(exc)
     return drafts, errors
-
-
-def post_in_thread(services: Services, workspace_id: str,
-                   post: tuple[str, str, Message] | None) -> None:
-    if post is not None:
-        channel, thread_ts, message = post
-        services.gateway_for(workspace_id).post_message(channel, text=message.text,
-                                                        blocks=message.blocks,
-                                                        thread_ts=thread_ts)
 
 
 def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurrence | None,
@@ -144,10 +149,11 @@ _GOAL_BLOCK = re.compile(r"^goal-(\d+)$")
 
 def close_from_review(services: Services, *, workspace_id: str, goal_id: int, decision: str,
                       user_id: str, channel_id: str, message_ts: str,
-                      listed_block_ids: list[str]) -> None:
-    """Record how a goal ended; a carried goal comes forward into the latest session."""
+                      listed_block_ids: list[str]) -> Followup:
+    """Record how a goal ended; a carried goal comes forward into the latest session.
+    The followup updates the review, posts the carried goal, or says why not."""
     now = services.now()
-    carried_post: tuple[str, str, Message] | None = None
+    carried_post: tuple[Post, ...] = ()
     with services.db.scope() as session:
         goal = session.get(Goal, goal_id)
         if goal is not None and occurrence_in_workspace(
@@ -164,12 +170,9 @@ def close_from_review(services: Services, *, workspace_id: str, goal_id: int, de
             origin = session.get_one(Occurrence, goal.occurrence_id)
             updated = render_review(shown or [goal], month=_month(origin))
     if refusal is not None:
-        tell_privately(services, workspace_id=workspace_id, channel=channel_id, user=user_id,
-                       text=refusal)
-        return
-    services.gateway_for(workspace_id).update_message(channel_id, message_ts,
-                                                      text=updated.text, blocks=updated.blocks)
-    post_in_thread(services, workspace_id, carried_post)
+        return Followup(workspace_id, (Note(user_id, refusal, channel=channel_id),))
+    return Followup(workspace_id, (Update(channel_id, message_ts, updated.text, updated.blocks),
+                                   *carried_post), homes=(user_id,))
 
 
 def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
@@ -182,17 +185,14 @@ def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
     return None
 
 
-def _carry_forward(session: Session, goal: Goal, *, now: datetime
-                   ) -> tuple[str, str, Message] | None:
+def _carry_forward(session: Session, goal: Goal, *, now: datetime) -> tuple[Post, ...]:
     current = latest_session(session, goal.ritual_id)
     if current is None or current.id == goal.occurrence_id:
-        return None
+        return ()
     today = local_today(session, current.ritual.team.workspace_id, goal.owner_id, now)
     draft = rules.GoalDraft(what=goal.what, measure=goal.measure,
                             due_date=max(goal.due_date, today + timedelta(days=1)))
     carried = add_goal(session, session_occurrence=current, owner_id=goal.owner_id,
                        draft=draft, now=now, carried_from_id=goal.id)
-    if not (current.channel_id and current.message_ts):
-        return None
     message = render_shared(goal.owner_id, [carried], month=_month(current), carried=True)
-    return current.channel_id, current.message_ts, message
+    return _post(current, message)

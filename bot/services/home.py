@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.ids import ActionId
-from bot.messages.render import MAX_VIEW_BLOCKS, render_view
+from bot.messages.render import MAX_VIEW_BLOCKS, Message, render_view
 from bot.services import home_sections as sections
 from bot.services.checkin_messages import render_checkin
 from bot.services.commitments import close_commitment, local_today
 from bot.services.context import Services
 from bot.services.digests import latest_digest
+from bot.services.followups import Followup, Step, Update
+from bot.services.followups import Home as HomeStep
 from bot.services.quad_cycles import render_quad_cycle
 from bot.services.tend_command import stored_digest
 from bot.slack.gateway import SlackCallError
@@ -143,25 +144,17 @@ def managers_of_new_digests(session: Session, *, now: datetime) -> list[tuple[st
 
 
 # -- clicks in the Home --------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Listed:
-    channel_id: str
-    message_ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-
-
 def close_from_home(services: Services, *, workspace_id: str, commitment_id: int,
-                    decision: str, user_id: str) -> None:
+                    decision: str, user_id: str) -> Followup:
     """A Done / Not yet / Drop or Kept / Partly / Missed click in the Home tab.
 
     It acts as a click in the latest message listing the commitment would (so "Not yet"
-    carries it once per check-in), updates that message to match, then re-publishes
-    the Home, with the refusal on top if the click was refused: a Home click has no
-    conversation to answer in privately.
+    carries it once per check-in). The followup updates that message to match, then
+    re-publishes the Home, with the refusal on top if the click was refused: a Home
+    click has no conversation to answer in privately.
     """
     now = services.now()
-    listed: _Listed | None = None
+    steps: list[Step] = []
     with services.db.scope() as session:
         commitment = session.get(Commitment, commitment_id)
         listing = (sections.listing_occurrence(session, commitment)
@@ -170,25 +163,20 @@ def close_from_home(services: Services, *, workspace_id: str, commitment_id: int
                                    commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
                                    occurrence_id=listing.id if listing else None, now=now)
-        if outcome.ok and listing is not None:
-            listed = _rerendered(session, listing, workspace_id=workspace_id,
-                                 user_id=user_id, now=now)
-    if listed is not None:
-        try:
-            services.gateway_for(workspace_id).update_message(listed.channel_id, listed.message_ts,
-                                            text=listed.text, blocks=listed.blocks)
-        except SlackCallError as exc:  # the Home is still right; the message catches up
-            log.warning("listing message not updated after a Home click: %s", exc)
-    publish_home(services, workspace_id, user_id,
-                 notice=None if outcome.ok else outcome.message or "That did not work.")
+        if outcome.ok and listing is not None and listing.channel_id and listing.message_ts:
+            message = _rerendered(session, listing, workspace_id=workspace_id,
+                                  user_id=user_id, now=now)
+            steps.append(Update(listing.channel_id, listing.message_ts, message.text,
+                                message.blocks))
+    # If Slack refuses the update, the message lags behind but the Home is still right.
+    steps.append(HomeStep(user_id, notice=None if outcome.ok
+                          else outcome.message or "That did not work."))
+    return Followup(workspace_id, tuple(steps))
 
 
 def _rerendered(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
-                now: datetime) -> _Listed | None:
-    if not (occurrence.channel_id and occurrence.message_ts):
-        return None
+                now: datetime) -> Message:
     today = local_today(session, workspace_id, user_id, now)
-    message = (render_quad_cycle(session, occurrence, today=today)
-               if occurrence.ritual.kind == "quads"
-               else render_checkin(session, occurrence, today=today))
-    return _Listed(occurrence.channel_id, occurrence.message_ts, message.text, message.blocks)
+    return (render_quad_cycle(session, occurrence, today=today)
+            if occurrence.ritual.kind == "quads"
+            else render_checkin(session, occurrence, today=today))

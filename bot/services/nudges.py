@@ -22,7 +22,7 @@ from bot.rituals.nudges import Waiting, nudge_due
 from bot.rituals.schedule import next_fire_time
 from bot.rituals.weekly_feedback import week_label
 from bot.services.context import Caller, Services
-from bot.slack.gateway import SlackCallError
+from bot.services.followups import Followup, Update
 from bot.storage import outbox
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
 from bot.storage.people import ensure_people
@@ -206,17 +206,15 @@ def set_reminders(services: Services, caller: Caller, on: bool) -> str:
 
 
 def turn_off_from_button(services: Services, *, caller: Caller, channel_id: str,
-                         message_ts: str) -> None:
-    """The reminder's own button: turn them off and say so in place of the reminder."""
+                         message_ts: str) -> Followup:
+    """The reminder's own button: turn them off; the followup says so in place of the
+    reminder (if Slack refuses, the choice is stored and only the message stays)."""
     text = set_reminders(services, caller, on=False)
     if not (channel_id and message_ts):
-        return
+        return Followup(caller.workspace_id)
     note = render_message("notice.json.j2", text=text)
-    try:
-        services.gateway_for(caller.workspace_id).update_message(
-            channel_id, message_ts, text=note.text, blocks=note.blocks)
-    except SlackCallError as exc:  # the choice is stored; only the message stays as it was
-        log.warning("reminder message not updated: %s", exc.error)
+    return Followup(caller.workspace_id, (Update(channel_id, message_ts, note.text,
+                                                 note.blocks),))
 
 
 def _delay_words(delay: timedelta) -> str:

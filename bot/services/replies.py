@@ -10,14 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.messages.render import render_message
 from bot.rituals.commitments import CommitmentError, is_commitment_line
 from bot.rituals.goals import GoalError, is_goal_line
 from bot.services.commitments import sync_commitment_from_reply
 from bot.services.context import Services
+from bot.services.followups import Followup, Note, Reaction
 from bot.services.goals import sync_goal_from_reply
 from bot.services.message_events import PostedMessage, is_answer, posted_message, text_field
-from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery
 from bot.storage.limits import fits, storable_text
@@ -37,6 +36,7 @@ class ReplyFeedback:
     ts: str
     user_id: str
     error: str | None = None
+    thread_ts: str | None = None  # the thread the person is writing in
 
 
 def handle_message_event(
@@ -182,8 +182,9 @@ def _commitment_feedback(session: Session, workspace_id: str, reply: Reply,
         sync(session, reply, occurrence=occurrence, deleted=False, now=now)
     except (CommitmentError, GoalError) as exc:
         return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
-                             error=str(exc))
-    return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id)
+                             error=str(exc), thread_ts=occurrence.message_ts)
+    return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
+                         thread_ts=occurrence.message_ts)
 
 
 def _line_kind(session: Session, occurrence: Occurrence
@@ -194,20 +195,14 @@ def _line_kind(session: Session, occurrence: Occurrence
     return is_commitment_line, sync_commitment_from_reply
 
 
-def acknowledge(services: Services, feedback: ReplyFeedback) -> None:
-    """After the reply is safely stored: a pushpin, or a private note on what to fix.
-
-    A failure here is logged, not raised: the reply is stored, and a retry from Slack
-    would be dropped as a duplicate anyway.
-    """
-    try:
-        gateway = services.gateway_for(feedback.workspace_id)
-        if feedback.error is None:
-            gateway.add_reaction(feedback.channel_id, feedback.ts, "pushpin")
-            return
-        note = render_message("notice.json.j2", text="Your reply is saved, but nothing "
-                              f"was recorded from it: {feedback.error}")
-        gateway.post_ephemeral(feedback.channel_id, feedback.user_id,
-                                        text=note.text, blocks=note.blocks)
-    except SlackCallError as exc:
-        log.warning("could not acknowledge a reply: %s", exc)
+def acknowledge(feedback: ReplyFeedback) -> Followup:
+    """What to tell the author once the reply is stored and Slack has its answer: a
+    pushpin (and their Home, which lists the commitment or goal), or a private note in
+    the thread on what to fix."""
+    if feedback.error is None:
+        return Followup(feedback.workspace_id,
+                        (Reaction(feedback.channel_id, feedback.ts, "pushpin"),),
+                        homes=(feedback.user_id,))
+    return Followup(feedback.workspace_id, (Note(
+        feedback.user_id, "Your reply is saved, but nothing was recorded from it: "
+        f"{feedback.error}", channel=feedback.channel_id, thread_ts=feedback.thread_ts),))

@@ -8,6 +8,7 @@ errors on the right fields and changes nothing.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 from typing import Any
 
@@ -19,9 +20,12 @@ from bot.config.schema import TeamSpec, TendConfig
 from bot.messages.render import render_view
 from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.services.context import Caller, Services
+from bot.services.notices import form_not_opened
 from bot.slack.gateway import SlackCallError
 from bot.storage.models import TeamRole
 from bot.storage.teams import roles_of, team_by_key
+
+log = logging.getLogger(__name__)
 
 RITUALS = ("weekly_feedback", "monthly_goals", "quads", "digest")
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -84,7 +88,11 @@ def open_setup(services: Services, *, caller: Caller, trigger_id: str,
             view = render_view("setup_modal.json.j2", **_context(spec, caller.user_id))
     if view is None:
         return NOT_ALLOWED
-    services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
+    try:
+        services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("setup form not opened: %s", exc)
+        return form_not_opened(exc, again="Open it again (`/tend setup`).")
     return None
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from bot.messages.render import render_view
 from bot.services.context import Caller, Services
-from bot.services.notices import tell_privately
+from bot.services.notices import form_not_opened
+from bot.slack.gateway import SlackCallError
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
 from bot.storage.replies import find_reply
@@ -15,6 +18,8 @@ from bot.storage.scoping import reply_in_workspace
 ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
                  "Nothing was shared.")
 KINDS = ("highlight", "ask")
+
+log = logging.getLogger(__name__)
 
 
 def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply | None:
@@ -25,17 +30,22 @@ def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply |
 
 
 def open_share_modal(services: Services, *, caller: Caller, channel_id: str, message_ts: str,
-                     trigger_id: str) -> None:
+                     trigger_id: str) -> str | None:
+    """Open the modal before the ack (the trigger lasts 3 s); returns what to tell the
+    person privately instead, if anything."""
     with services.db.scope() as session:
         reply = _own_reply(session, caller, find_reply(session, channel_id=channel_id,
                                                        ts=message_ts))
         view = render_view("share_modal.json.j2", reply_id=reply.id, text=reply.text
                            ) if reply is not None else None
     if view is None:
-        tell_privately(services, workspace_id=caller.workspace_id, channel=channel_id,
-                       user=caller.user_id, text=ONLY_YOUR_OWN)
-        return
-    services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
+        return ONLY_YOUR_OWN
+    try:
+        services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("share form not opened: %s", exc)
+        return form_not_opened(exc, again="Use *Share in digest* again.")
+    return None
 
 
 def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
 
 from bot.runtime.metrics import SLACK_API_ERRORS
 
@@ -235,11 +236,16 @@ class SlackGateway:
         self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
 
     def post_ephemeral(
-        self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None
+        self, channel: str, user: str, *, text: str, blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> None:
+        """A note only `user` sees; with `thread_ts`, inside that thread, where they are
+        writing (without it, Slack shows it in the conversation's main view)."""
         args: dict[str, Any] = {"channel": channel, "user": user, "text": text}
         if blocks is not None:
             args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
         self._call("chat.postEphemeral", **args)
 
     def add_reaction(self, channel: str, ts: str, name: str) -> None:
@@ -286,3 +292,16 @@ def _retry_after(headers: Any) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+def respond(response_url: str, *, text: str, blocks: list[dict[str, Any]] | None = None,
+            replace_original: bool = False) -> None:
+    """A private answer through an interaction's `response_url`: it reaches the person in
+    any conversation, even one tend is not in (no token needed, valid for 30 minutes)."""
+    try:
+        response = WebhookClient(response_url, timeout=15).send(
+            text=text, blocks=blocks, response_type="ephemeral",
+            replace_original=replace_original)
+    except (SlackClientError, OSError) as exc:
+        raise SlackCallError("response_url", f"client_error:{type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise SlackCallError("response_url", response.body or f"http_{response.status_code}",
+                             response.status_code)

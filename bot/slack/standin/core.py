@@ -159,6 +159,10 @@ class SlackStandIn:
     def new_trigger_id(self) -> str:
         return self.state.new_trigger_id()
 
+    def new_response_url(self) -> str:
+        """A response_url as interactions carry: what is POSTed there is in responses()."""
+        return self._new_response_url()
+
     # inspection -----------------------------------------------------------------------
 
     def _snapshot(self, items: Any) -> Any:
