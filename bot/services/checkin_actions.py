@@ -75,7 +75,7 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
                      else BlockId.COMMITMENT_WHAT)
             return Submission({field: str(exc)})
         if not first_delivery(session, event_id=submission_id, now=now):
-            return Submission({})  # the same view, submitted at the same moment, won
+            return Submission({})  # a twin recorded it (last guard; `handled` waits)
         record_commitment(session, occurrence=occurrence, owner_id=user_id, draft=draft,
                           now=now)
         message = render_message("commitment_recorded.json.j2", owner_id=user_id,

@@ -85,7 +85,7 @@ def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurre
         if errors:
             return GoalsSubmission(errors)
         if not first_delivery(session, event_id=submission_id, now=now):
-            return GoalsSubmission({})  # the same view, submitted at the same moment, won
+            return GoalsSubmission({})  # a twin recorded it (last guard; `handled` waits)
         goals = [add_goal(session, session_occurrence=occurrence, owner_id=user_id, draft=d,
                           now=now) for d in drafts]
         message = render_shared(user_id, goals, month=_month(occurrence))

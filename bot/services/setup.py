@@ -138,7 +138,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
         except ValidationError as exc:
             return _errors(exc)
         if not first_delivery(session, event_id=submission_id, now=now):
-            return {}  # the same view, submitted at the same moment, won
+            return {}  # a twin recorded it (last guard; `handled` waits)
         apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now)
     return {}
 

@@ -54,7 +54,7 @@ def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named
             return ONLY_YOUR_OWN
         team_id = _team_of(session, reply)
         if not first_delivery(session, event_id=submission_id, now=services.now()):
-            return None  # the same view, submitted at the same moment, won
+            return None  # a twin recorded it (last guard; `handled` waits)
         inserted = insert_ignoring_conflicts(session, SharedReply, [{
             "reply_id": reply.id, "team_id": team_id, "author_id": user_id, "kind": kind,
             "named": named, "created_at": services.now(),
