@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         default=14, ge=0, le=90,
         description="After `app_uninstalled` or `tokens_revoked` the tokens go at once; the "
         "workspace's data is deleted this many days later unless it is reinstalled.")
+    tend_metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, `GET /metrics` answers only requests with "
+        "`Authorization: Bearer <token>` (401 otherwise); when unset it is open, as before.")
     log_level: str = Field(default="INFO",
                            description="Python log level; logs never carry message text.")
     log_format: Literal["json", "text"] = Field(

@@ -125,6 +125,7 @@ def test_a_workspace_admin_creates_a_new_team(world: World) -> None:
                         team_coaches=["U0ADMIN"])
     assert body == {}
     assert "key: infra" in exported(world)
+    assert tend(world, "U0ADMIN", "setup") == ""  # saved, its modal closed: a new one
     body = submit_setup(world, "U0ADMIN", "", team_key="infra", team_name="Again")
     assert "already a team" in body["errors"]["team_key"]
 

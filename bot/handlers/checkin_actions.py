@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import workspace
+from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 from bot.services import checkin_actions, home
 from bot.services.context import Services
@@ -24,10 +24,7 @@ DECISIONS = {
 
 
 def parse_int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+    return record_id(value)  # bounded: the door refuses others, Socket Mode has no door
 
 
 def register(app: App, services: Services) -> None:
@@ -78,7 +75,8 @@ def register(app: App, services: Services) -> None:
         submission = checkin_actions.submit_commitment(
             services, workspace_id=workspace(context), user_id=body["user"]["id"],
             occurrence_id=occurrence_id,
-            what=what.get("value") or "", due=due.get("selected_date"))
+            what=what.get("value") or "", due=due.get("selected_date"),
+            submission_id=submission_id(view))
         if submission.errors:
             ack(response_action="errors", errors=submission.errors)
             return

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.checkin_actions import channel_of
-from bot.handlers.guard import workspace
+from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
 from bot.services import personal_data, setup
 from bot.services.context import Caller, Services
@@ -46,7 +46,8 @@ def register(app: App, services: Services) -> None:
         caller = _caller(context, body["user"]["id"])
         errors = setup.save_setup(services, caller=caller,
                                   key=view.get("private_metadata") or None,
-                                  values=view.get("state", {}).get("values", {}))
+                                  values=view.get("state", {}).get("values", {}),
+                                  submission_id=submission_id(view))
         if errors:
             ack(response_action="errors", errors=errors)
             return

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.checkin_actions import channel_of, parse_int
-from bot.handlers.guard import workspace
+from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.goals import MAX_GOALS_PER_MONTH
 from bot.services import goals
@@ -59,7 +59,8 @@ def register(app: App, services: Services) -> None:
                 errors={goal_block(1, "what"): "This form has expired; open it again."})
             return
         result = goals.submit_goals(services, workspace_id=ws, user_id=body["user"]["id"],
-                                    occurrence_id=occurrence_id, slots=_slots(view))
+                                    occurrence_id=occurrence_id, slots=_slots(view),
+                                    submission_id=submission_id(view))
         if result.errors:
             ack(response_action="errors", errors=result.errors)
             return

@@ -4,10 +4,37 @@ on some shapes, e.g. a block_actions payload with no actions, before any middlew
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
+
+from bot.messages.ids import ActionId, CallbackId
+
+# tend's row ids are INTEGER columns (32-bit on PostgreSQL): nothing larger names a row.
+MAX_RECORD_ID = 2**31 - 1
+
+# Buttons whose value, and modals whose private_metadata, tend wrote as a row id.
+ID_VALUED_ACTIONS = frozenset({
+    ActionId.COMMITMENT_ADD, ActionId.COMMITMENT_DONE, ActionId.COMMITMENT_NOT_YET,
+    ActionId.COMMITMENT_DROP, ActionId.QUAD_KEPT, ActionId.QUAD_PARTLY, ActionId.QUAD_MISSED,
+    ActionId.GOALS_SHARE, ActionId.GOAL_DONE, ActionId.GOAL_PARTLY, ActionId.GOAL_NOT_DONE,
+    ActionId.GOAL_CARRY,
+})
+ID_VALUED_VIEWS = frozenset({CallbackId.COMMITMENT_MODAL, CallbackId.GOALS_MODAL,
+                             CallbackId.SHARE_MODAL})
+
+
+def record_id(value: object) -> int | None:
+    """A row id as tend writes it into a button or a modal ("42"), or None: no sign,
+    exponent, spaces, underscores or non-ASCII digits, and within the column's range,
+    so a forged "1e22" or "-1" never reaches the database."""
+    if not (isinstance(value, str) and value.isascii() and value.isdigit()
+            and len(value) <= len(str(MAX_RECORD_ID))):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_RECORD_ID else None
 
 
 def _is_id(value: Any) -> bool:
@@ -22,7 +49,9 @@ def _user_ok(body: dict[str, Any]) -> bool:
 def _block_actions_ok(body: dict[str, Any]) -> bool:
     actions = body.get("actions")
     return (_user_ok(body) and isinstance(actions, list) and len(actions) > 0
-            and all(isinstance(a, dict) and _is_id(a.get("action_id")) for a in actions)
+            and all(isinstance(a, dict) and _is_id(a.get("action_id"))
+                    and (a["action_id"] not in ID_VALUED_ACTIONS
+                         or record_id(a.get("value")) is not None) for a in actions)
             and isinstance(body.get("container", {}), dict)
             and isinstance(body.get("channel", {}), dict | type(None))
             and isinstance(body.get("message", {}), dict | type(None)))
@@ -31,9 +60,12 @@ def _block_actions_ok(body: dict[str, Any]) -> bool:
 def _view_ok(body: dict[str, Any]) -> bool:
     view = body.get("view")
     return (_user_ok(body) and isinstance(view, dict) and _is_id(view.get("callback_id"))
+            and _is_id(view.get("id")) and _is_id(view.get("hash"))  # once per view
             and isinstance(view.get("state", {}), dict)
             and isinstance(view.get("state", {}).get("values", {}), dict)
-            and isinstance(view.get("private_metadata", ""), str))
+            and isinstance(view.get("private_metadata", ""), str)
+            and (view["callback_id"] not in ID_VALUED_VIEWS
+                 or record_id(view.get("private_metadata")) is not None))
 
 
 def _message_action_ok(body: dict[str, Any]) -> bool:
@@ -90,7 +122,7 @@ def parse_body(raw: bytes, content_type: str) -> dict[str, Any] | None:
         else:
             form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
             body = json.loads(form["payload"]) if "payload" in form else form
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     return body if isinstance(body, dict) else None
 
@@ -103,3 +135,11 @@ def workspace(context: Any) -> str:
     """The workspace a request came from, as Bolt read it from the signed body."""
     team_id = getattr(context, "team_id", None)
     return team_id if _is_id(team_id) else NO_WORKSPACE
+
+
+def submission_id(view: dict[str, Any]) -> str:
+    """The key a modal's submission is recorded once under: its view id and hash, as
+    Slack sends them (a double click or a replay repeats both; a `views.update` changes
+    the hash). Hashed to fit `processed_event.event_id`, whatever their length."""
+    key = f"{view.get('id')}\x1f{view.get('hash')}".encode()
+    return "view:" + hashlib.sha256(key).hexdigest()[:40]

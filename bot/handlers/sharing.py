@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.checkin_actions import parse_int
-from bot.handlers.guard import workspace
+from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import CallbackId
 from bot.services import sharing
 from bot.services.context import Caller, Services
@@ -39,7 +39,8 @@ def register(app: App, services: Services) -> None:
             services, caller=Caller(workspace(context), body["user"]["id"]),
             reply_id=reply_id or 0,
             kind=str(kind.get("value", "")), named=any(o.get("value") == "named"
-                                                       for o in named))
+                                                       for o in named),
+            submission_id=submission_id(view))
         if refusal:
             ack(response_action="errors", errors={"share_kind": refusal})
             return

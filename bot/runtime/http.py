@@ -34,7 +34,8 @@ def serve(settings: Settings, *, workers: int, threads: int, with_clock: bool) -
     if with_clock:  # runs in gunicorn's master process, beside the workers
         start_background_clock(services, interval_seconds=settings.tend_tick_seconds)
     web = create_web_app(create_app(settings, services=services), services.db,
-                         signing_secret=settings.secret("slack_signing_secret"))
+                         signing_secret=settings.secret("slack_signing_secret"),
+                         metrics_token=settings.secret("tend_metrics_token") or None)
 
     def post_fork(_server: Any, _worker: Any) -> None:
         # A forked worker must not share the master's pooled database connections.

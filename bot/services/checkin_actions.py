@@ -19,6 +19,7 @@ from bot.services.notices import form_not_opened
 from bot.services.quad_cycles import render_quad_cycle
 from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
+from bot.storage.events import first_delivery, handled
 from bot.storage.models import Occurrence
 from bot.storage.scoping import in_workspace, occurrence_in_workspace
 
@@ -59,9 +60,14 @@ class Submission:
 
 
 def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
-                      occurrence_id: int, what: str, due: str | None) -> Submission:
+                      occurrence_id: int, what: str, due: str | None,
+                      submission_id: str) -> Submission:
+    """Record the commitment once per submitted view (`submission_id`): a second
+    submission of the same view is answered like the first and records nothing."""
     now = services.now()
     with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return Submission({})
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         if occurrence is None or user_id not in occurrences.participants(session, occurrence):
             return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
@@ -76,6 +82,8 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
             field = (BlockId.COMMITMENT_DUE if due_date is None or "date" in str(exc)
                      else BlockId.COMMITMENT_WHAT)
             return Submission({field: str(exc)})
+        if not first_delivery(session, event_id=submission_id, now=now):
+            return Submission({})  # a twin recorded it (last guard; `handled` waits)
         record_commitment(session, occurrence=occurrence, owner_id=user_id, draft=draft,
                           now=now)
         message = render_message("commitment_recorded.json.j2", owner_id=user_id,

@@ -20,6 +20,7 @@ from bot.services.goal_messages import render_review, render_shared
 from bot.services.notices import form_not_opened
 from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
+from bot.storage.events import first_delivery, handled
 from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
 from bot.storage.models import Goal, Occurrence, Reply
 from bot.storage.scoping import occurrence_in_workspace, workspace_of
@@ -73,10 +74,13 @@ class GoalsSubmission:
 
 
 def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurrence_id: int,
-                 slots: dict[int, dict[str, str | None]]) -> GoalsSubmission:
-    """Validate every filled slot; store all of them or none."""
+                 slots: dict[int, dict[str, str | None]], submission_id: str
+                 ) -> GoalsSubmission:
+    """Validate every filled slot; store all of them or none, once per submitted view."""
     now = services.now()
     with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return GoalsSubmission({})
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         if (refusal := _refusal(session, occurrence, user_id)) or occurrence is None:
             return GoalsSubmission({goal_block(1, "what"): refusal or NOT_IN_TEAM})
@@ -88,6 +92,8 @@ def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurre
                 f"Up to {rules.MAX_GOALS_PER_MONTH} goals a month: you have {already} already.")
         if errors:
             return GoalsSubmission(errors)
+        if not first_delivery(session, event_id=submission_id, now=now):
+            return GoalsSubmission({})  # a twin recorded it (last guard; `handled` waits)
         goals = [add_goal(session, session_occurrence=occurrence, owner_id=user_id, draft=d,
                           now=now) for d in drafts]
         message = render_shared(user_id, goals, month=_month(occurrence))

@@ -22,6 +22,7 @@ from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.services.context import Caller, Services
 from bot.services.notices import form_not_opened
 from bot.slack.gateway import SlackCallError
+from bot.storage.events import first_delivery, handled
 from bot.storage.models import TeamRole
 from bot.storage.teams import roles_of, team_by_key
 
@@ -122,12 +123,16 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
 
 # -- saving -----------------------------------------------------------------------------
 def save_setup(services: Services, *, caller: Caller, key: str | None,
-               values: dict[str, Any]) -> dict[str, str]:
-    """Validate and save; returns inline errors by block id (empty when saved)."""
+               values: dict[str, Any], submission_id: str) -> dict[str, str]:
+    """Validate and save, once per submitted view; returns inline errors by block id
+    (empty when saved, or saved already)."""
     read = _reader(values)
     key = key or read("team_key") or ""
     ws = caller.workspace_id
+    now = services.now().astimezone(UTC)
     with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return {}
         existing = team_by_key(session, ws, key)
         if not may_set_up(services, session, caller, key if existing else None):
             return {"team_name": NOT_ALLOWED}
@@ -140,8 +145,9 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
             spec = TeamSpec.model_validate(_team_data(read, key, current))
         except ValidationError as exc:
             return _errors(exc)
-        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws,
-                     now=services.now().astimezone(UTC))
+        if not first_delivery(session, event_id=submission_id, now=now):
+            return {}  # a twin recorded it (last guard; `handled` waits)
+        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now)
     return {}
 
 

@@ -10,6 +10,7 @@ from bot.messages.render import render_view
 from bot.services.context import Caller, Services
 from bot.services.notices import form_not_opened
 from bot.slack.gateway import SlackCallError
+from bot.storage.events import first_delivery, handled
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
 from bot.storage.replies import find_reply
@@ -48,17 +49,22 @@ def open_share_modal(services: Services, *, caller: Caller, channel_id: str, mes
     return None
 
 
-def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool
-          ) -> str | None:
-    """Record the author's choice; returns a refusal, or None when shared."""
+def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool,
+          submission_id: str) -> str | None:
+    """Record the author's choice, once per submitted view; returns a refusal, or None
+    when shared."""
     if kind not in KINDS:
         return "Choose a highlight or an ask."
     user_id = caller.user_id
     with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return None
         reply = _own_reply(session, caller, session.get(Reply, reply_id))
         if reply is None:
             return ONLY_YOUR_OWN
         team_id = _team_of(session, reply)
+        if not first_delivery(session, event_id=submission_id, now=services.now()):
+            return None  # a twin recorded it (last guard; `handled` waits)
         inserted = insert_ignoring_conflicts(session, SharedReply, [{
             "reply_id": reply.id, "team_id": team_id, "author_id": user_id, "kind": kind,
             "named": named, "created_at": services.now(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -510,9 +511,12 @@ class SlackStandIn:
             opened = [self.state.views[v] for v in self.state.opened_view_ids]
             view = next((v for v in reversed(opened) if v.get("callback_id") == callback_id), None)
             view = copy.deepcopy(view)
-        if view is not None:  # submitted from the workspace the delivery comes from
-            view.update(team_id=self.team_id, app_installed_team_id=self.team_id)
-        metadata = _or_stored(private_metadata, (view or {}).get("private_metadata", ""))
+        if view is None:  # never opened here: still a view of its own, as in Slack
+            view = {"id": self.state.new_id("V"),
+                    "hash": f"{int(time.time())}.{secrets.token_hex(4)}"}
+        # submitted from the workspace the delivery comes from
+        view.update(team_id=self.team_id, app_installed_team_id=self.team_id)
+        metadata = _or_stored(private_metadata, view.get("private_metadata", ""))
         return payloads.view_submission_payload(
             user_id,
             callback_id,
