@@ -65,6 +65,7 @@ def confirm_forget_me(world: World, user: str) -> str:
     payload = world.standin.block_actions_payload(user, "forget_me_confirm", "confirm",
                                                   "C0GENERAL", None)
     assert world.standin.deliver_action(world.url, payload)[0] == 200
+    world.settle()  # the answer goes through the response_url after the ack
     return json.dumps(world.standin.responses())
 
 

@@ -42,7 +42,7 @@ from bot.slack.workspaces import (
 from bot.storage import slack_oauth
 from bot.storage.db import Database
 from bot.storage.models import Commitment, Occurrence, Reply, Team, Workspace
-from tests.harness import FakeClock, World
+from tests.harness import FakeClock, World, wait_for
 from tests.test_processes import ROOT, _free_port
 from tests.test_workspaces import http, posts_by_workspace, team_yaml
 
@@ -280,6 +280,7 @@ def test_serve_starts_in_oauth_mode_without_a_bot_token(db: Database,
             status, _ = standin.deliver_event(f"{base}/slack/events", {
                 "type": "app_home_opened", "user": "W0A1", "tab": "home"})
         assert status == 200
+        wait_for(lambda: standin.calls_to("views.publish"))  # published after the ack
         publish = standin.calls_to("views.publish")
         assert [(c.team_id, c.error) for c in publish] == [(GRID, None)]
     finally:

@@ -67,6 +67,13 @@ def _into_thread(real: dict[str, Any], post: Any, *, ts: str, user: str = "U001"
     return event
 
 
+def deliver_settled(world: World, event: dict[str, Any], **options: Any) -> tuple[int, str]:
+    """Deliver a signed event, then wait for the work the app does after its ack."""
+    answer = world.standin.deliver_event(world.url, event, **options)
+    world.settle()
+    return answer
+
+
 def _reply_with(world: World, post: Any, text: str, *, subtype: str | None = None,
                 user: str = "U001", ts: str | None = None, **deliver: Any) -> tuple[int, str]:
     """A person's reply in `post`'s thread, in the shape of `subtype`, as Slack sends it:
@@ -75,7 +82,7 @@ def _reply_with(world: World, post: Any, text: str, *, subtype: str | None = Non
                                    ts=ts)
     event = world.standin.message_event(post.channel, user, text, ts, thread_ts=post.ts,
                                         subtype=subtype)
-    status, _ = world.standin.deliver_event(world.url, event, **deliver)
+    status, _ = deliver_settled(world, event, **deliver)
     return status, ts
 
 
@@ -98,7 +105,7 @@ def test_real_answer_shapes_are_kept_as_replies(world: World, name: str) -> None
     thread_broadcast (the old rule dropped file_share and me_message)."""
     post = _post(world)
     event = _into_thread(fixture(name), post, ts=world.standin.next_ts())
-    status, _ = world.standin.deliver_event(world.url, event)
+    status, _ = deliver_settled(world, event)
     assert status == 200
     assert _replies(world) == [("U001", event["text"], False)]
 
@@ -115,7 +122,7 @@ def test_a_commit_line_with_a_screenshot_is_recorded_and_follows_its_edit(
     assert world.standin.calls_to("reactions.add")[-1].params["timestamp"] == ts
     edit = world.standin.edit_message(post.channel, ts,
                                       "commit: onboarding guide published by 2026-12-04")
-    assert world.standin.deliver_event(world.url, edit)[0] == 200
+    assert deliver_settled(world, edit)[0] == 200
     assert _commitments(world) == [("U001", "onboarding guide published")]
     assert _replies(world)[0][2] is True
 
@@ -126,7 +133,7 @@ def test_a_me_reply_is_kept_and_its_deletion_removes_it(world: World) -> None:
     _, ts = _reply_with(world, post, "is writing the guide", subtype="me_message")
     assert _replies(world) == [("U001", "is writing the guide", False)]
     deletion = world.standin.message_deleted_event(post.channel, ts, thread_ts=post.ts)
-    assert world.standin.deliver_event(world.url, deletion)[0] == 200
+    assert deliver_settled(world, deletion)[0] == 200
     assert _replies(world) == []
 
 
@@ -199,11 +206,11 @@ def test_a_link_unfurl_neither_changes_a_reply_nor_marks_it_edited(world: World)
     text = "notes in <https://github.com/> for the review"
     _, ts = _reply_with(world, post, text)
     unfurl = world.standin.message_unfurled_event(post.channel, ts, "https://github.com/")
-    assert world.standin.deliver_event(world.url, unfurl)[0] == 200
+    assert deliver_settled(world, unfurl)[0] == 200
     captured = fixture("message_changed_unfurl")
     captured["event"]["message"]["ts"] = captured["event"]["previous_message"]["ts"] = ts
     real = _into_thread(captured, post, ts=world.standin.next_ts())
-    assert world.standin.deliver_event(world.url, real)[0] == 200
+    assert deliver_settled(world, real)[0] == 200
     assert _replies(world) == [("U001", text, False)]
 
 
@@ -215,7 +222,7 @@ def test_a_change_without_edited_never_rewrites_a_reply(world: World) -> None:
     _, ts = _reply_with(world, post, COMMIT)
     change = world.standin.message_changed_event(post.channel, ts, "something else",
                                                  "U001", post.ts, edited=False)
-    assert world.standin.deliver_event(world.url, change)[0] == 200
+    assert deliver_settled(world, change)[0] == 200
     assert _replies(world) == [("U001", COMMIT, False)]
     assert _commitments(world) == [("U001", "onboarding guide reviewed")]
 
@@ -229,13 +236,13 @@ def test_an_unfurl_after_an_edit_keeps_the_edit_time_and_adds_no_second_pushpin(
     _, ts = _reply_with(world, post, COMMIT)
     world.clock.set("2026-11-23T09:30:00+00:00")
     new_text = "commit: onboarding guide at https://example.com/guide by 2026-12-04"
-    world.standin.deliver_event(world.url, world.standin.edit_message(post.channel, ts,
+    deliver_settled(world, world.standin.edit_message(post.channel, ts,
                                                                       new_text))
     pushpins, edited_at = len(world.standin.calls_to("reactions.add")), _edited_at(world)
     world.clock.set("2026-11-23T09:31:00+00:00")
     unfurl = world.standin.message_unfurled_event(post.channel, ts, "https://example.com/")
     assert unfurl["message"]["edited"]  # as Slack sends it for an edited message
-    assert world.standin.deliver_event(world.url, unfurl)[0] == 200
+    assert deliver_settled(world, unfurl)[0] == 200
     assert _replies(world) == [("U001", new_text, True)]
     assert _edited_at(world) == edited_at
     assert len(world.standin.calls_to("reactions.add")) == pushpins
@@ -258,7 +265,7 @@ def test_only_the_authors_edits_count(world: World, who: str,
     edit["message"]["user" if who == "message.user" else "edited"] = (
         "U0MGR" if who == "message.user" else {"user": "U0MGR", "ts": edit["ts"]})
     with caplog.at_level(logging.WARNING, logger="bot.services.replies"):
-        assert world.standin.deliver_event(world.url, edit)[0] == 200
+        assert deliver_settled(world, edit)[0] == 200
     assert _replies(world) == [("U001", COMMIT, False)]
     assert _commitments(world) == [("U001", "onboarding guide reviewed")]
     assert "does not come from the reply's author" in caplog.text
@@ -292,7 +299,7 @@ def test_partial_or_null_changes_and_deletions_are_acknowledged_and_ignored(
     post = _post(world)
     _, ts = _reply_with(world, post, COMMIT)
     for n, event in enumerate(_partial_events(world, post, ts)):
-        status, _ = world.standin.deliver_event(world.url, event)
+        status, _ = deliver_settled(world, event)
         assert status in (200, 400), (event, status)  # 400: a stricter door refused it
         assert _over_socket_mode(world, event, event_id=f"EvPARTIAL{n}") == 200, event
     assert _replies(world) == [("U001", COMMIT, False)]
@@ -311,7 +318,7 @@ def test_a_nul_character_is_left_out_and_the_rest_of_the_reply_kept(world: World
     assert _commitments(world) == [("U001", "onboarding guide reviewed")]
     edit = world.standin.edit_message(post.channel, ts,
                                       "commit: onboarding guide \ud800done\x00 by 2026-12-04")
-    assert world.standin.deliver_event(world.url, edit)[0] == 200
+    assert deliver_settled(world, edit)[0] == 200
     assert _replies(world) == [("U001", "commit: onboarding guide \ufffddone by 2026-12-04",
                                 True)]
 
