@@ -3,6 +3,7 @@ Slack does (`invalid_arguments`), and the setup modal always offers the team's o
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -114,10 +115,8 @@ def yaml_days() -> set[str]:
     for every in ("week", "month"):
         for day in [*WEEKDAYS, *(f"{o} {d}" for o in ORDINALS for d in WEEKDAYS),
                     *map(str, range(0, 33))]:
-            try:
+            with contextlib.suppress(CadenceError):
                 days.add(Cadence.parse(every, day, "10:00").day)
-            except CadenceError:
-                pass
     return days
 
 
