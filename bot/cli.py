@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ PROCESSES = frozenset({"serve", "socket", "clock", "tick"})
 # must stay within the years Python's datetime can hold (1 to 9999).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+# A Slack team id, as long as the columns that store it.
+WORKSPACE_ID = re.compile(r"T[A-Z0-9]{1,31}")
 # gunicorn's --workers and --threads for `tend serve`.
 MAX_WORKERS, MAX_THREADS = 64, 256
 
@@ -40,6 +43,9 @@ def _workspace(session, args: argparse.Namespace) -> str:  # type: ignore[no-unt
     from bot.storage.workspaces import WorkspaceUnclear, default_workspace
 
     if args.workspace:
+        if not WORKSPACE_ID.fullmatch(args.workspace):
+            raise CliError(f"--workspace {args.workspace[:40]!r} is not a Slack workspace id "
+                           "(T… in capital letters and digits, at most 32 characters)")
         return str(args.workspace)
     try:
         return default_workspace(session)

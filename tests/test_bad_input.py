@@ -300,6 +300,20 @@ def test_serve_with_no_threads_or_workers_refuses_to_start(
     assert len(env.standin.calls) == calls
 
 
+@pytest.mark.parametrize("workspace", ["T" + "0" * 40, "t0lower", "C0CHANNEL"])
+def test_a_workspace_id_that_cannot_be_one_is_refused(
+        env: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], workspace: str) -> None:
+    """On PostgreSQL an over-long --workspace was a StringDataRightTruncation traceback
+    (team.workspace_id is 32 characters); on SQLite a team was made in a workspace that
+    cannot exist. Kills: taking --workspace unchecked."""
+    path = tmp_path / "teams.yaml"
+    path.write_text(RENAMED)
+    before = snapshot(env)
+    err = refused(capsys, "import", str(path), "--workspace", workspace)
+    assert "is not a Slack workspace id" in err
+    assert snapshot(env) == before
+
+
 # -- the manifest -----------------------------------------------------------------------
 
 
