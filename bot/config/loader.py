@@ -90,13 +90,13 @@ class _Loader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             self.first_alias_line = self.first_alias_line or event.start_mark.line + 1
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
             raise ConfigError([f"line {event.start_mark.line + 1}: nested more than "
                                f"{MAX_DEPTH} levels deep; a teams file needs 7"])
         self.depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 

@@ -62,6 +62,10 @@ from bot.rituals.cadence import Cadence, CadenceError
 from bot.storage.models import Base, Person, Team
 
 _TEAM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+# Files in the zoneinfo folder that are copies of the machine's own zone, not IANA names.
+_SERVER_ZONES = frozenset({"localtime", "posixrules"})
 
 
 def _column_size(model: type[Base], column: str) -> int:
@@ -75,10 +79,6 @@ ID_MAX = _column_size(Person, "user_id")  # user and channel ids alike
 KEY_MAX = _column_size(Team, "key")
 NAME_MAX = _column_size(Team, "name")
 TIMEZONE_MAX = _column_size(Team, "timezone")
-# Files in the zoneinfo folder that are copies of the machine's own zone, not IANA names.
-_SERVER_ZONES = frozenset({"localtime", "posixrules"})
-_USER_ID = re.compile(r"[UW][A-Z0-9]+")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
 
 Loc = tuple[str | int, ...]
 
