@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.runtime.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 # The long-running (or scheduled) processes, whose logs go to a log shipper.
 PROCESSES = frozenset({"serve", "socket", "clock", "tick"})
+# Instants and months tend accepts: look-backs, look-aheads and local times around them
+# must stay within the years Python's datetime can hold (1 to 9999).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC)
+# A Slack team id, as long as the columns that store it.
+WORKSPACE_ID = re.compile(r"T[A-Z0-9]{1,31}")
+# gunicorn's --workers and --threads for `tend serve`.
+MAX_WORKERS, MAX_THREADS = 64, 256
 
 
 class CliError(Exception):
@@ -31,6 +43,9 @@ def _workspace(session, args: argparse.Namespace) -> str:  # type: ignore[no-unt
     from bot.storage.workspaces import WorkspaceUnclear, default_workspace
 
     if args.workspace:
+        if not WORKSPACE_ID.fullmatch(args.workspace):
+            raise CliError(f"--workspace {args.workspace[:40]!r} is not a Slack workspace id "
+                           "(T… in capital letters and digits, at most 32 characters)")
         return str(args.workspace)
     try:
         return default_workspace(session)
@@ -56,29 +71,42 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_manifest(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.slack.manifest import build_manifest
+    from bot.slack.manifest import ManifestError, build_manifest
 
-    print(json.dumps(build_manifest(name=args.name, public_url=args.url), indent=2))
+    try:
+        manifest = build_manifest(name=args.name, public_url=args.url)
+    except ManifestError as exc:
+        raise CliError(f"--name: {exc}") from None
+    print(json.dumps(manifest, indent=2))
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> None:
     from bot.config.apply import apply_config
-    from bot.config.loader import ConfigError, load_config
+    from bot.config.loader import ConfigError, decode, load_config
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        config = load_config(text)
+        config = load_config(decode(_read(path)))
     except ConfigError as exc:
-        raise CliError("\n".join([f"{path}: rejected, nothing changed:"]
-                                 + [f"  {e}" for e in exc.errors])) from None
+        raise CliError(_rejected(path, exc.errors, "rejected, nothing changed")) from None
     with _database(settings).scope() as session:
         summary = apply_config(session, config, workspace_id=_workspace(session, args),
                                now=datetime.now(UTC))
     print("\n".join(summary.lines()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _rejected(path: Path | str, errors: list[str], verdict: str) -> str:
+    """One line for one problem; a list, one problem a line, for several."""
+    if len(errors) == 1:
+        return f"{path}: {verdict}: {errors[0]}"
+    return "\n".join([f"{path}: {verdict}:"] + [f"  {e}" for e in errors])
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
@@ -105,7 +133,8 @@ def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> None:
     from bot.services.tick import run_tick
 
-    report = run_tick(_services(settings), now=_instant(args.at))
+    now = _instant(args.at)  # before anything connects: a bad --at changes nothing
+    report = run_tick(_services(settings), now=now)
     print(f"tick at {report.at.isoformat()}: {report.plan.planned} planned, "
           f"{report.plan.missed} missed, {report.send.sent} sent, {report.send.failed} failed, "
           f"{report.send.retrying} to retry")
@@ -120,6 +149,10 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from bot.runtime.http import serve
 
+    for flag, value, most in (("--workers", args.workers, MAX_WORKERS),
+                              ("--threads", args.threads, MAX_THREADS)):
+        if not 1 <= value <= most:
+            raise CliError(f"{flag} must be between 1 and {most}, not {value}")
     serve(settings, workers=args.workers, threads=args.threads, with_clock=args.with_clock)
 
 
@@ -134,7 +167,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     from bot.storage.teams import team_by_key
 
     if args.period is not None and not _is_month(args.period):
-        raise CliError(f"--period {args.period!r} is not a month such as 2026-11")
+        raise CliError(f"--period {args.period!r} is not a month such as 2026-11 (from "
+                       f"{EARLIEST.year} to {LATEST.year})")
     now = datetime.now(UTC)
     services = None if args.dry_run else _services(settings)
     db = services.db if services else _database(settings)
@@ -161,31 +195,25 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
 
 def _is_month(value: str) -> bool:
     try:
-        datetime.strptime(value, "%Y-%m")
+        month = datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
         return False
-    return len(value) == 7
+    return len(value) == 7 and EARLIEST <= month <= LATEST
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.config.loader import ConfigError
+    from bot.config.loader import ConfigError, decode
     from bot.demo.runner import run_demo
 
-    team_yaml = None
-    if args.team:
-        try:
-            team_yaml = Path(args.team).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot read {args.team}: {exc.strerror}") from None
     if not 1 <= args.weeks <= 12:
         raise CliError("--weeks must be between 1 and 12")
     echo = (lambda _line: None) if args.quiet else print
     try:
+        team_yaml = decode(_read(Path(args.team))) if args.team else None
         result = run_demo(team_yaml=team_yaml, weeks=args.weeks, out=Path(args.out),
                           echo=echo)
     except ConfigError as exc:
-        raise CliError("\n".join([f"{args.team}: rejected:"] + [f"  {e}" for e in exc.errors])
-                       ) from None
+        raise CliError(_rejected(args.team, exc.errors, "rejected")) from None
     print(f"\n{result.ticks} ticks, {result.posts} messages from tend, {result.replies} "
           f"replies from the team, in {result.seconds:.1f} s.\n"
           f"Transcript: {result.transcript.resolve()} (open it in a browser)")
@@ -201,6 +229,9 @@ def _instant(value: str | None) -> datetime:
                        "2026-11-30T09:00:00+00:00") from None
     if moment.tzinfo is None:
         raise CliError(f"--at {value!r} needs a UTC offset, e.g. {value}+00:00")
+    if not EARLIEST <= moment <= LATEST:
+        raise CliError(f"--at {value!r} is outside the years {EARLIEST.year} to "
+                       f"{LATEST.year} that tend can schedule in")
     return moment
 
 
@@ -251,8 +282,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(exc: DBAPIError, database_url: str) -> str:
+    """One line on why the database at DATABASE_URL cannot be used (no password shown)."""
+    url = make_url(database_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(url.database).parent
+        if not folder.is_dir():
+            return (f"DATABASE_URL {shown}: the folder {folder} does not exist; create it "
+                    "or point DATABASE_URL elsewhere")
+    reason = next((line.strip() for line in str(exc.orig).splitlines() if line.strip()),
+                  type(exc.orig).__name__)
+    return f"cannot use the database at DATABASE_URL {shown}: {reason}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         # JSON lines (LOG_FORMAT) for the processes; a person at a terminal gets text.
@@ -262,6 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler(settings, args)
     except (SettingsError, CliError) as exc:
         print(f"tend: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, InterfaceError) as exc:  # the database cannot be reached
+        url = settings.database_url if settings else "?"
+        print(f"tend: {_database_problem(exc, url)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `tend export | head`: the reader left; not an error
         sys.stderr.close()

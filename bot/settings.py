@@ -73,8 +73,9 @@ class Settings(BaseSettings):
         default=None,
         description="When set, `GET /metrics` answers only requests with "
         "`Authorization: Bearer <token>` (401 otherwise); when unset it is open, as before.")
-    log_level: str = Field(default="INFO",
-                           description="Python log level; logs never carry message text.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="Python log level (`DEBUG`, `INFO`, `WARNING`, `ERROR` "
+        "or `CRITICAL`); logs never carry message text.")
     log_format: Literal["json", "text"] = Field(
         default="json",
         description="`json`: one JSON object per log line (ts, level, logger, msg and any "
@@ -85,6 +86,11 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase_format(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _uppercase_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

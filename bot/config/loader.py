@@ -6,6 +6,12 @@ found by walking each error's location through the composed YAML node tree.
 
 Every error is one line: ``line N: <path>: <message>``, e.g.
 ``line 7: teams[0].timezone: unknown time zone 'Europe/Amsterdm'``.
+
+Hostile or odd YAML is refused before it can cost much (see docs/decisions.md):
+nesting deeper than `MAX_DEPTH`, aliases that expand the document by more than
+`ALIAS_BUDGET` values (a "billion laughs"), recursive aliases, and text that is not
+UTF-8. Unquoted `10:00` stays the text "10:00" (YAML 1.1 would read the number 600),
+so a bare number such as `time: 1000` can be refused instead of read as 16:40.
 """
 
 from __future__ import annotations
@@ -17,9 +23,17 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config.schema import FROM_FILE, Loc, TendConfig
+
+# A teams file nests 7 deep (teams, a team, rituals, a ritual, cadence, time); far more is
+# an attack on the (recursive) composer, not a configuration.
+MAX_DEPTH = 20
+# Values that aliases may add beyond what the file writes out: ample for sharing a cadence
+# between teams, far below what exhausts memory (nine nested aliases of nine make 9**9).
+ALIAS_BUDGET = 10_000
 
 
 class ConfigError(Exception):
@@ -28,6 +42,16 @@ class ConfigError(Exception):
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors
         super().__init__("\n".join(errors))
+
+
+def decode(data: bytes) -> str:
+    """The file's text; text that is not UTF-8 is refused with the line it is on."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError([f"line {line}: not UTF-8 text (byte {data[exc.start]:#04x}): "
+                           "save the file as UTF-8"]) from None
 
 
 def load_config(text: str) -> TendConfig:
@@ -50,12 +74,56 @@ def _line_number(error: str) -> int:
 # --- YAML -------------------------------------------------------------------------------
 
 
+_INT, _FLOAT, _STR = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded in depth, with times of day kept as text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+        self.first_alias_line = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self.first_alias_line = self.first_alias_line or event.start_mark.line + 1
+            return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise ConfigError([f"line {event.start_mark.line + 1}: nested more than "
+                               f"{MAX_DEPTH} levels deep; a teams file needs 7"])
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        tag: str = super().resolve(kind, value, implicit)
+        if tag in (_INT, _FLOAT) and ":" in str(value):  # YAML 1.1 base 60: 10:00 is 600
+            return _STR
+        return tag
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # shaped like a date, not on the calendar: the schema says so
+            return node.value
+
+
+_Loader.add_constructor(_TIMESTAMP, _Loader.construct_yaml_timestamp)
+
+
 def _parse(text: str) -> tuple[Node | None, Any, list[str]]:
     """The node tree, the plain data, and any duplicate-key errors."""
-    loader: yaml.SafeLoader | None = None
+    loader: _Loader | None = None
     try:
-        loader = yaml.SafeLoader(text)  # rejects unprintable characters up front
+        loader = _Loader(text)  # rejects unprintable characters up front
         root = loader.get_single_node()
+        if root is not None and loader.first_alias_line:
+            _check_expansion(root, loader.first_alias_line)
         # Before constructing: resolving `<<` merge keys rewrites mappings in place.
         errors = list(_duplicate_keys(root, "")) if root is not None else []
         data = loader.construct_document(root) if root is not None else None
@@ -65,6 +133,45 @@ def _parse(text: str) -> tuple[Node | None, Any, list[str]]:
         if loader is not None:
             loader.dispose()
     return root, data, errors
+
+
+def _check_expansion(root: Node, alias_line: int) -> None:
+    """Refuse aliases that are recursive, or expand the document beyond the budget.
+
+    Counts each node at its full, expanded size, once per distinct node (memoised), in
+    a loop rather than by recursion, since aliases can chain into any depth.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _children(node)
+        if children_done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            depth[id(node)] = 1 + max((depth[id(c)] for c in children), default=0)
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in depth:  # entered and not finished: it contains itself
+            raise ConfigError([f"line {alias_line}: a recursive alias (an anchor used "
+                               "inside itself) cannot be loaded"])
+        depth[id(node)] = -1  # entered
+        stack.append((node, True))
+        stack += [(child, False) for child in children if id(child) not in size]
+    distinct = len(size)
+    if size[id(root)] - distinct > ALIAS_BUDGET or depth[id(root)] > MAX_DEPTH:
+        raise ConfigError([f"line {alias_line}: aliases expand this file far beyond what "
+                           f"it writes out (more than {ALIAS_BUDGET:,} values or "
+                           f"{MAX_DEPTH} levels): write the values out instead"])
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str) -> str:
@@ -184,6 +291,11 @@ def _message(error: ErrorDetails) -> str:
         return f"unknown key {loc[-1]!r}{allowed}"
     if kind in ("model_type", "dict_type") and not loc:
         return f"the file must be a mapping with a 'teams' list, not {_shown(value)}"
+    if kind == "string_too_long":
+        return (f"too long: {len(value)} characters, at most "
+                f"{(error.get('ctx') or {}).get('max_length')}")
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        return f"not a date on the calendar: {_shown(value)} (expected YYYY-MM-DD)"
     if kind in _EXPECTED:
         hint = " (put it in quotes)" if kind == "string_type" and _is_scalar(value) else ""
         return f"expected {_EXPECTED[kind]}, not {_shown(value)}{hint}"

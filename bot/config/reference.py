@@ -13,7 +13,10 @@ from __future__ import annotations
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from bot.config.loader import ALIAS_BUDGET, MAX_DEPTH
 from bot.config.schema import (
+    KEY_MAX,
+    NAME_MAX,
     CadenceSpec,
     DigestSpec,
     MemberSpec,
@@ -28,11 +31,14 @@ from bot.settings import Settings
 
 DESCRIPTIONS: dict[str, str] = {
     "teams": "The teams, each a mapping as below.",
-    "team.key": "Stable id used by the CLI: lowercase letters, digits, `-` and `_`.",
-    "team.name": "The team's name, as people see it in messages.",
+    "team.key": "Stable id used by the CLI: lowercase letters, digits, `-` and `_`; at "
+    f"most {KEY_MAX} characters.",
+    "team.name": f"The team's name, as people see it in messages; at most {NAME_MAX} "
+    "characters.",
     "team.channel": "The team's Slack channel id (`C…` public, `G…` private).",
-    "team.timezone": "IANA zone for team-wide rituals (goal sharing, quads). Check-ins "
-    "use each member's own Slack time zone.",
+    "team.timezone": "IANA zone for team-wide rituals (goal sharing, quads), such as "
+    "`Europe/Amsterdam` (not `localtime`, which follows the server). Check-ins use each "
+    "member's own Slack time zone.",
     "team.managers": "Slack user ids of the team's line managers.",
     "team.coaches": "Slack user ids of the coaches; told when a team post fails or a team "
     "is too small for quads.",
@@ -63,7 +69,8 @@ DESCRIPTIONS: dict[str, str] = {
     "`1st mon` … `4th fri`, `last fri`, or a day of the month `1` … `31` (29–31 fall on "
     "the last day of shorter months).",
     "cadence.time": "`\"HH:MM\"`, 24-hour, in the ritual's time zone (the team's, for "
-    "everything but check-ins).",
+    "everything but check-ins). Quotes are optional; a bare number such as `1000` is "
+    "refused.",
 }
 
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
@@ -127,6 +134,13 @@ def render_reference() -> str:
         "Settings may also be put in a `.env` file in the working directory.",
         "",
         "## The teams file (`tend import FILE`, `tend export`)",
+        "",
+        "UTF-8 YAML. A file with any problem is refused whole, each problem on a line "
+        "with its line number, and nothing changes. Anchors and aliases (`&name`, "
+        f"`*name`, `<<: *name`) may add at most {ALIAS_BUDGET:,} values to what the file "
+        f"writes out, and nothing may nest deeper than {MAX_DEPTH} levels (a "
+        "\"billion laughs\" is refused before it is expanded). Text values are limited to "
+        "the size of the column that stores them.",
         "",
     ]
     for title, prefix, model in SECTIONS:

@@ -59,10 +59,26 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from bot.rituals.cadence import Cadence, CadenceError
+from bot.storage.models import Base, Person, Team
 
 _TEAM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+# Files in the zoneinfo folder that are copies of the machine's own zone, not IANA names.
+_SERVER_ZONES = frozenset({"localtime", "posixrules"})
+
+
+def _column_size(model: type[Base], column: str) -> int:
+    """A text column's size, so that a value too long for it is refused here, by line,
+    rather than by PostgreSQL at the end of the import (SQLite would keep it whole)."""
+    length: int = model.__table__.c[column].type.length
+    return length
+
+
+ID_MAX = _column_size(Person, "user_id")  # user and channel ids alike
+KEY_MAX = _column_size(Team, "key")
+NAME_MAX = _column_size(Team, "name")
+TIMEZONE_MAX = _column_size(Team, "timezone")
 
 Loc = tuple[str | int, ...]
 
@@ -162,8 +178,10 @@ def _slack_id(pattern: re.Pattern[str], what: str, shape: str) -> Callable[[str]
     return check
 
 
-UserId = Annotated[str, AfterValidator(_slack_id(_USER_ID, "user id", "U… or W…"))]
-ChannelId = Annotated[str, AfterValidator(_slack_id(_CHANNEL_ID, "channel id", "C… or G…"))]
+UserId = Annotated[str, Field(max_length=ID_MAX),
+                   AfterValidator(_slack_id(_USER_ID, "user id", "U… or W…"))]
+ChannelId = Annotated[str, Field(max_length=ID_MAX),
+                      AfterValidator(_slack_id(_CHANNEL_ID, "channel id", "C… or G…"))]
 
 
 def _distinct_ids(field: str) -> Callable[..., Any]:
@@ -199,9 +217,15 @@ class CadenceSpec(_Spec):
 
     @model_validator(mode="before")
     @classmethod
-    def _parse(cls, data: Any) -> Any:
+    def _parse(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict) or not {"every", "day", "time"} <= data.keys():
             return data  # let pydantic name what is missing or mistyped
+        number = isinstance(data["time"], int | float) and not isinstance(data["time"], bool)
+        if number and info.context == FROM_FILE:
+            # The loader keeps `10:00` as text, so a number in a file was written as one.
+            _fail(cls.__name__, [_details(_Problem(
+                ("time",), "cadence", f'time must be "HH:MM" (24-hour), not the number '
+                f'{data["time"]}', data["time"]))])
         try:
             cadence = Cadence.parse(data["every"], data["day"], data["time"])
         except CadenceError as exc:
@@ -269,7 +293,7 @@ def _digest_target(value: str) -> str:
 class DigestSpec(RitualSpec):
     """The team digest: team-level figures only, to a manager (DM) or a channel."""
 
-    to: Annotated[str, AfterValidator(_digest_target)]
+    to: Annotated[str, Field(max_length=ID_MAX), AfterValidator(_digest_target)]
     min_group: StrictInt = 3
 
     @field_validator("min_group")
@@ -307,10 +331,10 @@ class RitualsSpec(_Spec):
 
 
 class TeamSpec(_Spec):
-    key: str
-    name: str
+    key: str = Field(max_length=KEY_MAX)
+    name: str = Field(max_length=NAME_MAX)
     channel: ChannelId
-    timezone: str
+    timezone: str = Field(max_length=TIMEZONE_MAX)
     managers: list[UserId]
     coaches: list[UserId] = Field(default_factory=list)
     members: list[MemberSpec]
@@ -340,6 +364,9 @@ class TeamSpec(_Spec):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
+        if value in _SERVER_ZONES:
+            raise _error("time_zone", f"{value!r} follows the server's clock: name the "
+                                      "team's IANA time zone, such as Europe/Amsterdam")
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):

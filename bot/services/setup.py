@@ -35,6 +35,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "quads": {"every": "week", "day": "thu", "time": "15:00", "regroup_every": 4},
     "digest": {"every": "month", "day": "last fri", "time": "16:00", "min_group": 3},
 }
+# Every day the YAML accepts, so a team's day is always one of the menu's options (Slack
+# refuses the modal otherwise): 7 + 35 + 31 = 73 options, under the 100 a select allows.
+DAY_OPTIONS: dict[str, list[str]] = {
+    "weekdays": list(WEEKDAYS),
+    "ordinal_days": [f"{o} {d}" for o in ORDINALS for d in WEEKDAYS],
+    "month_days": [str(n) for n in range(1, 32)],
+}
 NOT_ALLOWED = ("Only a team's coaches (or a workspace admin) can set up its rituals. "
                "Nothing was changed.")
 TEAM_FIELDS = {"key": "team_key", "name": "team_name", "channel": "team_channel",
@@ -116,9 +123,8 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
     rituals["digest"]["to_channel"] = to if to.startswith(("C", "G")) else ""
     for values in rituals.values():
         values["day"] = str(values["day"])
-    return {"team": team, "rituals": rituals, "everies": EVERY, "weekdays": WEEKDAYS,
-            "ordinal_days": [f"{o} {d}" for o in ORDINALS for d in WEEKDAYS[:5]],
-            "month_days": [str(n) for n in range(1, 32)]}
+    return {"team": team, "rituals": rituals, "everies": EVERY, **DAY_OPTIONS}
+
 
 
 # -- saving -----------------------------------------------------------------------------

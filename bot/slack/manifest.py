@@ -24,8 +24,21 @@ BOT_EVENTS = ["app_home_opened", "app_uninstalled", "message.channels", "message
               "message.mpim", "tokens_revoked"]
 
 
+# Slack's manifest schema: display_information.name is 1 to 35 characters.
+NAME_MAX = 35
+
+
+class ManifestError(ValueError):
+    """A manifest Slack's schema would refuse; the message is one line."""
+
+
 def build_manifest(*, name: str = "tend", public_url: str | None = None) -> dict[str, Any]:
     """Socket Mode unless a public URL is given; then events go to {url}/slack/events."""
+    if not name.strip():
+        raise ManifestError("the app name must not be empty")
+    if len(name) > NAME_MAX:
+        raise ManifestError(f"the app name is {len(name)} characters; Slack allows at "
+                            f"most {NAME_MAX}")
     settings: dict[str, Any] = {
         "event_subscriptions": {"bot_events": BOT_EVENTS},
         "interactivity": {"is_enabled": True},
