@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, Response, jsonify, request
@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
+from werkzeug.datastructures import Headers
 
 from bot.handlers.guard import parse_body, well_formed
 from bot.runtime.metrics import metrics_page
@@ -31,7 +32,7 @@ READ_LIMIT = MAX_BODY_BYTES + 1
 MAX_TIMESTAMP_DIGITS = 12
 
 
-def door_refusal(verifier: SignatureVerifier, raw: bytes, headers: Mapping[str, str],
+def door_refusal(verifier: SignatureVerifier, raw: bytes, headers: Headers,
                  content_type: str) -> tuple[str, int] | None:
     """Why a POST to /slack/events may not reach Bolt, or None: 401 unless signed by
     Slack, 400 if signed but not a payload Slack sends. Checked here so that nothing

@@ -104,9 +104,9 @@ def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSumm
             changed = True
     desired = _desired_roles(spec)
     existing = {(r.user_id, r.role): r for r in team.roles}
-    for key, role in existing.items():
-        if key not in desired and role.active:
-            role.active, role.until = False, now
+    for key, held in existing.items():
+        if key not in desired and held.active:
+            held.active, held.until = False, now
             summary.people_deactivated += 1
             changed = True
     for (user_id, role_name), (position, manager) in desired.items():
@@ -156,9 +156,9 @@ def _sync_rituals(team: Team, rituals: RitualsSpec, digest: DigestSpec | None, *
         options = {k: v for k, v in digest.model_dump().items() if k not in _COMMON}
         desired[DIGEST] = (digest.cadence.cadence, digest.enabled, options)
     existing = {r.kind: r for r in team.rituals}
-    for kind, ritual in existing.items():
-        if kind not in desired and not ritual.options.get(REMOVED):
-            ritual.enabled, ritual.options = False, {**ritual.options, REMOVED: True}
+    for kind, kept in existing.items():
+        if kind not in desired and not kept.options.get(REMOVED):
+            kept.enabled, kept.options = False, {**kept.options, REMOVED: True}
             changed = True
     for kind, (cadence, enabled, options) in desired.items():
         ritual = existing.get(kind)

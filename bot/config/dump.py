@@ -8,6 +8,7 @@ so names like `yes` or `123` survive the round trip as text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -132,7 +133,7 @@ def _scalar(value: str | int | bool) -> ScalarNode:
     return ScalarNode(_STR, value, style=None if value.isprintable() else '"')
 
 
-def _sequence(items: list[Node], flow: bool = False) -> SequenceNode:
+def _sequence(items: Sequence[Node], flow: bool = False) -> SequenceNode:
     return SequenceNode(_SEQ, items, flow_style=flow)
 
 

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, Event
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.config.schema import FROM_FILE, Loc, TendConfig
@@ -78,6 +78,11 @@ _INT, _FLOAT, _STR = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:ya
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+def _event_line(event: Event) -> int:
+    """The 1-based line an event starts on (0 if the parser gave no position)."""
+    return event.start_mark.line + 1 if event.start_mark else 0
+
+
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, bounded in depth, with times of day kept as text."""
 
@@ -86,13 +91,14 @@ class _Loader(yaml.SafeLoader):
         self.depth = 0
         self.first_alias_line = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
+    # `index` is an int in a sequence but the key's Node in a mapping (the stub says int).
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
-            self.first_alias_line = self.first_alias_line or event.start_mark.line + 1
+            self.first_alias_line = self.first_alias_line or _event_line(event)
             return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
-            raise ConfigError([f"line {event.start_mark.line + 1}: nested more than "
+            raise ConfigError([f"line {_event_line(event)}: nested more than "
                                f"{MAX_DEPTH} levels deep; a teams file needs 7"])
         self.depth += 1
         try:

@@ -40,7 +40,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -56,7 +56,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, PydanticKnownError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
+from sqlalchemy import String
 
 from bot.rituals.cadence import Cadence, CadenceError
 from bot.storage.models import Base, Person, Team
@@ -71,8 +73,10 @@ _SERVER_ZONES = frozenset({"localtime", "posixrules"})
 def _column_size(model: type[Base], column: str) -> int:
     """A text column's size, so that a value too long for it is refused here, by line,
     rather than by PostgreSQL at the end of the import (SQLite would keep it whole)."""
-    length: int = model.__table__.c[column].type.length
-    return length
+    column_type = model.__table__.c[column].type
+    if not isinstance(column_type, String) or column_type.length is None:
+        raise TypeError(f"{model.__name__}.{column} is not a text column with a size")
+    return column_type.length
 
 
 ID_MAX = _column_size(Person, "user_id")  # user and channel ids alike
@@ -105,6 +109,10 @@ def _error(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
 
+# The error types pydantic itself raises; any other type in an error is one of ours.
+_PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+
 def _details(problem: _Problem) -> InitErrorDetails:
     return InitErrorDetails(
         type=_error(problem.kind, problem.message), loc=problem.loc, input=problem.input
@@ -113,10 +121,8 @@ def _details(problem: _Problem) -> InitErrorDetails:
 
 def _rebuild(error: ErrorDetails) -> InitErrorDetails:
     """An error from `exc.errors()` in the form `from_exception_data` takes back."""
-    try:
-        PydanticKnownError(error["type"], error.get("ctx"))
-    except KeyError:  # not a pydantic error type, so one of ours: keep its final message
-        kind: str | PydanticCustomError = _error(error["type"], error["msg"])
+    if error["type"] not in _PYDANTIC_ERROR_TYPES:  # one of ours: keep its final message
+        kind = _error(error["type"], error["msg"])
         return InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
     return InitErrorDetails(
         type=error["type"], loc=error["loc"], input=error["input"], ctx=error.get("ctx", {})

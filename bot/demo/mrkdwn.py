@@ -141,7 +141,7 @@ def _inline(line: str, names: _Names) -> str:
     line = _TOKEN.sub(lambda m: keep(_token(m.group(1), names)), line)
     out = html.escape(decode_entities(line), quote=False)
     for pattern, tag in _STYLES:
-        out = pattern.sub(lambda m, t=tag: f"<{t}>{m.group(1)}</{t}>", out)
+        out = pattern.sub(rf"<{tag}>\1</{tag}>", out)
     out = emojify(out)
     return _restore(out, saved)
 

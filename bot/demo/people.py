@@ -6,11 +6,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.demo.live import LiveApp
 from bot.slack.standin import Message
 from bot.storage.models import Commitment, Goal, Occurrence
+
+_Owned = TypeVar("_Owned", Commitment, Goal)  # the rows a person owns and closes
 
 DONE = ["shipped the importer's retry logic", "closed the flaky-test epic",
         "wrote the on-call runbook's first half", "paired with Tom on the billing bug",
@@ -98,7 +100,7 @@ class Actor:
         self.live.submit_view(user=user, callback_id="commitment_modal", values=values,
                               private_metadata=str(occurrence.id))
 
-    def _owner(self, model: type[Commitment] | type[Goal], row_id: int) -> str | None:
+    def _owner(self, model: type[_Owned], row_id: int) -> str | None:
         # A short read of its own: holding a transaction while the app handles our
         # clicks would lock SQLite against the app.
         with self.live.db.scope() as session:

@@ -215,7 +215,7 @@ def _transcript(slack: SlackStandIn, config: TendConfig, people: list[Person],
                       thread_ts=f.thread_ts,
                       files=(Attachment(filename=f.filename, title=f.title or f.filename,
                                         alt_text=f.alt_txt or "", png=f.data),))
-                for f in slack.files() if f.thread_ts and f.channel]
+                for f in slack.files() if f.thread_ts and f.channel and f.data is not None]
     team = config.teams[0]
     zone = team.timezone
     period = (f"{start.astimezone(ZoneInfo(zone)):%d %b} – "

@@ -385,8 +385,7 @@ def _select(el: Block, ctx: _Context) -> str:
         label = _text(chosen.get("text"), ctx)
     elif el.get("initial_user"):
         label = _esc(ctx.name(el["initial_user"]))
-    elif el.get("initial_channel") or el.get("initial_conversation"):
-        cid = el.get("initial_channel") or el.get("initial_conversation")
+    elif cid := el.get("initial_channel") or el.get("initial_conversation"):
         label = _esc("#" + ctx.channels.get(cid, cid))
     else:
         label = _placeholder(el, ctx, "Select…")

@@ -12,7 +12,7 @@ from bot.settings import Settings
 from bot.web import create_web_app
 
 
-class GunicornApp(BaseApplication):  # type: ignore[misc]
+class GunicornApp(BaseApplication):
     """Serve a WSGI app with gunicorn, configured in code (also used by bench/)."""
 
     def __init__(self, app: Any, options: dict[str, Any]) -> None:

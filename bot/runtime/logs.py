@@ -47,7 +47,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-class _TendHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _TendHandler(logging.StreamHandler[IO[str]]):
     """Marks the handler configure_logging installed, so a second call replaces it."""
 
 

@@ -9,6 +9,7 @@ The outbox's look-back (`find_posted`) is the exception: its 429s come back at o
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,12 +118,16 @@ def build_client(token: str, base_url: str) -> WebClient:
     return client
 
 
-def _retry_after(headers: dict[str, Any]) -> float | None:
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    """Retry-After of a 429, in seconds (None if absent or unreadable, never negative)."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 class SlackGateway:
@@ -258,10 +263,10 @@ class SlackGateway:
     def upload_file(self, channel: str, *, thread_ts: str | None, content: bytes,
                     filename: str, title: str, alt_text: str) -> None:
         """Upload with slack_sdk's files_upload_v2 (the current upload API)."""
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
-        try:
+        try:  # slack_sdk leaves out a thread_ts of None
             self.client.files_upload_v2(channel=channel, content=content, filename=filename,
-                                        title=title, alt_txt=alt_text, **extra)
+                                        title=title, alt_txt=alt_text,
+                                        thread_ts=thread_ts or None)
         except SlackApiError as exc:
             raise SlackCallError("files.upload", str(exc.response.get("error"))) from None
         except (SlackClientError, OSError) as exc:
@@ -281,17 +286,6 @@ def _carries_key(message: dict[str, Any], outbox_key: str) -> bool:
     return (metadata.get("event_type") == METADATA_EVENT_TYPE
             and (metadata.get("event_payload") or {}).get("key") == outbox_key)
 
-
-def _retry_after(headers: Any) -> float | None:
-    """Retry-After of a 429, in seconds (None if absent or unreadable)."""
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return float(raw)
-            except (TypeError, ValueError):
-                return None
-    return None
 def respond(response_url: str, *, text: str, blocks: list[dict[str, Any]] | None = None,
             replace_original: bool = False) -> None:
     """A private answer through an interaction's `response_url`: it reaches the person in

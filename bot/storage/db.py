@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +44,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock up front: a deferred transaction that reads and then writes
     # fails at once with "database is locked" when another process wrote in between.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed. `Session.execute` is
+    typed as returning a `Result`; a DML statement's result is a `CursorResult`, the one
+    that has `rowcount`."""
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(statement).__name__} returned rows, not a row count")
+    return result.rowcount
 
 
 class Database:

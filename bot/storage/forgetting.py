@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.storage.db import rows_changed
 from bot.storage.models import Commitment, Goal, Person, Reply, SharedReply
 from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 
@@ -36,16 +37,15 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
     there. There are no votes to delete: tend has no votes yet."""
     rituals = rituals_in(workspace_id)
     texts = shared_texts_of(session, workspace_id, user_id)
-    shared = session.execute(delete(SharedReply).where(
+    shared = rows_changed(session, delete(SharedReply).where(
         SharedReply.author_id == user_id,
-        SharedReply.team_id.in_(teams_in(workspace_id)))).rowcount
-    commitments = session.execute(delete(Commitment).where(
-        Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))).rowcount
-    goals = session.execute(delete(Goal).where(
-        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount
-    answers = session.execute(delete(Reply).where(
-        Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))
-    )).rowcount
+        SharedReply.team_id.in_(teams_in(workspace_id))))
+    commitments = rows_changed(session, delete(Commitment).where(
+        Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals)))
+    goals = rows_changed(session, delete(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)))
+    answers = rows_changed(session, delete(Reply).where(
+        Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))))
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False

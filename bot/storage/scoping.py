@@ -42,15 +42,15 @@ def in_workspace(occurrence: Occurrence | None, workspace_id: str) -> Occurrence
     return occurrence
 
 
-def rituals_in(workspace_id: str) -> Select[tuple[int]]:
+def rituals_in(workspace_id: str) -> Select[int]:
     """Ids of a workspace's rituals: `Commitment.ritual_id.in_(rituals_in(ws))` and the
     like keep a person's rows to the workspace they asked from."""
     return select(Ritual.id).join(Team).where(Team.workspace_id == workspace_id)
 
 
-def teams_in(workspace_id: str) -> Select[tuple[int]]:
+def teams_in(workspace_id: str) -> Select[int]:
     return select(Team.id).where(Team.workspace_id == workspace_id)
 
 
-def occurrences_in(workspace_id: str) -> Select[tuple[int]]:
+def occurrences_in(workspace_id: str) -> Select[int]:
     return select(Occurrence.id).where(Occurrence.ritual_id.in_(rituals_in(workspace_id)))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage.db import rows_changed
 from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
@@ -40,10 +41,10 @@ def adopt_legacy_rows(session: Session, workspace_id: str, *, now: datetime) -> 
     ensure_workspace(session, workspace_id, now=now)
     moved = 0
     for model in SCOPED:
-        moved += session.execute(
+        moved += rows_changed(session,
             update(model).where(model.workspace_id == LEGACY_WORKSPACE)
             .values(workspace_id=workspace_id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))
     session.execute(delete(Workspace).where(Workspace.id == LEGACY_WORKSPACE))
     return moved
 
@@ -83,8 +84,8 @@ def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
     """Delete everything the workspace owns. Teams cascade to all that hangs off them."""
     counts = {}
     for model in SCOPED:
-        counts[model.__tablename__] = session.execute(
+        counts[model.__tablename__] = rows_changed(session,
             delete(model).where(model.workspace_id == workspace_id)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))
     session.execute(delete(Workspace).where(Workspace.id == workspace_id))
     return counts

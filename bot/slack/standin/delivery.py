@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TypedDict, Unpack
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
@@ -11,6 +12,15 @@ from urllib.request import Request, urlopen
 from slack_sdk.signature import SignatureVerifier
 
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+
+
+class PostOptions(TypedDict, total=False):
+    """What `Deliverer.post` takes besides the body: a retry, a stale clock, a bad signature."""
+
+    retry_num: int | None
+    retry_reason: str
+    timestamp: int | None
+    signature: str | None
 
 
 class Deliverer:
@@ -27,10 +37,11 @@ class Deliverer:
         signature = self.verifier.generate_signature(timestamp=stamp, body=text) or ""
         return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
-    def post_json(self, url: str, body: dict, **options: object) -> tuple[int, str]:
+    def post_json(self, url: str, body: dict, **options: Unpack[PostOptions]) -> tuple[int, str]:
         return self.post(url, json.dumps(body).encode(), "application/json", **options)
 
-    def post_form(self, url: str, fields: dict[str, str], **options: object) -> tuple[int, str]:
+    def post_form(self, url: str, fields: dict[str, str],
+                  **options: Unpack[PostOptions]) -> tuple[int, str]:
         body = urlencode(fields).encode()
         return self.post(url, body, "application/x-www-form-urlencoded", **options)
 

@@ -80,7 +80,8 @@ def multipart_fields(content_type: str, body: bytes) -> JSON:
     fields: JSON = {}
     for part in mime.iter_parts() if isinstance(mime, MimeMessage) else []:
         name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes for a leaf part
+        data = payload if isinstance(payload, bytes) else b""
         fields[str(name)] = data if part.get_filename() else data.decode()
     return fields
 
