@@ -6,8 +6,9 @@ from sqlalchemy import Connection
 
 from alembic import context
 from bot.settings import load_settings
+from bot.storage.base import UTCDateTime
 from bot.storage.db import make_engine
-from bot.storage.models import Base, UTCDateTime
+from bot.storage.models import Base
 
 target_metadata = Base.metadata
 

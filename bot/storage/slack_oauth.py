@@ -11,7 +11,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, create_engine, select
 
-from bot.storage.models import Base
+from bot.storage.base import Base
 
 BOTS_TABLE = "slack_bots"
 INSTALLATIONS_TABLE = "slack_installations"
