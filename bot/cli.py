@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -27,18 +28,24 @@ WORKSPACE_ID = re.compile(r"T[A-Z0-9]{1,31}")
 # gunicorn's --workers and --threads for `tend serve`.
 MAX_WORKERS, MAX_THREADS = 64, 256
 
+if TYPE_CHECKING:  # imported when a command needs them, to keep `tend --help` fast
+    from sqlalchemy.orm import Session
+
+    from bot.app import Services
+    from bot.storage.db import Database
+
 
 class CliError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
+def _services(settings: Settings) -> Services:
     from bot.app import create_services
 
     return create_services(settings)
 
 
-def _workspace(session, args: argparse.Namespace) -> str:  # type: ignore[no-untyped-def]
+def _workspace(session: Session, args: argparse.Namespace) -> str:
     """`--workspace`, else the one workspace tend serves (several: the user must choose)."""
     from bot.storage.workspaces import WorkspaceUnclear, default_workspace
 
@@ -54,7 +61,7 @@ def _workspace(session, args: argparse.Namespace) -> str:  # type: ignore[no-unt
                        "say which with --workspace T…") from None
 
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
+def _database(settings: Settings) -> Database:
     from bot.storage.db import Database
 
     return Database.from_url(settings.database_url)

@@ -175,7 +175,10 @@ def _text_fallback(data: tuple[Series, ...]) -> str:
 
 @lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)  # type: ignore[return-value]
+    font = ImageFont.load_default(size=size)
+    if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow without FreeType
+        raise RuntimeError("the digest chart needs Pillow built with FreeType")
+    return font
 
 
 def _text_width(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont) -> float:
