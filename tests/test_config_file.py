@@ -19,7 +19,7 @@ from bot.config.schema import (
     TendConfig,
     WeeklyFeedbackSpec,
 )
-from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
 from tests.properties import examples
 
 # The documented example, verbatim. Line numbers in the tests below refer to it.

@@ -28,7 +28,7 @@ from bot.config.schema import (
     TendConfig,
     WeeklyFeedbackSpec,
 )
-from bot.rituals.cadence import Cadence
+from bot.rituals.common.cadence import Cadence
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key

@@ -16,7 +16,7 @@ contract: keys are never renamed, only added.
             cadence: {every: week, day: mon, time: "10:00"}
 
 `every` is `week`, `2 weeks` or `month`; `day` and `time` are checked by
-`bot.rituals.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
+`bot.rituals.common.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
 
 Extensions to the original format:
 
@@ -58,7 +58,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, PydanticKnownError
 
-from bot.rituals.cadence import Cadence, CadenceError
+from bot.rituals.common.cadence import Cadence, CadenceError
 from bot.storage.models import Base, Person, Team
 
 _TEAM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")

@@ -23,7 +23,7 @@ from bot.demo.live import LiveApp
 from bot.demo.people import Actor
 from bot.demo.team import CHANNEL_NAME, TEAM_YAML, Person, people_for
 from bot.demo.transcript import Attachment, Conversation, Entry, render_transcript
-from bot.rituals.schedule import fire_times_between
+from bot.rituals.common.schedule import fire_times_between
 from bot.slack.gateway import METADATA_EVENT_TYPE
 from bot.slack.standin import Message, SlackStandIn
 from bot.storage.db import Database

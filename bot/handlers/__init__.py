@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.core.context import Services
 from bot.handlers import (
     checkin_actions,
     commands,
@@ -14,7 +15,6 @@ from bot.handlers import (
     reminders,
     sharing,
 )
-from bot.services.context import Services
 
 
 def register_all(app: App, services: Services) -> None:

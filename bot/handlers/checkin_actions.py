@@ -6,12 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core import commitment_actions as checkin_actions
+from bot.core import home
+from bot.core.context import Services
+from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
-from bot.services import checkin_actions, home
-from bot.services.context import Services
-from bot.services.followups import Followup, Note
 
 DECISIONS = {
     ActionId.COMMITMENT_DONE: "done",

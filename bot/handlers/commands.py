@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core import personal_data, setup
+from bot.core.context import Caller, Services
+from bot.core.followups import Followup, Home, Note
+from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.checkin_actions import channel_of
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
-from bot.services import personal_data, setup
-from bot.services.context import Caller, Services
-from bot.services.followups import Followup, Home, Note
-from bot.services.tend_command import answer, away_this_week
 
 
 def _caller(context: BoltContext, user_id: str) -> Caller:

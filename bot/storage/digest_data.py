@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.rituals.digest_policy import Measure, PeriodInput, SharedItem
-from bot.rituals.team_rituals import TEAM_SUBJECT
+from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.rituals.digest.policy import Measure, PeriodInput, SharedItem
 from bot.storage.models import (
     Commitment,
     Goal,

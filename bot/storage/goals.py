@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.rituals.goals import GoalDraft
-from bot.rituals.team_rituals import TEAM_SUBJECT
+from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.rituals.monthly_goals.rules import GoalDraft
 from bot.storage.models import Goal, Occurrence
 
 

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.rituals.cadence import Cadence
-from bot.rituals.team_rituals import TeamRitual
-from bot.rituals.weekly_feedback import KIND as WEEKLY_FEEDBACK
-from bot.rituals.weekly_feedback import CheckinPair
+from bot.rituals.common.cadence import Cadence
+from bot.rituals.common.sessions import TeamRitual
+from bot.rituals.weekly_feedback.planning import KIND as WEEKLY_FEEDBACK
+from bot.rituals.weekly_feedback.planning import CheckinPair
 from bot.storage.models import Person, Ritual, Team, TeamRole, Workspace
 
 

@@ -1,0 +1,225 @@
+"""One private reminder for an unanswered prompt (P5), and turning reminders off or on.
+
+Planned in the tick like every other message: a due reminder becomes an outbox row in
+the tick's transaction, keyed `occurrence:<id>:nudge:<user>` and inserted with
+`enqueue_once`, so repeated or concurrent ticks send it at most once. It goes to the
+person alone (a DM), names nobody else's answers, and is logged only as a count (P1).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.core.context import Caller, Services
+from bot.core.followups import Followup, Update
+from bot.messages.render import Message, render_message
+from bot.rituals.common.nudge_rules import Waiting, nudge_due
+from bot.rituals.common.schedule import next_fire_time
+from bot.rituals.weekly_feedback.planning import week_label
+from bot.storage import outbox
+from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
+from bot.storage.people import ensure_people
+from bot.storage.scoping import workspace_of
+from bot.storage.teams import ritual_cadence, served
+
+log = logging.getLogger(__name__)
+
+KINDS = ("weekly_feedback", "quads")
+# Longer than the largest gap between two occurrences (a monthly cadence, 35 days):
+# an older prompt has certainly been followed by its next one, so it is never nudged.
+HORIZON = timedelta(days=37)
+
+CHUNK = 500  # ids per IN list
+T = TypeVar("T")
+
+REMINDERS_OFF = "Reminders are off. `/tend reminders on` turns them back on."
+
+
+def nudge_key(occurrence_id: int, user_id: str) -> str:
+    return f"occurrence:{occurrence_id}:nudge:{user_id}"
+
+
+def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> int:
+    """Queue the reminders due at `now`; returns how many were queued (a count only)."""
+    prompts = _current_prompts(session, now=now, nudge_after=nudge_after)
+    pending = [(o, u) for o in prompts for u in _asked(o)]
+    if not pending:
+        return 0
+    answered = _answered(session, [o.id for o in prompts])
+    done = _already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
+    people = _people(session, {(workspace_of(o), u) for o, u in pending})
+    prompted = _prompt_sent_at(session, [o.id for o in prompts])
+    next_at: dict[tuple[int, str, datetime], datetime] = {}  # many share a schedule
+    queued = 0
+    for occurrence, user_id in pending:
+        person = people.get((workspace_of(occurrence), user_id))
+        if ((occurrence.id, user_id) in answered or nudge_key(occurrence.id, user_id) in done
+                or person is None or not _may_remind(person, occurrence.ritual, now=now)):
+            continue
+        zone = person.tz or occurrence.ritual.team.timezone
+        waiting = Waiting(
+            occurrence_id=occurrence.id, user_id=user_id, timezone=zone,
+            prompted_at=prompted.get(occurrence.id, occurrence.scheduled_at),
+            next_prompt_at=_next_prompt(occurrence, zone, cache=next_at))
+        if not nudge_due(waiting, now=now, delay=nudge_after):
+            continue
+        message = render_nudge(occurrence, zone=zone)
+        outbox.enqueue_once(session, workspace_id=workspace_of(occurrence),
+                            key=nudge_key(occurrence.id, user_id),
+                            payload=message.as_dict(), now=now, users=[user_id])
+        queued += 1
+    if queued:
+        log.info("nudges: %d queued", queued)
+    return queued
+
+
+def _current_prompts(session: Session, *, now: datetime, nudge_after: timedelta
+                      ) -> list[Occurrence]:
+    """Posted prompts of enabled check-ins and quads, old enough to nudge, young enough to
+    still be current, that may still wait for someone.
+
+    A check-in asks one person (its subject), so one its subject answered or was already
+    reminded about is left out here, in SQL: in steady state that is nearly all of them,
+    and loading them only to drop them cost seconds and an IN list per prompt. A quad's
+    members are in its JSON details, so quads are filtered afterwards (they are few).
+    """
+    subject = Occurrence.subject_id
+    answered = exists().where(Reply.occurrence_id == Occurrence.id, Reply.user_id == subject)
+    nudged = exists().where(OutboxMessage.key == _nudge_key_sql(Occurrence.id, subject))
+    return list(session.scalars(
+        select(Occurrence).join(Ritual, Ritual.id == Occurrence.ritual_id)
+        .join(Team, Team.id == Ritual.team_id)
+        .where(Ritual.kind.in_(KINDS), Ritual.enabled.is_(True), Occurrence.status == "sent",
+               served(),
+               Occurrence.scheduled_at > now - HORIZON,
+               Occurrence.scheduled_at <= now - nudge_after)
+        .where(or_(Ritual.kind == "quads", ~answered & ~nudged))
+        .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
+                 .selectinload(Team.roles))
+        .order_by(Occurrence.id)
+    ))
+
+
+def _nudge_key_sql(occurrence_id: ColumnElement[int], user_id: ColumnElement[str]
+                   ) -> ColumnElement[str]:
+    """nudge_key() as an SQL expression (`||` on both SQLite and PostgreSQL)."""
+    return (literal("occurrence:") + cast(occurrence_id, String) + literal(":nudge:")
+            + user_id)
+
+
+def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """Bounded IN lists: PostgreSQL takes at most 65,535 bind parameters a statement."""
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _people(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
+    """The people asked, by (workspace, user)."""
+    found = (p for chunk in _chunks(sorted({user for _ws, user in wanted}))
+             for p in session.scalars(select(Person).where(Person.user_id.in_(chunk))))
+    return {(p.workspace_id, p.user_id): p for p in found
+            if (p.workspace_id, p.user_id) in wanted}
+
+
+def _asked(occurrence: Occurrence) -> list[str]:
+    """Who the prompt asks: the member of a check-in (not the manager), or a quad's members."""
+    if occurrence.ritual.kind == "quads":
+        return [str(u) for u in occurrence.details.get("members", [])]
+    return [occurrence.subject_id]
+
+
+def _answered(session: Session, occurrence_ids: list[int]) -> set[tuple[int, str]]:
+    return {(o, u) for chunk in _chunks(occurrence_ids) for o, u in session.execute(
+        select(Reply.occurrence_id, Reply.user_id).where(Reply.occurrence_id.in_(chunk))
+        .distinct())}
+
+
+def _already_nudged(session: Session, keys: list[str]) -> set[str]:
+    return {key for chunk in _chunks(keys) for key in session.scalars(
+        select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))}
+
+
+def _prompt_sent_at(session: Session, occurrence_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each prompt actually reached Slack (a retried post may be later than planned)."""
+    return {occurrence_id: sent_at for chunk in _chunks(occurrence_ids)
+            for occurrence_id, sent_at in session.execute(
+                select(OutboxMessage.occurrence_id, OutboxMessage.sent_at).where(
+                    OutboxMessage.occurrence_id.in_(chunk),
+                    OutboxMessage.key.like("occurrence:%:prompt"),
+                    OutboxMessage.sent_at.is_not(None)))}
+
+
+def _may_remind(person: Person, ritual: Ritual, *, now: datetime) -> bool:
+    """Not for people who turned reminders off, are away, unreachable or left the team."""
+    if person.reminders_off or person.unreachable_reason:
+        return False
+    today = now.astimezone(ZoneInfo(person.tz or ritual.team.timezone)).date()
+    if person.away_until is not None and person.away_until >= today:
+        return False
+    return any(r.user_id == person.user_id and r.active and r.role == "member"
+               for r in ritual.team.roles)
+
+
+def _next_prompt(occurrence: Occurrence, member_zone: str, *,
+                 cache: dict[tuple[int, str, datetime], datetime]) -> datetime:
+    """When this prompt's next occurrence arrives: check-ins fire in the member's zone,
+    quads in the team's."""
+    ritual = occurrence.ritual
+    zone = ritual.team.timezone if ritual.kind == "quads" else member_zone
+    key = (ritual.id, zone, occurrence.scheduled_at)
+    if key not in cache:
+        cache[key] = next_fire_time(ritual_cadence(ritual), ZoneInfo(zone),
+                                    occurrence.scheduled_at, anchor=ritual.anchor_date)
+    return cache[key]
+
+
+def render_nudge(occurrence: Occurrence, *, zone: str) -> Message:
+    """The reminder names the ritual and where it is, never anyone else's answers."""
+    if occurrence.ritual.kind == "quads":
+        return render_message("nudge.json.j2", kind="quads", manager_id="",
+                              cycle=occurrence.details.get("cycle", ""), week="")
+    return render_message("nudge.json.j2", kind="weekly_feedback",
+                          manager_id=occurrence.counterpart_id or "", cycle="",
+                          week=week_label(occurrence.scheduled_at, zone))
+
+
+# -- turning reminders off and on ------------------------------------------------------
+
+def set_reminders(services: Services, caller: Caller, on: bool) -> str:
+    """Store the person's choice; returns the confirmation to show them (privately)."""
+    with services.db.scope() as session:
+        ensure_people(session, caller.workspace_id, {caller.user_id})
+        session.get_one(Person, (caller.workspace_id, caller.user_id)).reminders_off = not on
+    if not on:
+        return REMINDERS_OFF
+    return (f"Reminders are on: when a prompt has waited {_delay_words(services.nudge_after)} "
+            "for your answer, tend reminds you once, privately, on a weekday between 09:00 "
+            "and 18:00 your time. `/tend reminders off` turns them off.")
+
+
+def turn_off_from_button(services: Services, *, caller: Caller, channel_id: str,
+                         message_ts: str) -> Followup:
+    """The reminder's own button: turn them off; the followup says so in place of the
+    reminder (if Slack refuses, the choice is stored and only the message stays)."""
+    text = set_reminders(services, caller, on=False)
+    if not (channel_id and message_ts):
+        return Followup(caller.workspace_id)
+    note = render_message("notice.json.j2", text=text)
+    return Followup(caller.workspace_id, (Update(channel_id, message_ts, note.text,
+                                                 note.blocks),))
+
+
+def _delay_words(delay: timedelta) -> str:
+    hours = delay.total_seconds() / 3600
+    if hours == 24:
+        return "a day"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+
