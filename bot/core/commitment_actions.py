@@ -13,10 +13,9 @@ from bot.core.followups import Followup, Note, Post, Update
 from bot.core.notices import form_not_opened
 from bot.messages.ids import BlockId
 from bot.messages.render import Message, render_message, render_view
+from bot.rituals import registry
 from bot.rituals.common import commitment_rules as rules
 from bot.rituals.common.commitments import close_commitment, local_today, record_commitment
-from bot.rituals.quads.flows import render_quad_cycle
-from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery, handled
@@ -26,6 +25,7 @@ from bot.storage.scoping import in_workspace, occurrence_in_workspace
 log = logging.getLogger(__name__)
 
 NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
+NO_COMMITMENTS = "This conversation does not take commitments."
 
 
 def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_id: int,
@@ -35,7 +35,7 @@ def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_i
     with services.db.scope() as session:
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
         allowed = (occurrence is not None
-                   and user_id in occurrences.participants(session, occurrence))
+                   and user_id in registry.participants(session, occurrence))
         today = local_today(session, workspace_id, user_id, services.now())
         # A quad commitment is for the cycle: suggest the next cycle's date.
         next_cycle = occurrence.details.get("next_cycle") if occurrence else None
@@ -69,8 +69,11 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
         if handled(session, event_id=submission_id):
             return Submission({})
         occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
-        if occurrence is None or user_id not in occurrences.participants(session, occurrence):
+        if occurrence is None or user_id not in registry.participants(session, occurrence):
             return Submission({BlockId.COMMITMENT_WHAT: NOT_A_PARTICIPANT})
+        policy = registry.of_occurrence(session, occurrence).commitments
+        if policy is None:
+            return Submission({BlockId.COMMITMENT_WHAT: NO_COMMITMENTS})
         today = local_today(session, workspace_id, user_id, now)
         try:
             due_date = date.fromisoformat(due) if due else None
@@ -85,7 +88,7 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
         if not first_delivery(session, event_id=submission_id, now=now):
             return Submission({})  # a twin recorded it (last guard; `handled` waits)
         record_commitment(session, occurrence=occurrence, owner_id=user_id, draft=draft,
-                          now=now)
+                          now=now, policy=policy)
         message = render_message("commitment_recorded.json.j2", owner_id=user_id,
                                  what=draft.what, due_date=draft.due_date)
         confirmation = ((Post(occurrence.channel_id, occurrence.message_ts, message.text,
@@ -106,7 +109,8 @@ def close_from_button(services: Services, *, workspace_id: str, commitment_id: i
         outcome = close_commitment(session, workspace_id=workspace_id,
                                    commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
-                                   occurrence_id=occurrence.id if occurrence else None, now=now)
+                                   occurrence_id=occurrence.id if occurrence else None, now=now,
+                                   policy_of=registry.commitment_policy)
         updated = (_render(session, occurrence, workspace_id=workspace_id, user_id=user_id,
                            now=now)
                    if outcome.ok and occurrence is not None else None)
@@ -119,9 +123,8 @@ def close_from_button(services: Services, *, workspace_id: str, commitment_id: i
 
 
 def _render(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
-            now: datetime) -> Message:
+            now: datetime) -> Message | None:
     """The occurrence's message as it should read now, for an update in place."""
     today = local_today(session, workspace_id, user_id, now)
-    if occurrences.ritual_kind(session, occurrence) == "quads":
-        return render_quad_cycle(session, occurrence, today=today)
-    return render_checkin(session, occurrence, today=today)
+    return registry.of_occurrence(session, occurrence).render_occurrence(
+        session, occurrence, today=today)

@@ -25,10 +25,10 @@ from bot.core.followups import Home as HomeStep
 from bot.core.tend_command import stored_digest
 from bot.messages.ids import ActionId
 from bot.messages.render import MAX_VIEW_BLOCKS, Message, render_view
+from bot.rituals import registry
 from bot.rituals.common.commitments import close_commitment, local_today
 from bot.rituals.digest.flows import latest_digest
-from bot.rituals.quads.flows import render_quad_cycle
-from bot.rituals.weekly_feedback.messages import render_checkin
+from bot.rituals.digest.home import smallest_min_group
 from bot.slack.gateway import SlackCallError
 from bot.storage.models import Commitment, Digest, Occurrence, Person, Team, TeamRole
 
@@ -82,7 +82,7 @@ def _member(session: Session, workspace_id: str, user_id: str, roles: sections.R
             "commitments": [sections.commitment_item(session, c, today=today)
                             for c in commitments],
             "more_commitments": more_commitments, "goals": goals, "more_goals": more_goals,
-            "min_group": sections.smallest_min_group([team for team, _ in roles.member])}
+            "min_group": smallest_min_group([team for team, _ in roles.member])}
 
 
 def _coach(session: Session, teams: list[Team], now: datetime) -> dict[str, Any]:
@@ -162,10 +162,13 @@ def close_from_home(services: Services, *, workspace_id: str, commitment_id: int
         outcome = close_commitment(session, workspace_id=workspace_id,
                                    commitment_id=commitment_id, user_id=user_id,
                                    decision=decision,
-                                   occurrence_id=listing.id if listing else None, now=now)
-        if outcome.ok and listing is not None and listing.channel_id and listing.message_ts:
-            message = _rerendered(session, listing, workspace_id=workspace_id,
-                                  user_id=user_id, now=now)
+                                   occurrence_id=listing.id if listing else None, now=now,
+                                   policy_of=registry.commitment_policy)
+        message = (_rerendered(session, listing, workspace_id=workspace_id, user_id=user_id,
+                               now=now)
+                   if outcome.ok and listing is not None else None)
+        if message is not None and listing is not None and listing.channel_id \
+                and listing.message_ts:
             steps.append(Update(listing.channel_id, listing.message_ts, message.text,
                                 message.blocks))
     # If Slack refuses the update, the message lags behind but the Home is still right.
@@ -175,8 +178,7 @@ def close_from_home(services: Services, *, workspace_id: str, commitment_id: int
 
 
 def _rerendered(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
-                now: datetime) -> Message:
+                now: datetime) -> Message | None:
     today = local_today(session, workspace_id, user_id, now)
-    return (render_quad_cycle(session, occurrence, today=today)
-            if occurrence.ritual.kind == "quads"
-            else render_checkin(session, occurrence, today=today))
+    return registry.of_occurrence(session, occurrence).render_occurrence(
+        session, occurrence, today=today)

@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session, selectinload
 from bot.core.context import Caller, Services
 from bot.core.followups import Followup, Update
 from bot.messages.render import Message, render_message
+from bot.rituals import registry
+from bot.rituals.base import Nudges
+from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.nudge_rules import Waiting, nudge_due
 from bot.rituals.common.schedule import next_fire_time
-from bot.rituals.weekly_feedback.planning import week_label
 from bot.storage import outbox
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
 from bot.storage.people import ensure_people
@@ -31,7 +33,6 @@ from bot.storage.teams import ritual_cadence, served
 
 log = logging.getLogger(__name__)
 
-KINDS = ("weekly_feedback", "quads")
 # Longer than the largest gap between two occurrences (a monthly cadence, 35 days):
 # an older prompt has certainly been followed by its next one, so it is never nudged.
 HORIZON = timedelta(days=37)
@@ -82,25 +83,29 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
 
 def _current_prompts(session: Session, *, now: datetime, nudge_after: timedelta
                       ) -> list[Occurrence]:
-    """Posted prompts of enabled check-ins and quads, old enough to nudge, young enough to
+    """Posted prompts of enabled rituals that nudge, old enough to nudge, young enough to
     still be current, that may still wait for someone.
 
-    A check-in asks one person (its subject), so one its subject answered or was already
-    reminded about is left out here, in SQL: in steady state that is nearly all of them,
-    and loading them only to drop them cost seconds and an IN list per prompt. A quad's
-    members are in its JSON details, so quads are filtered afterwards (they are few).
+    A prompt that asks one person (a check-in's subject) and that they answered or were
+    already reminded about is left out here, in SQL: in steady state that is nearly all of
+    them, and loading them only to drop them cost seconds and an IN list per prompt. A
+    quad's members are in its JSON details, so quads are filtered afterwards (they are few).
     """
+    nudged_kinds = [r.kind for r in registry.all_rituals() if r.nudges is not None]
+    many_asked = [r.kind for r in registry.all_rituals()
+                  if r.nudges is not None and not r.nudges.asks_subject_only]
     subject = Occurrence.subject_id
     answered = exists().where(Reply.occurrence_id == Occurrence.id, Reply.user_id == subject)
     nudged = exists().where(OutboxMessage.key == _nudge_key_sql(Occurrence.id, subject))
     return list(session.scalars(
         select(Occurrence).join(Ritual, Ritual.id == Occurrence.ritual_id)
         .join(Team, Team.id == Ritual.team_id)
-        .where(Ritual.kind.in_(KINDS), Ritual.enabled.is_(True), Occurrence.status == "sent",
+        .where(Ritual.kind.in_(nudged_kinds), Ritual.enabled.is_(True),
+               Occurrence.status == OccurrenceStatus.SENT,
                served(),
                Occurrence.scheduled_at > now - HORIZON,
                Occurrence.scheduled_at <= now - nudge_after)
-        .where(or_(Ritual.kind == "quads", ~answered & ~nudged))
+        .where(or_(Ritual.kind.in_(many_asked), ~answered & ~nudged))
         .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
                  .selectinload(Team.roles))
         .order_by(Occurrence.id)
@@ -129,11 +134,15 @@ def _people(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, s
             if (p.workspace_id, p.user_id) in wanted}
 
 
+def _nudges(occurrence: Occurrence) -> Nudges:
+    nudges = registry.definition(occurrence.ritual.kind).nudges
+    assert nudges is not None  # only such rituals' prompts are selected
+    return nudges
+
+
 def _asked(occurrence: Occurrence) -> list[str]:
     """Who the prompt asks: the member of a check-in (not the manager), or a quad's members."""
-    if occurrence.ritual.kind == "quads":
-        return [str(u) for u in occurrence.details.get("members", [])]
-    return [occurrence.subject_id]
+    return _nudges(occurrence).asked(occurrence)
 
 
 def _answered(session: Session, occurrence_ids: list[int]) -> set[tuple[int, str]]:
@@ -173,7 +182,7 @@ def _next_prompt(occurrence: Occurrence, member_zone: str, *,
     """When this prompt's next occurrence arrives: check-ins fire in the member's zone,
     quads in the team's."""
     ritual = occurrence.ritual
-    zone = ritual.team.timezone if ritual.kind == "quads" else member_zone
+    zone = _nudges(occurrence).zone(ritual, member_zone)
     key = (ritual.id, zone, occurrence.scheduled_at)
     if key not in cache:
         cache[key] = next_fire_time(ritual_cadence(ritual), ZoneInfo(zone),
@@ -183,12 +192,7 @@ def _next_prompt(occurrence: Occurrence, member_zone: str, *,
 
 def render_nudge(occurrence: Occurrence, *, zone: str) -> Message:
     """The reminder names the ritual and where it is, never anyone else's answers."""
-    if occurrence.ritual.kind == "quads":
-        return render_message("nudge.json.j2", kind="quads", manager_id="",
-                              cycle=occurrence.details.get("cycle", ""), week="")
-    return render_message("nudge.json.j2", kind="weekly_feedback",
-                          manager_id=occurrence.counterpart_id or "", cycle="",
-                          week=week_label(occurrence.scheduled_at, zone))
+    return _nudges(occurrence).render(occurrence, zone)
 
 
 # -- turning reminders off and on ------------------------------------------------------

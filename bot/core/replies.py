@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,10 +12,8 @@ from sqlalchemy.orm import Session
 from bot.core.context import Services
 from bot.core.followups import Followup, Note, Reaction
 from bot.core.message_events import PostedMessage, is_answer, posted_message, text_field
-from bot.rituals.common.commitment_rules import CommitmentError, is_commitment_line
-from bot.rituals.common.commitments import sync_commitment_from_reply
-from bot.rituals.monthly_goals.actions import sync_goal_from_reply
-from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
+from bot.rituals import registry
+from bot.rituals.base import ReplyLines
 from bot.storage import occurrences
 from bot.storage.events import first_delivery
 from bot.storage.limits import fits, storable_text
@@ -99,7 +96,7 @@ def _stored_reply(session: Session, workspace_id: str, channel: str, ts: str | N
 def _participant(session: Session, message: PostedMessage, occurrence: Occurrence
                  ) -> str | None:
     """The message's author, if a person taking part in the occurrence wrote it."""
-    if message.from_bot or message.user not in occurrences.participants(session, occurrence):
+    if message.from_bot or message.user not in registry.participants(session, occurrence):
         return None
     return message.user
 
@@ -130,8 +127,8 @@ def _new_reply(session: Session, workspace_id: str, channel: str,
     text = _text_to_store(message)
     stored = {"occurrence_id": occurrence.id, "channel_id": channel, "ts": message.ts,
               "user_id": author, "text": text, "now": now}
-    records_something, _sync = _line_kind(session, occurrence)
-    if not records_something(text):
+    lines = _lines(session, occurrence)
+    if lines is None or not lines.is_line(text):
         # The hot path: a brand-new reply cannot have a commitment or goal yet, so
         # there is nothing to keep in step and it is stored without being read back.
         insert_reply(session, **stored)
@@ -166,33 +163,35 @@ def _deleted(session: Session, workspace_id: str, channel: str, deleted_ts: str 
              ) -> None:
     reply = _stored_reply(session, workspace_id, channel, deleted_ts)
     if reply is not None:
-        sync_commitment_from_reply(session, reply, occurrence=None, deleted=True, now=None)
-        sync_goal_from_reply(session, reply, occurrence=None, deleted=True, now=None)
+        lines = _lines(session, session.get_one(Occurrence, reply.occurrence_id))
+        if lines is not None:  # what the reply recorded goes with it
+            lines.sync(session, reply, occurrence=None, deleted=True, now=None)
         session.delete(reply)
 
 
 def _commitment_feedback(session: Session, workspace_id: str, reply: Reply,
                          occurrence: Occurrence, *, now: datetime) -> ReplyFeedback | None:
     """Keep what a `commit:` (or, in a goal session, `goal:`) reply records in step."""
-    is_line, sync = _line_kind(session, occurrence)
-    if not is_line(reply.text):
-        sync(session, reply, occurrence=occurrence, deleted=True, now=now)
+    lines = _lines(session, occurrence)
+    if lines is None:
+        return None
+    if not lines.is_line(reply.text):
+        lines.sync(session, reply, occurrence=occurrence, deleted=True, now=now)
         return None
     try:
-        sync(session, reply, occurrence=occurrence, deleted=False, now=now)
-    except (CommitmentError, GoalError) as exc:
+        lines.sync(session, reply, occurrence=occurrence, deleted=False, now=now)
+    except lines.errors as exc:
         return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
                              error=str(exc), thread_ts=occurrence.message_ts)
     return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
                          thread_ts=occurrence.message_ts)
 
 
-def _line_kind(session: Session, occurrence: Occurrence
-               ) -> tuple[Callable[[str], bool], Callable[..., None]]:
-    """Which lines record something in this thread, and how to keep that in step."""
-    if occurrences.ritual_kind(session, occurrence) == "monthly_goals":
-        return is_goal_line, sync_goal_from_reply
-    return is_commitment_line, sync_commitment_from_reply
+def _lines(session: Session, occurrence: Occurrence) -> ReplyLines | None:
+    """Which lines record something in this thread (`commit:`, `goal:`), and how to keep
+    that in step: its ritual's, or None if its replies record nothing."""
+    ritual = registry.find(occurrences.ritual_of(session, occurrence).kind)
+    return ritual.reply_lines if ritual else None
 
 
 def acknowledge(feedback: ReplyFeedback) -> Followup:

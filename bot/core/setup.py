@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.config.apply import apply_config, export_config
-from bot.config.schema import TeamSpec, TendConfig
+from bot.config.schema import RitualSpec, TeamSpec, TendConfig
 from bot.core.context import Caller, Services
 from bot.core.notices import form_not_opened
 from bot.messages.render import render_view
+from bot.rituals import registry
+from bot.rituals.base import RitualDefinition
 from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
@@ -28,13 +30,6 @@ from bot.storage.teams import roles_of, team_by_key
 
 log = logging.getLogger(__name__)
 
-RITUALS = ("weekly_feedback", "monthly_goals", "quads", "digest")
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "weekly_feedback": {"every": "week", "day": "mon", "time": "10:00"},
-    "monthly_goals": {"every": "month", "day": "1st mon", "time": "09:30"},
-    "quads": {"every": "week", "day": "thu", "time": "15:00", "regroup_every": 4},
-    "digest": {"every": "month", "day": "last fri", "time": "16:00", "min_group": 3},
-}
 # Every day the YAML accepts, so a team's day is always one of the menu's options (Slack
 # refuses the modal otherwise): 7 + 35 + 31 = 73 options, under the 100 a select allows.
 DAY_OPTIONS: dict[str, list[str]] = {
@@ -107,23 +102,34 @@ def open_setup(services: Services, *, caller: Caller, trigger_id: str,
 def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
     team: dict[str, Any] = {"key": "", "name": "", "channel": "", "timezone": "UTC",
                             "managers": [], "members": [], "coaches": [user_id]}
-    rituals = {name: {**DEFAULTS[name], "on": False} for name in RITUALS}
+    parts = registry.all_rituals()
+    rituals = {r.kind: {**r.setup.defaults, "on": False} for r in parts}
     if spec is not None:
         team = {"key": spec.key, "name": spec.name, "channel": spec.channel,
                 "timezone": spec.timezone, "managers": spec.managers,
                 "members": [m.id for m in spec.members], "coaches": spec.coaches}
-        for name, ritual in {**spec.rituals.model_dump(exclude_none=True),
-                             **({"digest": spec.digest.model_dump()} if spec.digest else {})
-                             }.items():
-            rituals[name] = {**rituals[name], **ritual["cadence"], "on": ritual["enabled"],
-                             **{k: v for k, v in ritual.items()
-                                if k not in ("cadence", "enabled")}}
-    to = str(rituals["digest"].get("to") or (team["managers"][:1] or [""])[0])
-    rituals["digest"]["to_user"] = to if to.startswith(("U", "W")) else ""
-    rituals["digest"]["to_channel"] = to if to.startswith(("C", "G")) else ""
+        for r in parts:
+            saved = _saved(spec, r)
+            if saved is not None:
+                ritual = saved.model_dump()
+                rituals[r.kind] = {**rituals[r.kind], **ritual["cadence"],
+                                   "on": ritual["enabled"],
+                                   **{k: v for k, v in ritual.items()
+                                      if k not in ("cadence", "enabled")}}
+    for r in parts:
+        r.setup.context(rituals[r.kind], team)
     for values in rituals.values():
         values["day"] = str(values["day"])
-    return {"team": team, "rituals": rituals, "everies": EVERY, **DAY_OPTIONS}
+    return {"team": team, "rituals": rituals, "everies": EVERY, **DAY_OPTIONS,
+            "parts": [{"kind": r.kind, "title": r.setup.title, "help": r.setup.help,
+                       "extra_blocks": r.setup.extra_blocks} for r in parts]}
+
+
+def _saved(spec: TeamSpec, ritual: RitualDefinition) -> RitualSpec | None:
+    """The ritual's saved configuration in the team's spec, if it has one."""
+    found: RitualSpec | None = (getattr(spec, ritual.kind, None) if ritual.team_level_key
+                                else getattr(spec.rituals, ritual.kind, None))
+    return found
 
 
 
@@ -182,35 +188,21 @@ def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
         "coaches": list(read("team_coaches") or []), "members": members, "rituals": {},
         "skip_dates": list(current.skip_dates) if current else [],
     }
-    for name in RITUALS:
+    for part in registry.all_rituals():
+        name = part.kind
         on = bool(read(f"{name}_on"))
-        configured = current is not None and (
-            current.digest is not None if name == "digest"
-            else getattr(current.rituals, name) is not None)
-        if not on and not configured:
+        saved = _saved(current, part) if current is not None else None
+        if not on and saved is None:
             continue  # never switched on: stays out of the configuration
         ritual: dict[str, Any] = {"cadence": {"every": read(f"{name}_every"),
                                               "day": read(f"{name}_day"),
                                               "time": read(f"{name}_time")},
-                                  "enabled": on}
-        if name == "quads":
-            ritual["regroup_every"] = _int(read("quads_regroup"), 4)
-            if current and current.rituals.quads:
-                ritual["managers_with_reports"] = current.rituals.quads.managers_with_reports
-        if name == "digest":
-            ritual["to"] = read("digest_to_channel") or read("digest_to_user") or ""
-            ritual["min_group"] = _int(read("digest_min_group"), 3)
-            data["digest"] = ritual
+                                  "enabled": on, **part.setup.read_extra(read, saved)}
+        if part.team_level_key:
+            data[name] = ritual
         else:
             data["rituals"][name] = ritual
     return data
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -227,21 +219,18 @@ def _block_for(loc: tuple[Any, ...]) -> str:
     top = str(loc[0])
     if top in TEAM_FIELDS:
         return TEAM_FIELDS[top]
-    if top == "digest":
-        rest = [str(p) for p in loc[1:]]
-        if rest[:1] == ["to"]:
-            return "digest_to_user"
-        if rest[:1] == ["min_group"]:
-            return "digest_min_group"
-        return f"digest_{rest[1]}" if rest[:1] == ["cadence"] and len(rest) > 1 else "digest_on"
-    if top == "rituals" and len(loc) > 1:
-        name, rest = str(loc[1]), [str(p) for p in loc[2:]]
-        if rest[:1] == ["regroup_every"]:
-            return "quads_regroup"
-        if rest[:1] == ["cadence"] and len(rest) > 1:
-            return f"{name}_{rest[1]}"
-        return f"{name}_on"
-    return "team_name"
+    part = registry.find(top)
+    if part is not None and part.team_level_key:
+        name, rest = top, [str(p) for p in loc[1:]]
+    elif top == "rituals" and len(loc) > 1 and (part := registry.find(str(loc[1]))):
+        name, rest = part.kind, [str(p) for p in loc[2:]]
+    else:
+        return "team_name"
+    if rest[:1] and rest[0] in part.setup.error_blocks:
+        return part.setup.error_blocks[rest[0]]
+    if rest[:1] == ["cadence"] and len(rest) > 1:
+        return f"{name}_{rest[1]}"
+    return f"{name}_on"
 
 
 def people_of_saved_team(services: Services, caller: Caller, view: dict[str, Any]

@@ -17,6 +17,7 @@ from bot.core.context import Caller, Services
 from bot.core.nudges import set_reminders
 from bot.core.setup import may_set_up
 from bot.messages.render import MAX_MESSAGE_BLOCKS, Message, render_message
+from bot.rituals import registry
 from bot.rituals.common.commitment_rules import CommitmentError, parse_when
 from bot.rituals.common.commitments import local_today
 from bot.rituals.common.schedule import next_fire_time
@@ -26,7 +27,6 @@ from bot.rituals.digest.period import Window
 from bot.storage.models import Person, Team, TeamRole
 from bot.storage.teams import ritual_cadence, roles_of, team_by_key
 
-RITUAL_NAMES = ("weekly_feedback", "monthly_goals", "quads", "digest")
 NOT_A_MANAGER = ("Only a team's managers can read its digest here, and only for the "
                  "teams they manage. The digest has team-level figures only.")
 NOT_A_COACH = "Only {team}'s coaches (or a workspace admin) can change its rituals."
@@ -61,8 +61,9 @@ def _roles(services: Services, caller: Caller) -> set[str]:
 
 def help_text(services: Services, caller: Caller) -> str:
     roles = _roles(services, caller)
-    lines = ["*tend* holds short, regular, two-way conversations: weekly check-ins, monthly "
-             "goal sharing, peer quads, and team digests with no per-person figures.", ""]
+    phrases = [r.help_phrase for r in registry.all_rituals()]
+    lines = ["*tend* holds short, regular, two-way conversations: "
+             f"{', '.join(phrases[:-1])}, and {phrases[-1]}.", ""]
     if "member" in roles or not roles:
         lines += ["• `/tend away 2026-12-31` — no prompts for you until then (`/tend away off`"
                   " to come back); nobody is told who is away",
@@ -157,8 +158,8 @@ def _switch(enabled: bool) -> Callable[[Services, str, list[str]], Answer]:
         if isinstance(found, Answer):
             return found
         key, name = found
-        if name not in RITUAL_NAMES:
-            return Answer(_notice(f"Which ritual? One of {', '.join(RITUAL_NAMES)}."))
+        if name not in registry.kinds():
+            return Answer(_notice(f"Which ritual? One of {', '.join(registry.kinds())}."))
         with services.db.scope() as session:
             team = team_by_key(session, caller.workspace_id, key)
             ritual = next((r for r in team.rituals if r.kind == name), None) if team else None

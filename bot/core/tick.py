@@ -13,10 +13,8 @@ from bot.core.nudges import plan_nudges
 from bot.core.retention import purge_old_text
 from bot.core.sender import SendReport, drain_outbox
 from bot.core.timezones import refresh_timezones
-from bot.rituals.digest.flows import plan_digests
-from bot.rituals.monthly_goals.flows import plan_goal_sessions
-from bot.rituals.quads.flows import plan_quad_cycles
-from bot.rituals.weekly_feedback.flows import PlanReport, plan_checkins
+from bot.rituals import registry
+from bot.rituals.base import PlanReport
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +39,9 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
     def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
         with services.db.scope() as session:
-            plan = plan_checkins(session, now=now, catchup=services.catchup)
-            plan.planned += plan_goal_sessions(session, now=now, catchup=services.catchup)
-            plan.planned += plan_quad_cycles(session, now=now, catchup=services.catchup)
-            plan.planned += plan_digests(session, now=now, catchup=services.catchup)
+            plan = PlanReport()
+            for ritual in registry.all_rituals():  # in the registry's order
+                plan += ritual.plan(session, now=now, catchup=services.catchup)
             plan_nudges(session, now=now, nudge_after=services.nudge_after)
             return plan, managers_of_new_digests(session, now=now)
 

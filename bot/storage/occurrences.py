@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import Occurrence, Ritual, TeamRole
+from bot.storage.models import Occurrence, Ritual
 
 OccurrenceKey = tuple[int, str, datetime]  # (ritual_id, subject_id, scheduled_at)
 
@@ -53,17 +53,3 @@ def ritual_of(session: Session, occurrence: Occurrence) -> Ritual:
     return occurrence.ritual or session.get_one(Ritual, occurrence.ritual_id)  # pending
 
 
-def participants(session: Session, occurrence: Occurrence) -> set[str]:
-    """Who takes part in this occurrence's conversation (and so may see and answer it)."""
-    ritual = ritual_of(session, occurrence)
-    if ritual.kind == "quads":
-        return set(occurrence.details.get("members", []))
-    if ritual.kind == "monthly_goals":
-        return set(session.scalars(select(TeamRole.user_id).where(
-            TeamRole.team_id == ritual.team_id, TeamRole.active.is_(True))))
-    return {occurrence.subject_id, *([occurrence.counterpart_id] if occurrence.counterpart_id
-                                      else [])}
-
-
-def ritual_kind(session: Session, occurrence: Occurrence) -> str:
-    return ritual_of(session, occurrence).kind

@@ -8,14 +8,17 @@ made (their original message keeps its buttons) rather than reaching new eyes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Commitment, Occurrence
-from bot.storage.occurrences import participants
 
 
-def shareable_with(session: Session, commitments: list[Commitment], audience: set[str]
+def shareable_with(session: Session, commitments: list[Commitment], audience: set[str], *,
+                   participants: Callable[[Session, Occurrence], set[str]]
                    ) -> list[Commitment]:
+    """`participants` is the ritual's own: a commitment is made in its ritual's thread."""
     origins: dict[int, set[str]] = {}
     shown: list[Commitment] = []
     for commitment in commitments:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.rituals.base import CommitmentPolicy
 from bot.rituals.common.commitment_rules import (
     CommitmentDraft,
     CommitmentError,
     parse_commitment_line,
 )
+from bot.rituals.common.enums import CLOSES_AS, CommitmentDecision, CommitmentStatus
 from bot.storage.commitments import add_commitment, commitment_for_reply, commitments_made_in
 from bot.storage.models import Commitment, Occurrence, Person, Reply, Ritual
-from bot.storage.occurrences import ritual_kind
 from bot.storage.scoping import workspace_of
 
 
@@ -25,28 +27,26 @@ def local_today(session: Session, workspace_id: str, user_id: str, now: datetime
     return now.astimezone(zone).date()
 
 
-QUAD_COMMITMENTS_PER_CYCLE = 2
-
-
 def record_commitment(session: Session, *, occurrence: Occurrence, owner_id: str,
-                      draft: CommitmentDraft, now: datetime,
+                      draft: CommitmentDraft, now: datetime, policy: CommitmentPolicy,
                       reply_id: int | None = None) -> Commitment:
     """A check-in's commitments belong to the pair; a quad member's to that member."""
-    in_quad = ritual_kind(session, occurrence) == "quads"
-    if in_quad and commitments_made_in(session, occurrence_id=occurrence.id,
-                                       owner_id=owner_id) >= QUAD_COMMITMENTS_PER_CYCLE:
+    limit = policy.per_occurrence_limit
+    if limit is not None and commitments_made_in(session, occurrence_id=occurrence.id,
+                                                 owner_id=owner_id) >= limit:
         raise CommitmentError(f"One or two commitments per cycle: you have "
-                              f"{QUAD_COMMITMENTS_PER_CYCLE} already.")
+                              f"{limit} already.")
     return add_commitment(
         session, ritual_id=occurrence.ritual_id, occurrence_id=occurrence.id,
-        pair_member_id=owner_id if in_quad else occurrence.subject_id, owner_id=owner_id,
-        text=draft.what, due_date=draft.due_date, now=now, reply_id=reply_id,
+        pair_member_id=owner_id if policy.owned_by_member else occurrence.subject_id,
+        owner_id=owner_id, text=draft.what, due_date=draft.due_date, now=now,
+        reply_id=reply_id,
     )
 
 
 def sync_commitment_from_reply(session: Session, reply: Reply, *,
                                occurrence: Occurrence | None, deleted: bool,
-                               now: datetime | None) -> None:
+                               now: datetime | None, policy: CommitmentPolicy) -> None:
     """Make the commitment written in a reply match the reply's current text.
 
     Raises CommitmentError (and changes nothing) when a `commit:` line cannot be read.
@@ -61,8 +61,8 @@ def sync_commitment_from_reply(session: Session, reply: Reply, *,
         session, workspace_of(occurrence), reply.user_id, now))
     if existing is None:
         record_commitment(session, occurrence=occurrence, owner_id=reply.user_id, draft=draft,
-                          now=now, reply_id=reply.id)
-    elif existing.status == "open":
+                          now=now, policy=policy, reply_id=reply.id)
+    elif existing.status == CommitmentStatus.OPEN:
         existing.text, existing.due_date = draft.what, draft.due_date
 
 
@@ -72,34 +72,31 @@ class CloseOutcome:
     message: str | None = None  # a refusal for the person who clicked
 
 
-# Check-ins close as done / dropped ("not yet" carries); quads as kept / partly / missed.
-CLOSING = {"done": "done", "not_yet": "open", "drop": "dropped", "kept": "kept",
-           "partly": "partly", "missed": "missed"}
-DECISIONS_BY_KIND = {"weekly_feedback": {"done", "not_yet", "drop"},
-                     "quads": {"kept", "partly", "missed"}}
-
-
 NOT_YOURS = "Only its owner can close a commitment."
 
 
 def close_commitment(session: Session, *, workspace_id: str, commitment_id: int, user_id: str,
-                     decision: str, occurrence_id: int | None, now: datetime) -> CloseOutcome:
+                     decision: str, occurrence_id: int | None, now: datetime,
+                     policy_of: Callable[[str], CommitmentPolicy | None]) -> CloseOutcome:
+    """Close (or carry) a commitment with one of its ritual's buttons (owner only);
+    `policy_of(kind)` is the registry's answer for the commitment's ritual."""
     commitment = session.get(Commitment, commitment_id)
     ritual = session.get_one(Ritual, commitment.ritual_id) if commitment else None
     if commitment is None or ritual is None or ritual.team.workspace_id != workspace_id:
         return CloseOutcome(False, "That commitment no longer exists.")
     if commitment.owner_id != user_id:  # a stranger learns nothing: no owner, no text
         return CloseOutcome(False, NOT_YOURS)
-    if commitment.status != "open":
+    if commitment.status != CommitmentStatus.OPEN:
         return CloseOutcome(False, f"This commitment is already {commitment.status}.")
-    kind = ritual.kind
-    if decision not in DECISIONS_BY_KIND.get(kind, set()):
+    policy = policy_of(ritual.kind)
+    if policy is None or decision not in policy.decisions:
         return CloseOutcome(False, "That button does not belong to this commitment.")
-    if decision == "not_yet":
+    if decision == CommitmentDecision.NOT_YET:
         if occurrence_id is not None and commitment.carried_in_occurrence_id == occurrence_id:
             return CloseOutcome(False, "Already carried to the next check-in.")
         commitment.times_carried += 1
         commitment.carried_in_occurrence_id = occurrence_id
     else:
-        commitment.status, commitment.closed_at = CLOSING[decision], now
+        commitment.status = CLOSES_AS[CommitmentDecision(decision)]
+        commitment.closed_at = now
     return CloseOutcome(True)

@@ -28,13 +28,14 @@ from bot.rituals.digest.policy import (
     decide,
     guard_marks,
 )
+from bot.rituals.kinds import RitualKind
 from bot.storage import outbox
 from bot.storage.digest_data import period_input
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Digest, Ritual, Team
 from bot.storage.teams import ritual_cadence, team_rituals
 
-KIND = "digest"
+KIND = RitualKind.DIGEST
 EARLIER_FOR_TREND = 5
 MAX_SHARED_EACH = 12  # highlights and asks each; keeps a digest within Slack's 50 blocks
 # Slack refuses a message whose blocks hold about 13,000 characters of text

@@ -24,11 +24,17 @@ from bot.storage.events import first_delivery, handled
 from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
 from bot.storage.models import Goal, Occurrence, Reply
 from bot.storage.scoping import occurrence_in_workspace, workspace_of
+from bot.storage.teams import active_role_holders
 
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
 CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
 
 log = logging.getLogger(__name__)
+
+def session_participants(session: Session, occurrence: Occurrence) -> set[str]:
+    """A goal session is in the team channel: everyone with a role in the team."""
+    return active_role_holders(session, occurrences.ritual_of(session, occurrence).team_id)
+
 
 def _month(occurrence: Occurrence) -> str:
     return month_label(occurrence.scheduled_at, occurrence.ritual.team.timezone)
@@ -62,7 +68,7 @@ def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: in
 
 
 def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> str | None:
-    if occurrence is None or user_id not in occurrences.participants(session, occurrence):
+    if occurrence is None or user_id not in session_participants(session, occurrence):
         return NOT_IN_TEAM
     return None
 

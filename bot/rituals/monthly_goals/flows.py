@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.messages.render import render_message
 from bot.rituals.common.sessions import due_sessions, month_label
 from bot.rituals.common.team_sessions import claim_session, coach_notice
+from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.messages import render_review
 from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH
 from bot.storage import outbox
@@ -20,7 +21,7 @@ from bot.storage.teams import active_people, team_rituals
 
 log = logging.getLogger(__name__)
 
-KIND = "monthly_goals"
+KIND = RitualKind.MONTHLY_GOALS
 MAX_REVIEWED_GOALS = 10  # two blocks each: well inside Slack's 50
 
 

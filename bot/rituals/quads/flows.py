@@ -20,6 +20,7 @@ from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS, commitmen
 from bot.rituals.common.commitment_visibility import shareable_with
 from bot.rituals.common.sessions import TEAM_SUBJECT, due_sessions, following_session
 from bot.rituals.common.team_sessions import claim_session
+from bot.rituals.kinds import RitualKind
 from bot.rituals.quads.grouping import Pair, draw_groups, pair_counts
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import commitments_by_ids, open_commitments_of_pair
@@ -28,7 +29,7 @@ from bot.storage.teams import active_people, line_manager, team_rituals
 
 log = logging.getLogger(__name__)
 
-KIND = "quads"
+KIND = RitualKind.QUADS
 MIN_GROUP, MAX_GROUP = 3, 5
 
 
@@ -164,7 +165,8 @@ def _enqueue_cycle(session: Session, ritual: Ritual, group: QuadGroup, *, cycle:
     members = list(group.members["ids"])
     own = [c for m in members
            for c in open_commitments_of_pair(session, ritual_id=ritual.id, pair_member_id=m)]
-    listed = [c.id for c in shareable_with(session, own, set(members))][:MAX_LISTED_COMMITMENTS]
+    shown = shareable_with(session, own, set(members), participants=quad_members)
+    listed = [c.id for c in shown][:MAX_LISTED_COMMITMENTS]
     next_local = next_cycle.astimezone(ZoneInfo(ritual.team.timezone)).date()
     ids = occurrences.insert_new(session, [{
         "ritual_id": ritual.id, "subject_id": f"quad:{group.id}", "scheduled_at": scheduled_at,
@@ -181,6 +183,11 @@ def _enqueue_cycle(session: Session, ritual: Ritual, group: QuadGroup, *, cycle:
                    key=f"occurrence:{occurrence.id}:prompt",
                    payload=message.as_dict(), users=members, occurrence_id=occurrence.id,
                    now=now)
+
+
+def quad_members(session: Session, occurrence: Occurrence) -> set[str]:
+    """A quad's conversation is its members' group DM."""
+    return {str(u) for u in occurrence.details.get("members", [])}
 
 
 def render_quad_cycle(session: Session, occurrence: Occurrence, *, today: date) -> Message:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.rituals.base import PlanReport, pair_participants
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
 from bot.rituals.common.commitment_visibility import shareable_with
 from bot.rituals.weekly_feedback.messages import render_checkin
@@ -16,16 +16,9 @@ from bot.rituals.weekly_feedback.planning import DueCheckin, due_checkins
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import open_commitments_of_pair
 from bot.storage.models import Occurrence
-from bot.storage.teams import checkin_pairs
+from bot.storage.weekly_feedback import checkin_pairs
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PlanReport:
-    planned: int = 0
-    missed: int = 0
-    skipped: int = 0
 
 
 def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
@@ -57,7 +50,7 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
     pair = due.pair
     open_items = shareable_with(session, open_commitments_of_pair(
         session, ritual_id=pair.ritual_id, pair_member_id=pair.member_id),
-        {pair.member_id, pair.manager_id})
+        {pair.member_id, pair.manager_id}, participants=pair_participants)
     listed = [c.id for c in open_items[:MAX_LISTED_COMMITMENTS]]
     ids = occurrences.insert_new(session, [{
         "ritual_id": pair.ritual_id, "subject_id": pair.member_id,

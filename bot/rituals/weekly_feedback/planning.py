@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from bot.rituals.common.cadence import Cadence
 from bot.rituals.common.schedule import latest_fire_time
+from bot.rituals.kinds import RitualKind
 
-KIND = "weekly_feedback"
+KIND = RitualKind.WEEKLY_FEEDBACK
 
 
 @dataclass(frozen=True)

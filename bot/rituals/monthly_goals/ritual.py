@@ -1,0 +1,52 @@
+"""Monthly goal sharing (`monthly_goals`): one session in the team channel, up to three
+goals each, reviewed the next month. Its definition for the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.messages.render import slack_escape
+from bot.rituals.base import PlanReport, ReplyLines, RitualDefinition, SetupPart
+from bot.rituals.common.home import (
+    team_session_line,
+    team_session_runs,
+    team_zone_configuration_line,
+)
+from bot.rituals.kinds import RitualKind
+from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
+from bot.rituals.monthly_goals.flows import plan_goal_sessions
+from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
+from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+
+
+class MonthlyGoals(RitualDefinition):
+    kind = RitualKind.MONTHLY_GOALS
+    title = "Goal sharing"
+    help_phrase = "monthly goal sharing"
+    setup = SetupPart(
+        title="Monthly goal sharing",
+        help="A session in the team channel: up to three goals each.",
+        defaults={"every": "month", "day": "1st mon", "time": "09:30"})
+    reply_lines = ReplyLines(is_goal_line, sync_goal_from_reply, (GoalError,))
+
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+
+    def participants(self, session: Session, occurrence: Occurrence) -> set[str]:
+        """The whole team: the session is in its channel."""
+        return session_participants(session, occurrence)
+
+    def member_line(self, team: Team, role: TeamRole, ritual: Ritual, person: Person | None,
+                    now: datetime) -> tuple[datetime, str] | None:
+        return team_session_line(
+            team, ritual, now,
+            f"*Goal sharing* in <#{team.channel_id}> · {slack_escape(team.name)}")
+
+    def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
+        return team_zone_configuration_line(team, ritual, now, self.title)
+
+    def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
+               ) -> list[tuple[str, str]]:
+        return team_session_runs(session, team, ritual, now, label_format="{month}")
