@@ -16,12 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.config.apply import apply_config, export_config
-from bot.config.schema import RitualSpec, TeamSpec, TendConfig
+from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
 from bot.core.context import Caller, Services
 from bot.core.notices import form_not_opened
 from bot.messages.render import render_view
 from bot.rituals import registry
-from bot.rituals.base import RitualDefinition
 from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
@@ -109,7 +108,7 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
                 "timezone": spec.timezone, "managers": spec.managers,
                 "members": [m.id for m in spec.members], "coaches": spec.coaches}
         for r in parts:
-            saved = _saved(spec, r)
+            saved = ritual_spec_of(spec, r.kind)
             if saved is not None:
                 ritual = saved.model_dump()
                 rituals[r.kind] = {**rituals[r.kind], **ritual["cadence"],
@@ -124,12 +123,6 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
             "parts": [{"kind": r.kind, "title": r.setup.title, "help": r.setup.help,
                        "extra_blocks": r.setup.extra_blocks} for r in parts]}
 
-
-def _saved(spec: TeamSpec, ritual: RitualDefinition) -> RitualSpec | None:
-    """The ritual's saved configuration in the team's spec, if it has one."""
-    found: RitualSpec | None = (getattr(spec, ritual.kind, None) if ritual.team_level_key
-                                else getattr(spec.rituals, ritual.kind, None))
-    return found
 
 
 
@@ -191,7 +184,7 @@ def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
     for part in registry.all_rituals():
         name = part.kind
         on = bool(read(f"{name}_on"))
-        saved = _saved(current, part) if current is not None else None
+        saved = ritual_spec_of(current, name) if current is not None else None
         if not on and saved is None:
             continue  # never switched on: stays out of the configuration
         ritual: dict[str, Any] = {"cadence": {"every": read(f"{name}_every"),

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from bot.config.base import RitualSpec
 from bot.messages.render import Message
 from bot.rituals.common.enums import CommitmentDecision
 from bot.rituals.kinds import RitualKind
@@ -99,7 +100,11 @@ class RitualDefinition:
     title: ClassVar[str]  # its name on the Home: "Weekly check-ins"
     help_phrase: ClassVar[str]  # in `/tend help`'s first sentence: "weekly check-ins"
     setup: ClassVar[SetupPart]
+    config_spec: ClassVar[type[RitualSpec]]  # its keys in the teams file
+    # What each of its keys means, for docs/configuration.md ("<kind>.<key>": text).
+    config_descriptions: ClassVar[dict[str, str]] = {}
     team_level_key: ClassVar[bool] = False  # configured beside `rituals:` (the digest)
+    in_member_zone: ClassVar[bool] = False  # runs at each member's local time, not the team's
     commitments: ClassVar[CommitmentPolicy | None] = None
     reply_lines: ClassVar[ReplyLines | None] = None
     nudges: ClassVar[Nudges | None] = None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
 from bot.rituals.base import PlanReport, RitualDefinition, SetupPart, setup_int
 from bot.rituals.common.home import team_zone_configuration_line
 from bot.rituals.digest import home
+from bot.rituals.digest.config import DigestSpec
 from bot.rituals.digest.flows import plan_digests
 from bot.rituals.kinds import RitualKind
 from bot.storage.models import Ritual, Team
@@ -34,6 +35,12 @@ class TeamDigest(RitualDefinition):
     title = "Digest"
     help_phrase = "team digests with no per-person figures"
     team_level_key = True
+    config_spec = DigestSpec
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "team.digest": "The team digest: team-level figures only, never about one person.",
+        "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
+        "digest.min_group": "A figure appears only when at least this many people "
+        "contributed to it; 3 or more (refused below 3)."}
     setup = SetupPart(
         title="Team digest", help="Team-level figures only, never about one person.",
         defaults={"every": "month", "day": "last fri", "time": "16:00", "min_group": 3},

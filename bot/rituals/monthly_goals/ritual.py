@@ -4,6 +4,7 @@ goals each, reviewed the next month. Its definition for the registry."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from bot.rituals.common.home import (
 )
 from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
+from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
@@ -25,6 +27,10 @@ class MonthlyGoals(RitualDefinition):
     kind = RitualKind.MONTHLY_GOALS
     title = "Goal sharing"
     help_phrase = "monthly goal sharing"
+    config_spec = MonthlyGoalsSpec
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "rituals.monthly_goals": "The goal-sharing session in the team channel: up to "
+        "three goals each; last month's come back privately."}
     setup = SetupPart(
         title="Monthly goal sharing",
         help="A session in the team channel: up to three goals each.",

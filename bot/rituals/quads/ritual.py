@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from bot.rituals.common.home import (
     team_zone_configuration_line,
 )
 from bot.rituals.kinds import RitualKind
+from bot.rituals.quads.config import QuadsSpec
 from bot.rituals.quads.flows import MIN_GROUP, plan_quad_cycles, quad_members, render_quad_cycle
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.teams import active_people
@@ -61,6 +62,14 @@ class Quads(RitualDefinition):
     kind = RitualKind.QUADS
     title = "Quads"
     help_phrase = "peer quads"
+    config_spec = QuadsSpec
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "rituals.quads": "Peer accountability groups of four (three or five where needed), "
+        "each in a private group DM.",
+        "quads.regroup_every": "How many cycles a grouping lasts before new groups are "
+        "drawn.",
+        "quads.managers_with_reports": "`true` lets managers share a quad with their own "
+        "reports."}
     setup = SetupPart(
         title="Peer quads",
         help="Groups of four (three or five where needed), in private group DMs.",

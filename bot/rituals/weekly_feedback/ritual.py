@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from bot.rituals.common.commitments import sync_commitment_from_reply
 from bot.rituals.common.enums import CommitmentDecision
 from bot.rituals.kinds import RitualKind
 from bot.rituals.weekly_feedback import home
+from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
 from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import week_label
@@ -45,6 +47,11 @@ class WeeklyFeedback(RitualDefinition):
     kind = RitualKind.WEEKLY_FEEDBACK
     title = "Weekly check-ins"
     help_phrase = "weekly check-ins"
+    config_spec = WeeklyFeedbackSpec
+    in_member_zone = True
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "rituals.weekly_feedback": "The weekly two-way check-in of each member and their "
+        "line manager, in a private group DM, at the member's local time."}
     setup = SetupPart(
         title="Weekly check-in",
         help="Each member and their line manager, five minutes, at the member's own local "
