@@ -7,14 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.rituals import registry
 from bot.storage.models import (
     Commitment,
     Conversation,
     Digest,
-    Goal,
     Occurrence,
     Person,
-    QuadGroup,
     Reply,
     Ritual,
     SharedReply,
@@ -40,10 +39,6 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         select(Commitment, Ritual.kind).join(Ritual, Ritual.id == Commitment.ritual_id)
         .where(Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))
         .order_by(Commitment.id))
-    goals = session.scalars(select(Goal).where(
-        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)).order_by(Goal.id))
-    quads = [g for g in session.scalars(select(QuadGroup).where(QuadGroup.ritual_id.in_(
-        rituals)).order_by(QuadGroup.id)) if user_id in g.members.get("ids", [])]
     shares = session.execute(
         select(SharedReply, Reply.ts, Team.key).join(Reply, Reply.id == SharedReply.reply_id)
         .join(Team, Team.id == SharedReply.team_id)
@@ -94,13 +89,9 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
              "made_at": c.created_at.isoformat(), "closed_at": _iso(c.closed_at)}
             for c, kind in commitments
         ],
-        "goals": [
-            {"id": g.id, "what": g.what, "how_we_will_know": g.measure,
-             "by": g.due_date.isoformat(), "status": g.status,
-             "carried_from": g.carried_from_id, "shared_at": g.created_at.isoformat(),
-             "closed_at": _iso(g.closed_at)}
-            for g in goals
-        ],
+        # each ritual's own sections (goals, quads), in the registry's order
+        **{name: rows for ritual in registry.all_rituals()
+           for name, rows in ritual.export_user(session, rituals, user_id).items()},
         "shared_in_digest": [
             {"answer_ts": ts, "team": key, "as": s.kind, "named": s.named,
              "shared_at": s.created_at.isoformat()}
@@ -114,11 +105,6 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
             {"channel": c.channel_id, "with": [u for u in c.users_key.split(",") if u != user_id],
              "opened_at": c.created_at.isoformat()}
             for c in conversations
-        ],
-        "quads": [
-            {"draw": q.draw, "with": [u for u in q.members["ids"] if u != user_id],
-             "active": q.active, "since": q.created_at.isoformat()}
-            for q in quads
         ],
     }
 

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from bot.core.context import Caller, Services
 from bot.core.export_user import export_user
+from bot.rituals import registry
 from bot.rituals.digest.redaction import edit_posted, redact_digests
 from bot.slack.gateway import SlackCallError
 from bot.storage.forgetting import delete_person_rows
 from bot.storage.models import Digest
-from bot.storage.scoping import teams_in
+from bot.storage.scoping import rituals_in, teams_in
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,14 @@ def send_my_data(services: Services, caller: Caller) -> None:
         log.warning("my-data not delivered: %s", exc)
 
 
-def forget(services: Services, caller: Caller) -> dict[str, int]:
+def forget(services: Services, caller: Caller) -> str:
     """Delete what the person wrote, shared and set in this workspace, and take their
     shared words out of the workspace's stored and posted digests; team figures stay."""
     ws, user_id = caller.workspace_id, caller.user_id
     with services.db.scope() as session:
+        # The rituals' own rows first: a goal points at the answer it was written in.
+        own = [part for ritual in registry.all_rituals()
+               for part in ritual.forget(session, rituals_in(ws), user_id)]
         deleted = delete_person_rows(session, ws, user_id)
 
         def theirs(item: dict[str, object]) -> bool:
@@ -47,5 +51,8 @@ def forget(services: Services, caller: Caller) -> dict[str, int]:
         redaction = redact_digests(session, session.scalars(
             select(Digest).where(Digest.team_id.in_(teams_in(ws)))), drop=theirs)
     edit_posted(services.slack, redaction.posted)
-    return {"shared": deleted.shared, "commitments": deleted.commitments,
-            "goals": deleted.goals, "answers": deleted.answers}
+    counts = [f"{deleted.answers} answers", f"{deleted.commitments} commitments",
+              *(f"{count} {what}" for count, what in own),
+              f"{deleted.shared} shared highlights"]
+    return (f"Done: deleted {', '.join(counts[:-1])} and {counts[-1]}. "
+            "Team digests keep only team-level figures.")

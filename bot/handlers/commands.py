@@ -68,10 +68,7 @@ def register(app: App, services: Services) -> None:
     def forget_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         caller = _caller(context, body["user"]["id"])
-        counts = personal_data.forget(services, caller)
-        done = (f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
-                f"commitments, {counts['goals']} goals and {counts['shared']} shared "
-                "highlights. Team digests keep only team-level figures.")
+        done = personal_data.forget(services, caller)
         response_url, channel = body.get("response_url") or None, channel_of(body)
         if response_url or channel:  # a response_url replaces the confirmation clicked
             later(context, Followup(caller.workspace_id, (Note(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.config.base import RitualSpec
@@ -137,6 +138,20 @@ class RitualDefinition:
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
         """Recent runs for the coach, team-level only: (label, outcome) pairs."""
+        return []
+
+    # -- a person's data (P6) ------------------------------------------------------------
+    def export_user(self, session: Session, rituals: Select[tuple[int]], user_id: str
+                    ) -> dict[str, Any]:
+        """Its sections of `tend export-user` / `/tend my-data`: what it alone stores about
+        the person in these rituals (one workspace's). Commitments and answers are the
+        core's."""
+        return {}
+
+    def forget(self, session: Session, rituals: Select[tuple[int]], user_id: str
+               ) -> list[tuple[int, str]]:
+        """Forget-me: delete what the person wrote or chose in it alone; returns
+        (count, what) pairs for the confirmation, "3 goals"."""
         return []
 
 

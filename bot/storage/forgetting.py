@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Commitment, Goal, Person, Reply, SharedReply
+from bot.storage.models import Commitment, Person, Reply, SharedReply
 from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 
 
@@ -19,7 +19,6 @@ from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 class Deleted:
     answers: int
     commitments: int
-    goals: int
     shared: int
     shared_texts: frozenset[str]  # the words they had shared, to find in stored digests
 
@@ -32,8 +31,9 @@ def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozen
 
 
 def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Deleted:
-    """Delete what the person wrote or chose in `workspace_id` and reset their settings
-    there. There are no votes to delete: tend has no votes yet."""
+    """Delete what the person wrote or chose in `workspace_id` that no one ritual owns
+    (answers, commitments, shares) and reset their settings there; each ritual deletes
+    its own rows (`RitualDefinition.forget`: goals)."""
     rituals = rituals_in(workspace_id)
     texts = shared_texts_of(session, workspace_id, user_id)
     shared = session.execute(delete(SharedReply).where(
@@ -41,13 +41,11 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
         SharedReply.team_id.in_(teams_in(workspace_id)))).rowcount
     commitments = session.execute(delete(Commitment).where(
         Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))).rowcount
-    goals = session.execute(delete(Goal).where(
-        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount
     answers = session.execute(delete(Reply).where(
         Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))
     )).rowcount
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False
-    return Deleted(answers=answers, commitments=commitments, goals=goals, shared=shared,
+    return Deleted(answers=answers, commitments=commitments, shared=shared,
                    shared_texts=texts)

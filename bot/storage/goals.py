@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
@@ -52,3 +52,15 @@ def latest_session(session: Session, ritual_id: int) -> Occurrence | None:
 
 def goal_for_reply(session: Session, reply_id: int) -> Goal | None:
     return session.scalars(select(Goal).where(Goal.reply_id == reply_id)).first()
+
+
+def goals_of(session: Session, rituals: Select[tuple[int]], user_id: str) -> list[Goal]:
+    """The person's goals in these rituals (export-user)."""
+    return list(session.scalars(select(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)).order_by(Goal.id)))
+
+
+def delete_goals_of(session: Session, rituals: Select[tuple[int]], user_id: str) -> int:
+    """Forget-me: the person's goals in these rituals; returns how many."""
+    return session.execute(delete(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount

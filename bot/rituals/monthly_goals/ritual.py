@@ -4,8 +4,9 @@ goals each, reviewed the next month. Its definition for the registry."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import slack_escape
@@ -20,6 +21,7 @@ from bot.rituals.monthly_goals.actions import session_participants, sync_goal_fr
 from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
+from bot.storage.goals import delete_goals_of, goals_of
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 
 
@@ -39,6 +41,19 @@ class MonthlyGoals(RitualDefinition):
 
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+
+    def export_user(self, session: Session, rituals: Select[tuple[int]], user_id: str
+                    ) -> dict[str, Any]:
+        return {"goals": [
+            {"id": g.id, "what": g.what, "how_we_will_know": g.measure,
+             "by": g.due_date.isoformat(), "status": g.status,
+             "carried_from": g.carried_from_id, "shared_at": g.created_at.isoformat(),
+             "closed_at": g.closed_at.isoformat() if g.closed_at else None}
+            for g in goals_of(session, rituals, user_id)]}
+
+    def forget(self, session: Session, rituals: Select[tuple[int]], user_id: str
+               ) -> list[tuple[int, str]]:
+        return [(delete_goals_of(session, rituals, user_id), "goals")]
 
     def participants(self, session: Session, occurrence: Occurrence) -> set[str]:
         """The whole team: the session is in its channel."""

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import Message, render_message, slack_escape
@@ -32,6 +33,7 @@ from bot.rituals.kinds import RitualKind
 from bot.rituals.quads.config import QuadsSpec
 from bot.rituals.quads.flows import MIN_GROUP, plan_quad_cycles, quad_members, render_quad_cycle
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.quads import quad_groups_of
 from bot.storage.teams import active_people
 
 COMMITMENTS = CommitmentPolicy(
@@ -86,6 +88,13 @@ class Quads(RitualDefinition):
 
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_quad_cycles(session, now=now, catchup=catchup))
+
+    def export_user(self, session: Session, rituals: Select[tuple[int]], user_id: str
+                    ) -> dict[str, Any]:
+        return {"quads": [
+            {"draw": q.draw, "with": [u for u in q.members["ids"] if u != user_id],
+             "active": q.active, "since": q.created_at.isoformat()}
+            for q in quad_groups_of(session, rituals, user_id)]}
 
     def participants(self, session: Session, occurrence: Occurrence) -> set[str]:
         return quad_members(session, occurrence)
