@@ -26,7 +26,7 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from bot.handlers.checkin_actions import parse_int
+from bot.handlers.commitments import parse_int
 from bot.handlers.guard import MAX_RECORD_ID, record_id
 from bot.storage.db import Database
 from bot.storage.events import first_delivery, handled

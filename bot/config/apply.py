@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.config.base import _Spec
 from bot.config.schema import (
     CadenceSpec,
     MemberSpec,
@@ -130,19 +129,19 @@ def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSumm
 _COMMON = {"cadence", "enabled"}
 
 
-def _ritual_specs(team: _Spec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
+def _ritual_specs(team: TeamSpec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
     """Each configured ritual, wherever its key is (a team-level key like `digest` is
     stored as a ritual like the others)."""
     specs: dict[str, tuple[Cadence, bool, dict[str, Any]]] = {}
     for ritual in registry.all_rituals():
-        spec = ritual_spec_of(team, ritual.kind)  # type: ignore[arg-type]
+        spec = ritual_spec_of(team, ritual.kind)
         if spec is not None:
             options = {k: v for k, v in spec.model_dump().items() if k not in _COMMON}
             specs[ritual.kind] = (spec.cadence.cadence, spec.enabled, options)
     return specs
 
 
-def _sync_rituals(team: Team, spec: _Spec, *, now: datetime) -> bool:
+def _sync_rituals(team: Team, spec: TeamSpec, *, now: datetime) -> bool:
     changed = False
     desired = _ritual_specs(spec)
     existing = {r.kind: r for r in team.rituals}

@@ -38,7 +38,7 @@ and merged with per-field errors, so a single load reports every problem at once
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -99,12 +99,16 @@ class _RitualsBase(_Spec):
         return {name: s for name, s in specs.items() if s is not None and s.enabled}
 
 
-# One optional key per ritual under `rituals:`, in the registry's order.
-RitualsSpec: type[_RitualsBase] = create_model(
-    "RitualsSpec", __base__=_RitualsBase,
-    __doc__="A team's rituals; an absent key means that ritual is not configured.",
-    **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
-       if not r.team_level_key})  # type: ignore[call-overload]
+# One optional key per ritual under `rituals:`, in the registry's order. (To a type
+# checker it is the base: code reaches a ritual's spec by its kind, `ritual_spec_of`.)
+if TYPE_CHECKING:
+    RitualsSpec = _RitualsBase
+else:
+    RitualsSpec = create_model(
+        "RitualsSpec", __base__=_RitualsBase,
+        __doc__="A team's rituals; an absent key means that ritual is not configured.",
+        **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
+           if not r.team_level_key})
 
 
 class _TeamBase(_Spec):
@@ -115,7 +119,7 @@ class _TeamBase(_Spec):
     managers: list[UserId]
     coaches: list[UserId] = Field(default_factory=list)
     members: list[MemberSpec]
-    rituals: RitualsSpec = Field(default_factory=RitualsSpec)  # type: ignore[valid-type]
+    rituals: RitualsSpec = Field(default_factory=RitualsSpec)
     # then a ritual configured beside `rituals` (the digest), then `skip_dates`: see TeamSpec
 
     @field_validator("key")
@@ -194,16 +198,25 @@ class _TeamBase(_Spec):
         return None
 
 
+class _TypedTeam(_TeamBase):
+    """What a type checker knows of TeamSpec."""
+
+    skip_dates: list[date]
+
+
 # The rituals configured beside `rituals` (the digest), then the holidays, in this order.
-TeamSpec: type[_TeamBase] = create_model(
-    "TeamSpec", __base__=_TeamBase,
-    **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
-       if r.team_level_key},
-    # Local dates on which none of the team's rituals run (holidays).
-    skip_dates=(list[date], Field(default_factory=list)))  # type: ignore[call-overload]
+if TYPE_CHECKING:
+    TeamSpec = _TypedTeam
+else:
+    TeamSpec = create_model(
+        "TeamSpec", __base__=_TeamBase,
+        **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
+           if r.team_level_key},
+        # Local dates on which none of the team's rituals run (holidays).
+        skip_dates=(list[date], Field(default_factory=list)))
 
 
-def ritual_spec_of(team: _TeamBase, kind: str) -> RitualSpec | None:
+def ritual_spec_of(team: TeamSpec, kind: str) -> RitualSpec | None:
     """A ritual's spec in a team, wherever its key is (under `rituals:` or beside it)."""
     ritual = registry.find(kind)
     if ritual is None:
@@ -228,7 +241,7 @@ def _unknown_line_managers(items: list[Any], managers: list[str]) -> list[_Probl
 
 
 class TendConfig(_Spec):
-    teams: list[TeamSpec]  # type: ignore[valid-type]
+    teams: list[TeamSpec]
 
     @field_validator("teams", mode="wrap")
     @classmethod

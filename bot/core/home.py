@@ -73,7 +73,7 @@ def _member(session: Session, workspace_id: str, user_id: str, roles: sections.R
             now: datetime) -> dict[str, Any]:
     person = session.get(Person, (workspace_id, user_id))
     today = local_today(session, workspace_id, user_id, now)
-    checkins, more_checkins = _cap(sections.next_checkins(roles.member, person, now),
+    checkins, more_checkins = _cap(sections.next_runs(roles.member, person, now),
                                    MAX_CHECKINS)
     commitments, more_commitments = _cap(
         sections.open_commitments(session, workspace_id, user_id), MAX_COMMITMENTS)

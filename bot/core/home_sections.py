@@ -66,7 +66,7 @@ def _rituals(team: Team) -> list[tuple[Ritual, RitualDefinition]]:
 
 
 # -- member ---------------------------------------------------------------------------
-def next_checkins(member: list[tuple[Team, TeamRole]], person: Person | None,
+def next_runs(member: list[tuple[Team, TeamRole]], person: Person | None,
                   now: datetime) -> list[str]:
     """One line per ritual the person takes part in, soonest first."""
     dated: list[tuple[datetime, str]] = []

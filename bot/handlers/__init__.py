@@ -6,8 +6,8 @@ from slack_bolt import App
 
 from bot.core.context import Services
 from bot.handlers import (
-    checkin_actions,
     commands,
+    commitments,
     goals,
     home,
     lifecycle,
@@ -19,7 +19,7 @@ from bot.handlers import (
 
 def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
-    checkin_actions.register(app, services)
+    commitments.register(app, services)
     home.register(app, services)
     goals.register(app, services)
     commands.register(app, services)

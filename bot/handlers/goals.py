@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core.context import Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.checkin_actions import channel_of, parse_int
+from bot.handlers.commitments import channel_of, parse_int
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.monthly_goals import actions as goals

@@ -10,7 +10,7 @@ from bot.core import sharing
 from bot.core.context import Caller, Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.checkin_actions import parse_int
+from bot.handlers.commitments import parse_int
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import CallbackId
 

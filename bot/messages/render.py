@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
@@ -83,10 +84,18 @@ def nice_date(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
 
+# Each ritual's own templates live in its package (bot/rituals/<kind>/templates/); the
+# shared ones (Home, notices, setup, the commitment modal) here. Names are unique.
+RITUAL_TEMPLATES = sorted(
+    str(folder) for folder in (Path(__file__).resolve().parents[1] / "rituals").glob("*/templates")
+    if folder.is_dir())
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("bot.messages", "templates"),
+        loader=ChoiceLoader([PackageLoader("bot.messages", "templates"),
+                             FileSystemLoader(RITUAL_TEMPLATES)]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -71,12 +71,12 @@ class Nudges:
 
 @dataclass(frozen=True)
 class SetupPart:
-    """This ritual's part of the `/tend setup` modal (bot/messages/templates/setup/)."""
+    """This ritual's part of the `/tend setup` modal (setup_modal.json.j2 shows it)."""
 
     title: str
     help: str
     defaults: dict[str, Any]  # cadence fields and extras shown for a ritual not set up yet
-    extra_blocks: str | None = None  # a template of the ritual's own inputs, if any
+    extra_blocks: str | None = None  # its own inputs: a template in its package, if any
     # The ritual's settings beyond cadence and enabled, read from the submitted view:
     # read_extra(read, current) -> dict, where current is its saved spec or None.
     read_extra: Callable[[Callable[[str], Any], Any], dict[str, Any]] = (

@@ -19,7 +19,7 @@ HEALTH_RUNS = 4  # how many recent runs of each ritual a coach sees
 MAX_SKIPPED_RUNS = 60  # holidays in a row we look past for a "next run"
 
 # Occurrence status -> what a coach is told. "held" is the quads' team-level marker.
-OUTCOMES = {OccurrenceStatus.SENT: "held", OccurrenceStatus.HELD: "held",
+OUTCOMES: dict[str, str] = {OccurrenceStatus.SENT: "held", OccurrenceStatus.HELD: "held",
             OccurrenceStatus.MISSED: "not_held", OccurrenceStatus.FAILED: "not_held",
             OccurrenceStatus.SKIPPED: "skipped", OccurrenceStatus.PENDING: "pending"}
 

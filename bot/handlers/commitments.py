@@ -6,8 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.core import commitment_actions as checkin_actions
-from bot.core import home
+from bot.core import commitment_actions, home
 from bot.core.context import Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
@@ -36,7 +35,7 @@ def register(app: App, services: Services) -> None:
         if occurrence_id is None:
             return
         ws, user = workspace(context), body["user"]["id"]
-        refusal = checkin_actions.open_commitment_modal(
+        refusal = commitment_actions.open_commitment_modal(
             services, workspace_id=ws, occurrence_id=occurrence_id, user_id=user,
             trigger_id=body["trigger_id"])
         if refusal:
@@ -57,7 +56,7 @@ def register(app: App, services: Services) -> None:
             return
         if not container.get("message_ts"):
             return
-        later(context, checkin_actions.close_from_button(
+        later(context, commitment_actions.close_from_button(
             services, workspace_id=ws, commitment_id=commitment_id,
             decision=DECISIONS[action["action_id"]],
             user_id=body["user"]["id"], channel_id=container.get("channel_id", ""),
@@ -73,7 +72,7 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors",
                 errors={BlockId.COMMITMENT_WHAT: "This form has expired; open it again."})
             return
-        submission = checkin_actions.submit_commitment(
+        submission = commitment_actions.submit_commitment(
             services, workspace_id=workspace(context), user_id=body["user"]["id"],
             occurrence_id=occurrence_id,
             what=what.get("value") or "", due=due.get("selected_date"),
