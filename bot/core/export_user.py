@@ -4,58 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rituals import registry
-from bot.storage.models import (
-    Commitment,
-    Conversation,
-    Digest,
-    Occurrence,
-    Person,
-    Reply,
-    Ritual,
-    SharedReply,
-    Team,
-    TeamRole,
-)
-from bot.storage.scoping import occurrences_in, rituals_in
+from bot.storage.export import person_rows
 
 
 def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, Any]:
     """What tend stores about `user_id` in `workspace_id` (and nothing of another's)."""
-    person = session.get(Person, (workspace_id, user_id))
-    rituals = rituals_in(workspace_id)
-    roles = session.execute(
-        select(TeamRole, Team.key).join(Team)
-        .where(TeamRole.user_id == user_id, Team.workspace_id == workspace_id)
-        .order_by(Team.key, TeamRole.role)
-    ).all()
-    replies = session.scalars(select(Reply).where(
-        Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id)))
-        .order_by(Reply.id))
-    commitments = session.execute(
-        select(Commitment, Ritual.kind).join(Ritual, Ritual.id == Commitment.ritual_id)
-        .where(Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals))
-        .order_by(Commitment.id))
-    shares = session.execute(
-        select(SharedReply, Reply.ts, Team.key).join(Reply, Reply.id == SharedReply.reply_id)
-        .join(Team, Team.id == SharedReply.team_id)
-        .where(SharedReply.author_id == user_id, Team.workspace_id == workspace_id)
-        .order_by(SharedReply.id))
-    named = [(key, d.period, item["kind"], item["text"]) for d, key in session.execute(
-        select(Digest, Team.key).join(Team).where(Team.workspace_id == workspace_id)
-        .order_by(Digest.period)) for item in d.view["policy"]["shared"]
-        if item.get("author_id") == user_id]
-    conversations = [c for c in session.scalars(
-        select(Conversation).where(Conversation.workspace_id == workspace_id)
-        .order_by(Conversation.created_at)) if user_id in c.users_key.split(",")]
-    checkins = session.scalars(
-        select(Occurrence).where((Occurrence.subject_id == user_id)
-                                 | (Occurrence.counterpart_id == user_id))
-        .where(Occurrence.ritual_id.in_(rituals))
-        .order_by(Occurrence.scheduled_at))
+    rows = person_rows(session, workspace_id, user_id)
+    person, rituals, roles, replies = rows.person, rows.rituals, rows.roles, rows.replies
+    commitments, shares, named = rows.commitments, rows.shares, rows.named
+    conversations, checkins = rows.conversations, rows.checkins
     return {
         "user_id": user_id,
         "workspace": workspace_id,

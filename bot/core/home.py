@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core import home_sections as sections
@@ -27,10 +26,10 @@ from bot.messages.ids import ActionId
 from bot.messages.render import MAX_VIEW_BLOCKS, Message, render_view
 from bot.rituals import registry
 from bot.rituals.common.commitments import close_commitment, local_today
-from bot.rituals.digest.flows import latest_digest
 from bot.rituals.digest.home import smallest_min_group
 from bot.slack.gateway import SlackCallError
-from bot.storage.models import Commitment, Digest, Occurrence, Person, Team, TeamRole
+from bot.storage.digests import latest_digest, managers_of_digests_made_at
+from bot.storage.models import Commitment, Occurrence, Person, Team
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +134,7 @@ def managers_of_new_digests(session: Session, *, now: datetime) -> list[tuple[st
     """Who should see a new digest on their Home, as (workspace, user): the managers of
     each team whose digest was published at `now` (a tick stamps the digests it
     publishes with its `now`)."""
-    return [(ws, user) for ws, user in session.execute(
-        select(Team.workspace_id, TeamRole.user_id).join(Team, Team.id == TeamRole.team_id)
-        .join(Digest, Digest.team_id == TeamRole.team_id)
-        .where(Digest.created_at == now, TeamRole.role == "manager",
-               TeamRole.active.is_(True))
-        .distinct().order_by(Team.workspace_id, TeamRole.user_id))]
+    return managers_of_digests_made_at(session, now)
 
 
 # -- clicks in the Home --------------------------------------------------------------------

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.messages.render import slack_escape
 from bot.rituals import registry
 from bot.rituals.base import RitualDefinition
 from bot.rituals.common.enums import CommitmentDecision
-from bot.storage.models import Commitment, Goal, Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.commitments import open_commitments_of
+from bot.storage.goals import open_goals_with_teams
+from bot.storage.models import Commitment, Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.occurrences import recent_listings
 from bot.storage.scoping import rituals_in
-from bot.storage.teams import active_people
+from bot.storage.teams import active_people, active_roles_with_teams
 
 SYMBOLS = {"held": "✅", "not_held": "✗", "skipped": "⏸", "pending": "⏳"}
 LEGEND = "✅ held · ✗ not held · ⏸ skipped (holiday) · ⏳ under way"
@@ -41,15 +43,8 @@ class Roles:
 
 
 def roles_of(session: Session, workspace_id: str, user_id: str) -> Roles:
-    rows = session.scalars(
-        select(TeamRole).join(Team).where(Team.workspace_id == workspace_id,
-                                          TeamRole.user_id == user_id,
-                                          TeamRole.active.is_(True))
-        .options(selectinload(TeamRole.team).selectinload(Team.rituals),
-                 selectinload(TeamRole.team).selectinload(Team.roles))
-        .order_by(Team.name, Team.id)).all()
     roles = Roles()
-    for row in rows:
+    for row in active_roles_with_teams(session, workspace_id, user_id):
         if row.role == "member":
             roles.member.append((row.team, row))
         elif row.role == "coach":
@@ -80,10 +75,7 @@ def next_runs(member: list[tuple[Team, TeamRole]], person: Person | None,
 
 
 def open_commitments(session: Session, workspace_id: str, user_id: str) -> list[Commitment]:
-    return list(session.scalars(
-        select(Commitment).where(Commitment.owner_id == user_id, Commitment.status == "open",
-                                 Commitment.ritual_id.in_(rituals_in(workspace_id)))
-        .order_by(Commitment.due_date, Commitment.id)))
+    return open_commitments_of(session, rituals_in(workspace_id), user_id)
 
 
 def listing_occurrence(session: Session, commitment: Commitment) -> Occurrence | None:
@@ -92,15 +84,13 @@ def listing_occurrence(session: Session, commitment: Commitment) -> Occurrence |
     A Home click acts as if it were made there: "Not yet" carries the commitment from
     that check-in (once), and that message is updated to match.
     """
-    query = (select(Occurrence)
-             .where(Occurrence.ritual_id == commitment.ritual_id, Occurrence.status == "sent",
-                    Occurrence.scheduled_at >= commitment.created_at)
-             .order_by(Occurrence.scheduled_at.desc()).limit(20))
     policy = registry.commitment_policy(session.get_one(Ritual, commitment.ritual_id).kind)
-    if policy is not None and not policy.owned_by_member:  # a pair's: in its own check-ins
-        query = query.where(Occurrence.subject_id == commitment.pair_member_id)
-    return next((o for o in session.scalars(query)
-                 if commitment.id in o.details.get("commitments", [])), None)
+    pair_only = policy is not None and not policy.owned_by_member  # in its own check-ins
+    listings = recent_listings(session, ritual_id=commitment.ritual_id,
+                               since=commitment.created_at,
+                               subject_id=commitment.pair_member_id if pair_only else None)
+    return next((o for o in listings if commitment.id in o.details.get("commitments", [])),
+                None)
 
 
 def commitment_item(session: Session, commitment: Commitment, *, today: date
@@ -125,14 +115,9 @@ def commitment_item(session: Session, commitment: Commitment, *, today: date
 
 
 def open_goals(session: Session, workspace_id: str, user_id: str) -> list[dict[str, Any]]:
-    goals = session.scalars(
-        select(Goal).where(Goal.owner_id == user_id, Goal.status == "open",
-                           Goal.ritual_id.in_(rituals_in(workspace_id)))
-        .order_by(Goal.due_date, Goal.id)).all()
-    teams = {r.id: r.team.name for r in session.scalars(
-        select(Ritual).where(Ritual.id.in_({g.ritual_id for g in goals})))}
     return [{"what": g.what, "measure": g.measure, "due_date": g.due_date,
-             "team": slack_escape(teams.get(g.ritual_id, ""))} for g in goals]
+             "team": slack_escape(team)}
+            for g, team in open_goals_with_teams(session, rituals_in(workspace_id), user_id)]
 
 
 # -- coach ----------------------------------------------------------------------------

@@ -9,27 +9,30 @@ person alone (a DM), names nobody else's answers, and is logged only as a count 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.core.context import Caller, Services
 from bot.core.followups import Followup, Update
 from bot.messages.render import Message, render_message
 from bot.rituals import registry
 from bot.rituals.base import Nudges
-from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.nudge_rules import Waiting, nudge_due
 from bot.rituals.common.schedule import next_fire_time
 from bot.storage import outbox
-from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
+from bot.storage.models import Occurrence, Person, Ritual
+from bot.storage.nudges import (
+    already_nudged,
+    answered,
+    current_prompts,
+    people_by_key,
+    prompt_sent_at,
+)
 from bot.storage.people import ensure_people
 from bot.storage.scoping import workspace_of
-from bot.storage.teams import ritual_cadence, served
+from bot.storage.teams import ritual_cadence
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,6 @@ log = logging.getLogger(__name__)
 # an older prompt has certainly been followed by its next one, so it is never nudged.
 HORIZON = timedelta(days=37)
 
-CHUNK = 500  # ids per IN list
-T = TypeVar("T")
 
 REMINDERS_OFF = "Reminders are off. `/tend reminders on` turns them back on."
 
@@ -49,19 +50,23 @@ def nudge_key(occurrence_id: int, user_id: str) -> str:
 
 def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> int:
     """Queue the reminders due at `now`; returns how many were queued (a count only)."""
-    prompts = _current_prompts(session, now=now, nudge_after=nudge_after)
+    nudging = [r for r in registry.all_rituals() if r.nudges is not None]
+    prompts = current_prompts(
+        session, kinds=[r.kind for r in nudging],
+        many_asked=[r.kind for r in nudging if r.nudges and not r.nudges.asks_subject_only],
+        now=now, nudge_after=nudge_after, horizon=HORIZON)
     pending = [(o, u) for o in prompts for u in _asked(o)]
     if not pending:
         return 0
-    answered = _answered(session, [o.id for o in prompts])
-    done = _already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
-    people = _people(session, {(workspace_of(o), u) for o, u in pending})
-    prompted = _prompt_sent_at(session, [o.id for o in prompts])
+    replied = answered(session, [o.id for o in prompts])
+    done = already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
+    people = people_by_key(session, {(workspace_of(o), u) for o, u in pending})
+    prompted = prompt_sent_at(session, [o.id for o in prompts])
     next_at: dict[tuple[int, str, datetime], datetime] = {}  # many share a schedule
     queued = 0
     for occurrence, user_id in pending:
         person = people.get((workspace_of(occurrence), user_id))
-        if ((occurrence.id, user_id) in answered or nudge_key(occurrence.id, user_id) in done
+        if ((occurrence.id, user_id) in replied or nudge_key(occurrence.id, user_id) in done
                 or person is None or not _may_remind(person, occurrence.ritual, now=now)):
             continue
         zone = person.tz or occurrence.ritual.team.timezone
@@ -81,59 +86,6 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
     return queued
 
 
-def _current_prompts(session: Session, *, now: datetime, nudge_after: timedelta
-                      ) -> list[Occurrence]:
-    """Posted prompts of enabled rituals that nudge, old enough to nudge, young enough to
-    still be current, that may still wait for someone.
-
-    A prompt that asks one person (a check-in's subject) and that they answered or were
-    already reminded about is left out here, in SQL: in steady state that is nearly all of
-    them, and loading them only to drop them cost seconds and an IN list per prompt. A
-    quad's members are in its JSON details, so quads are filtered afterwards (they are few).
-    """
-    nudged_kinds = [r.kind for r in registry.all_rituals() if r.nudges is not None]
-    many_asked = [r.kind for r in registry.all_rituals()
-                  if r.nudges is not None and not r.nudges.asks_subject_only]
-    subject = Occurrence.subject_id
-    answered = exists().where(Reply.occurrence_id == Occurrence.id, Reply.user_id == subject)
-    nudged = exists().where(OutboxMessage.key == _nudge_key_sql(Occurrence.id, subject))
-    return list(session.scalars(
-        select(Occurrence).join(Ritual, Ritual.id == Occurrence.ritual_id)
-        .join(Team, Team.id == Ritual.team_id)
-        .where(Ritual.kind.in_(nudged_kinds), Ritual.enabled.is_(True),
-               Occurrence.status == OccurrenceStatus.SENT,
-               served(),
-               Occurrence.scheduled_at > now - HORIZON,
-               Occurrence.scheduled_at <= now - nudge_after)
-        .where(or_(Ritual.kind.in_(many_asked), ~answered & ~nudged))
-        .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
-                 .selectinload(Team.roles))
-        .order_by(Occurrence.id)
-    ))
-
-
-def _nudge_key_sql(occurrence_id: ColumnElement[int], user_id: ColumnElement[str]
-                   ) -> ColumnElement[str]:
-    """nudge_key() as an SQL expression (`||` on both SQLite and PostgreSQL)."""
-    return (literal("occurrence:") + cast(occurrence_id, String) + literal(":nudge:")
-            + user_id)
-
-
-def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    """Bounded IN lists: PostgreSQL takes at most 65,535 bind parameters a statement."""
-    items = list(values)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _people(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Person]:
-    """The people asked, by (workspace, user)."""
-    found = (p for chunk in _chunks(sorted({user for _ws, user in wanted}))
-             for p in session.scalars(select(Person).where(Person.user_id.in_(chunk))))
-    return {(p.workspace_id, p.user_id): p for p in found
-            if (p.workspace_id, p.user_id) in wanted}
-
-
 def _nudges(occurrence: Occurrence) -> Nudges:
     nudges = registry.definition(occurrence.ritual.kind).nudges
     assert nudges is not None  # only such rituals' prompts are selected
@@ -143,27 +95,6 @@ def _nudges(occurrence: Occurrence) -> Nudges:
 def _asked(occurrence: Occurrence) -> list[str]:
     """Who the prompt asks: the member of a check-in (not the manager), or a quad's members."""
     return _nudges(occurrence).asked(occurrence)
-
-
-def _answered(session: Session, occurrence_ids: list[int]) -> set[tuple[int, str]]:
-    return {(o, u) for chunk in _chunks(occurrence_ids) for o, u in session.execute(
-        select(Reply.occurrence_id, Reply.user_id).where(Reply.occurrence_id.in_(chunk))
-        .distinct())}
-
-
-def _already_nudged(session: Session, keys: list[str]) -> set[str]:
-    return {key for chunk in _chunks(keys) for key in session.scalars(
-        select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))}
-
-
-def _prompt_sent_at(session: Session, occurrence_ids: Iterable[int]) -> dict[int, datetime]:
-    """When each prompt actually reached Slack (a retried post may be later than planned)."""
-    return {occurrence_id: sent_at for chunk in _chunks(occurrence_ids)
-            for occurrence_id, sent_at in session.execute(
-                select(OutboxMessage.occurrence_id, OutboxMessage.sent_at).where(
-                    OutboxMessage.occurrence_id.in_(chunk),
-                    OutboxMessage.key.like("occurrence:%:prompt"),
-                    OutboxMessage.sent_at.is_not(None)))}
 
 
 def _may_remind(person: Person, ritual: Ritual, *, now: datetime) -> bool:

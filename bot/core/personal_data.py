@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import select
-
 from bot.core.context import Caller, Services
 from bot.core.export_user import export_user
 from bot.rituals import registry
 from bot.rituals.digest.redaction import edit_posted, redact_digests
 from bot.slack.gateway import SlackCallError
+from bot.storage.digests import digests_of_teams
 from bot.storage.forgetting import delete_person_rows
-from bot.storage.models import Digest
 from bot.storage.scoping import rituals_in, teams_in
 
 log = logging.getLogger(__name__)
@@ -48,8 +46,8 @@ def forget(services: Services, caller: Caller) -> str:
         def theirs(item: dict[str, object]) -> bool:
             return item.get("author_id") == user_id or item.get("text") in deleted.shared_texts
 
-        redaction = redact_digests(session, session.scalars(
-            select(Digest).where(Digest.team_id.in_(teams_in(ws)))), drop=theirs)
+        redaction = redact_digests(session, digests_of_teams(session, teams_in(ws)),
+                                   drop=theirs)
     edit_posted(services.slack, redaction.posted)
     counts = [f"{deleted.answers} answers", f"{deleted.commitments} commitments",
               *(f"{count} {what}" for count, what in own),

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.rituals.digest.redaction import redact_digests
-from bot.storage.models import Commitment, Digest, Goal, OutboxMessage, ProcessedEvent, Reply
-from bot.storage.slack_oauth import slack_oauth_states
+from bot.storage.digests import digests_created_before
+from bot.storage.retention import delete_old_rows
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +37,11 @@ class Purged:
 
 def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
     before = now - keep
-    purged = Purged(
-        replies=session.execute(delete(Reply).where(Reply.created_at < before)).rowcount,
-        commitments=session.execute(delete(Commitment).where(
-            Commitment.status != "open", Commitment.created_at < before)).rowcount,
-        goals=session.execute(delete(Goal).where(
-            Goal.status != "open", Goal.created_at < before)).rowcount,
-        messages=session.execute(delete(OutboxMessage).where(
-            OutboxMessage.status.in_(("sent", "failed")),
-            OutboxMessage.created_at < before)).rowcount,
-        events=session.execute(delete(ProcessedEvent).where(
-            ProcessedEvent.received_at < now - EVENT_IDS_KEPT)).rowcount,
-        # Install attempts never completed (slack_sdk stores naive UTC).
-        oauth_states=session.execute(delete(slack_oauth_states).where(
-            slack_oauth_states.c.expire_at < now.astimezone(UTC).replace(tzinfo=None)
-        )).rowcount,
-    )
+    purged = Purged(**delete_old_rows(session, before=before,
+                                      events_before=now - EVENT_IDS_KEPT, now=now))
     # Shared words quoted in a stored digest go with the replies they came from.
-    purged.digests_redacted = redact_digests(session, session.scalars(
-        select(Digest).where(Digest.created_at < before)), drop=lambda _item: True).digests
+    purged.digests_redacted = redact_digests(
+        session, digests_created_before(session, before), drop=lambda _item: True).digests
     if any(vars(purged).values()):
         log.info("retention: purged %s", vars(purged))
     return purged

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.core.context import Caller, Services
 from bot.core.nudges import set_reminders
 from bot.core.setup import may_set_up
@@ -22,10 +20,11 @@ from bot.rituals.common.commitment_rules import CommitmentError, parse_when
 from bot.rituals.common.commitments import local_today
 from bot.rituals.common.schedule import next_fire_time
 from bot.rituals.digest.chart import render_trend_chart
-from bot.rituals.digest.flows import latest_digest, render_digest, view_from_json
+from bot.rituals.digest.flows import render_digest, view_from_json
 from bot.rituals.digest.period import Window
+from bot.storage.digests import latest_digest
 from bot.storage.models import Person, Team, TeamRole
-from bot.storage.teams import ritual_cadence, roles_of, team_by_key
+from bot.storage.teams import ritual_cadence, roles_of, team_by_key, teams_where
 
 NOT_A_MANAGER = ("Only a team's managers can read its digest here, and only for the "
                  "teams they manage. The digest has team-level figures only.")
@@ -95,12 +94,7 @@ def _digest(services: Services, caller: Caller, args: list[str]) -> Answer:
 def digests_for(services: Services, caller: Caller) -> Message:
     """The latest digest of each team the caller manages, in the caller's workspace."""
     with services.db.scope() as session:
-        teams = session.scalars(
-            select(Team).join(TeamRole).where(Team.workspace_id == caller.workspace_id,
-                                              TeamRole.user_id == caller.user_id,
-                                              TeamRole.role == "manager",
-                                              TeamRole.active.is_(True))
-            .order_by(Team.name)).all()
+        teams = teams_where(session, caller.workspace_id, caller.user_id, "manager")
         if not teams:
             return _notice(NOT_A_MANAGER)
         parts: list[Message] = []

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.rituals.monthly_goals.rules import GoalDraft
-from bot.storage.models import Goal, Occurrence
+from bot.storage.models import Goal, Occurrence, Ritual
 
 
 def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
@@ -64,3 +64,15 @@ def delete_goals_of(session: Session, rituals: Select[tuple[int]], user_id: str)
     """Forget-me: the person's goals in these rituals; returns how many."""
     return session.execute(delete(Goal).where(
         Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount
+
+
+def open_goals_with_teams(session: Session, rituals: Select[tuple[int]], owner_id: str
+                          ) -> list[tuple[Goal, str]]:
+    """The person's open goals in these rituals, soonest due first, with the team's name."""
+    goals = session.scalars(
+        select(Goal).where(Goal.owner_id == owner_id, Goal.status == "open",
+                           Goal.ritual_id.in_(rituals))
+        .order_by(Goal.due_date, Goal.id)).all()
+    teams = {r.id: r.team.name for r in session.scalars(
+        select(Ritual).where(Ritual.id.in_({g.ritual_id for g in goals})))}
+    return [(g, teams.get(g.ritual_id, "")) for g in goals]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Ritual
 
@@ -53,3 +54,23 @@ def ritual_of(session: Session, occurrence: Occurrence) -> Ritual:
     return occurrence.ritual or session.get_one(Ritual, occurrence.ritual_id)  # pending
 
 
+def latest_team_sessions(session: Session, ritual_id: int, *, now: datetime, limit: int
+                         ) -> list[Occurrence]:
+    """A team ritual's latest sessions up to `now`, latest first."""
+    return list(session.scalars(
+        select(Occurrence).where(Occurrence.ritual_id == ritual_id,
+                                 Occurrence.subject_id == TEAM_SUBJECT,
+                                 Occurrence.scheduled_at <= now)
+        .order_by(Occurrence.scheduled_at.desc()).limit(limit)))
+
+
+def recent_listings(session: Session, *, ritual_id: int, since: datetime,
+                    subject_id: str | None) -> list[Occurrence]:
+    """The ritual's latest sent messages since `since` (of one subject, if given)."""
+    query = (select(Occurrence)
+             .where(Occurrence.ritual_id == ritual_id, Occurrence.status == "sent",
+                    Occurrence.scheduled_at >= since)
+             .order_by(Occurrence.scheduled_at.desc()).limit(20))
+    if subject_id is not None:
+        query = query.where(Occurrence.subject_id == subject_id)
+    return list(session.scalars(query))

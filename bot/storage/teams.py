@@ -80,3 +80,24 @@ def active_role_holders(session: Session, team_id: int) -> set[str]:
     """Everyone who holds an active role in the team (member, manager or coach)."""
     return set(session.scalars(select(TeamRole.user_id).where(
         TeamRole.team_id == team_id, TeamRole.active.is_(True))))
+
+
+def teams_where(session: Session, workspace_id: str, user_id: str, role: str) -> list[Team]:
+    """The teams of the workspace where the person holds this role (active), by name."""
+    return list(session.scalars(
+        select(Team).join(TeamRole).where(Team.workspace_id == workspace_id,
+                                          TeamRole.user_id == user_id,
+                                          TeamRole.role == role, TeamRole.active.is_(True))
+        .order_by(Team.name)))
+
+
+def active_roles_with_teams(session: Session, workspace_id: str, user_id: str
+                            ) -> list[TeamRole]:
+    """The person's active roles in the workspace, with their teams' rituals and roles."""
+    return list(session.scalars(
+        select(TeamRole).join(Team).where(Team.workspace_id == workspace_id,
+                                          TeamRole.user_id == user_id,
+                                          TeamRole.active.is_(True))
+        .options(selectinload(TeamRole.team).selectinload(Team.rituals),
+                 selectinload(TeamRole.team).selectinload(Team.roles))
+        .order_by(Team.name, Team.id)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.rituals.weekly_feedback.planning import KIND as WEEKLY_FEEDBACK
 from bot.rituals.weekly_feedback.planning import CheckinPair
-from bot.storage.models import Person, Ritual, Team, TeamRole
+from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.teams import line_manager, ritual_cadence, served, skip_dates
 
 
@@ -49,3 +51,12 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
                 away_until=person.away_until, workspace_id=ritual.team.workspace_id,
             ))
     return pairs, skipped
+
+
+def checkins_between(session: Session, ritual_id: int, *, since: datetime, until: datetime
+                     ) -> list[tuple[str, datetime, str]]:
+    """(member, scheduled_at, status) of the ritual's check-ins in that stretch."""
+    return [(subject, at, status) for subject, at, status in session.execute(
+        select(Occurrence.subject_id, Occurrence.scheduled_at, Occurrence.status)
+        .where(Occurrence.ritual_id == ritual_id, Occurrence.scheduled_at <= until,
+               Occurrence.scheduled_at >= since))]

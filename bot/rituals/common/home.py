@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import slack_escape
 from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.schedule import next_fire_time
-from bot.rituals.common.sessions import TEAM_SUBJECT
-from bot.storage.models import Occurrence, Ritual, Team
+from bot.storage.models import Ritual, Team
+from bot.storage.occurrences import latest_team_sessions
 from bot.storage.teams import ritual_cadence, skip_dates
 
 HEALTH_RUNS = 4  # how many recent runs of each ritual a coach sees
@@ -65,11 +64,7 @@ def team_zone_configuration_line(team: Team, ritual: Ritual, now: datetime, name
 def team_session_runs(session: Session, team: Team, ritual: Ritual, now: datetime, *,
                       label_format: str) -> list[tuple[str, str]]:
     """The outcome of the latest team sessions, labelled by their local date."""
-    rows = session.scalars(
-        select(Occurrence).where(Occurrence.ritual_id == ritual.id,
-                                 Occurrence.subject_id == TEAM_SUBJECT,
-                                 Occurrence.scheduled_at <= now)
-        .order_by(Occurrence.scheduled_at.desc()).limit(HEALTH_RUNS)).all()
+    rows = latest_team_sessions(session, ritual.id, now=now, limit=HEALTH_RUNS)
     zone = ZoneInfo(team.timezone)
     runs: list[tuple[str, str]] = []
     for row in reversed(rows):

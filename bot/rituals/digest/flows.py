@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import Message, block_text_length, escape_clipped, render_message
@@ -31,6 +30,7 @@ from bot.rituals.digest.policy import (
 from bot.rituals.kinds import RitualKind
 from bot.storage import outbox
 from bot.storage.digest_data import period_input
+from bot.storage.digests import digest_exists, digests_before
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Digest, Ritual, Team
 from bot.storage.teams import ritual_cadence, team_rituals
@@ -88,9 +88,7 @@ def build(session: Session, team: Team, window: Window, *, calendar: bool = Fals
 
 
 def _last_stored(session: Session, team: Team, period: str) -> Digest | None:
-    return session.scalars(select(Digest).where(Digest.team_id == team.id,
-                                                Digest.period < period)
-                           .order_by(Digest.period.desc())).first()
+    return next(iter(digests_before(session, team.id, period, limit=1)), None)
 
 
 def shown_before(row: Digest | None) -> ShownBefore | None:
@@ -213,15 +211,8 @@ def view_from_json(data: dict[str, Any]) -> DigestView:
 
 
 def _earlier_views(session: Session, team: Team, period: str) -> list[DigestView]:
-    rows = session.scalars(select(Digest).where(Digest.team_id == team.id,
-                                                Digest.period < period)
-                           .order_by(Digest.period.desc()).limit(EARLIER_FOR_TREND)).all()
+    rows = digests_before(session, team.id, period, limit=EARLIER_FOR_TREND)
     return [view_from_json(r.view["policy"]) for r in reversed(rows)]
-
-
-def latest_digest(session: Session, team_id: int) -> Digest | None:
-    return session.scalars(select(Digest).where(Digest.team_id == team_id)
-                           .order_by(Digest.period.desc())).first()
 
 
 # -- publishing ----------------------------------------------------------------------------
@@ -268,8 +259,7 @@ def plan_digests(session: Session, *, now: datetime, catchup: timedelta) -> int:
         team = session.get_one(Team, due.ritual.team_id)
         window = window_ending(due.ritual.cadence, ZoneInfo(team.timezone),
                                due.scheduled_at, anchor=due.ritual.anchor)
-        if session.scalar(select(Digest.id).where(Digest.team_id == team.id,
-                                                  Digest.period == window.period)):
+        if digest_exists(session, team.id, window.period):
             continue
         published += publish(session, team, build(session, team, window), now=now)
     return published

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.home import HEALTH_RUNS
@@ -13,7 +12,8 @@ from bot.rituals.common.schedule import fire_times_between
 from bot.rituals.digest.period import period_name
 from bot.rituals.digest.policy import MIN_GROUP_FLOOR
 from bot.rituals.kinds import RitualKind
-from bot.storage.models import Digest, Ritual, Team
+from bot.storage.digests import posted_periods
+from bot.storage.models import Ritual, Team
 from bot.storage.teams import ritual_cadence, skip_dates
 
 # A digest fire time this recent with no digest yet is still being built, not missed.
@@ -28,7 +28,7 @@ def digest_runs(session: Session, team: Team, ritual: Ritual, now: datetime
     start = max(ritual.since, now - span * (HEALTH_RUNS + 1))
     fires = fire_times_between(cadence, zone, start, now,
                                anchor=ritual.anchor_date)[-HEALTH_RUNS:]
-    posted = set(session.scalars(select(Digest.period).where(Digest.team_id == team.id)))
+    posted = posted_periods(session, team.id)
     runs: list[tuple[str, str]] = []
     for fire in fires:
         local = fire.astimezone(zone)

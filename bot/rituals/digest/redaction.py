@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import Message
 from bot.rituals.digest.flows import render_stored
 from bot.slack.gateway import SlackCallError
 from bot.slack.workspaces import SlackWorkspaces
-from bot.storage.models import Digest, OutboxMessage, Team
+from bot.storage import outbox
+from bot.storage.models import Digest, Team
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,7 @@ def redact_digests(session: Session, digests: Iterable[Digest], *, drop: SharedF
         done.digests += 1
         team = session.get_one(Team, row.team_id)
         message = render_stored(team, row.view)
-        copy = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.key == f"digest:{row.team_id}:{row.period}")).first()
+        copy = outbox.message_by_key(session, f"digest:{row.team_id}:{row.period}")
         if copy is None:
             continue
         copy.payload = {**copy.payload, **message.as_dict()}

@@ -12,19 +12,19 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import Message, render_message
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS, commitment_view
 from bot.rituals.common.commitment_visibility import shareable_with
-from bot.rituals.common.sessions import TEAM_SUBJECT, due_sessions, following_session
+from bot.rituals.common.sessions import due_sessions, following_session
 from bot.rituals.common.team_sessions import claim_session
 from bot.rituals.kinds import RitualKind
 from bot.rituals.quads.grouping import Pair, draw_groups, pair_counts
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import commitments_by_ids, open_commitments_of_pair
 from bot.storage.models import Occurrence, QuadGroup, Ritual, Team
+from bot.storage.quads import active_groups, all_groups, held_cycles
 from bot.storage.teams import active_people, line_manager, team_rituals
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,7 @@ def plan_quad_cycles(session: Session, *, now: datetime, catchup: timedelta) -> 
 
 def _held_cycles(session: Session, ritual_id: int) -> int:
     """This cycle's number, counting from 1."""
-    return session.scalar(
-        select(func.count()).select_from(Occurrence)
-        .where(Occurrence.ritual_id == ritual_id, Occurrence.subject_id == TEAM_SUBJECT,
-               Occurrence.status == "held")
-    ) or 0
+    return held_cycles(session, ritual_id)
 
 
 def forbidden_pairs(ritual: Ritual, members: list[str]) -> set[Pair]:
@@ -80,8 +76,7 @@ def forbidden_pairs(ritual: Ritual, members: list[str]) -> set[Pair]:
 
 def _groups_for_cycle(session: Session, ritual: Ritual, members: list[str], *, cycle: int,
                       now: datetime) -> tuple[list[QuadGroup], bool]:
-    current = list(session.scalars(select(QuadGroup).where(
-        QuadGroup.ritual_id == ritual.id, QuadGroup.active.is_(True)).order_by(QuadGroup.id)))
+    current = active_groups(session, ritual.id)
     regroup_every = int(ritual.options.get("regroup_every", 4))
     forbidden = forbidden_pairs(ritual, members)
     if current and (cycle - 1) % regroup_every != 0:
@@ -111,7 +106,7 @@ def _patch(current: list[QuadGroup], members: list[str], forbidden: set[Pair]
 
 def _draw(session: Session, ritual: Ritual, current: list[QuadGroup], members: list[str],
           forbidden: set[Pair], *, now: datetime) -> list[QuadGroup]:
-    everything = session.scalars(select(QuadGroup).where(QuadGroup.ritual_id == ritual.id))
+    everything = all_groups(session, ritual.id)
     # A pair counts once per draw, however often its group was patched within the draw.
     by_draw: dict[int, list[list[str]]] = {}
     for group in everything:

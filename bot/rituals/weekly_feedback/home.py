@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages.render import slack_escape
 from bot.rituals.common.home import HEALTH_RUNS, OUTCOMES, next_run, when
-from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.models import Person, Ritual, Team, TeamRole
+from bot.storage.people import zones_of
 from bot.storage.teams import line_manager, ritual_cadence
+from bot.storage.weekly_feedback import checkins_between
 
 
 def member_line(team: Team, role: TeamRole, ritual: Ritual, person: Person | None,
@@ -50,14 +51,9 @@ def checkin_weeks(session: Session, team: Team, ritual: Ritual, now: datetime
     combined outcome is kept: who was or was not sent one is not shown.
     """
     every = 2 if ritual.every == "2 weeks" else 1
-    rows = session.execute(
-        select(Occurrence.subject_id, Occurrence.scheduled_at, Occurrence.status)
-        .where(Occurrence.ritual_id == ritual.id, Occurrence.scheduled_at <= now,
-               Occurrence.scheduled_at >= now - timedelta(weeks=(HEALTH_RUNS + 1) * every))
-    ).all()
-    zones = dict(session.execute(select(Person.user_id, Person.tz).where(
-        Person.workspace_id == team.workspace_id,
-        Person.user_id.in_({subject for subject, _, _ in rows}))).all())
+    rows = checkins_between(session, ritual.id,
+                            since=now - timedelta(weeks=(HEALTH_RUNS + 1) * every), until=now)
+    zones = zones_of(session, team.workspace_id, {subject for subject, _, _ in rows})
     weeks: dict[date, set[str]] = {}
     for subject, scheduled_at, status in rows:
         local = scheduled_at.astimezone(ZoneInfo(zones.get(subject) or team.timezone)).date()
