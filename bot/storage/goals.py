@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
@@ -62,8 +63,9 @@ def goals_of(session: Session, rituals: Select[tuple[int]], user_id: str) -> lis
 
 def delete_goals_of(session: Session, rituals: Select[tuple[int]], user_id: str) -> int:
     """Forget-me: the person's goals in these rituals; returns how many."""
-    return session.execute(delete(Goal).where(
-        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals))).rowcount
+    result = session.execute(delete(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)))
+    return cast(CursorResult[Any], result).rowcount
 
 
 def open_goals_with_teams(session: Session, rituals: Select[tuple[int]], owner_id: str

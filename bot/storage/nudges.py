@@ -6,7 +6,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    cast,
+    exists,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from bot.rituals.common.enums import OccurrenceStatus
@@ -46,8 +55,8 @@ def current_prompts(session: Session, *, kinds: list[str], many_asked: list[str]
     ))
 
 
-def nudge_key_sql(occurrence_id: ColumnElement[int], user_id: ColumnElement[str]
-                   ) -> ColumnElement[str]:
+def nudge_key_sql(occurrence_id: SQLColumnExpression[int],
+                  user_id: SQLColumnExpression[str]) -> ColumnElement[str]:
     """nudge_key() as an SQL expression (`||` on both SQLite and PostgreSQL)."""
     return (literal("occurrence:") + cast(occurrence_id, String) + literal(":nudge:")
             + user_id)
@@ -86,6 +95,7 @@ def prompt_sent_at(session: Session, occurrence_ids: Iterable[int]) -> dict[int,
                 select(OutboxMessage.occurrence_id, OutboxMessage.sent_at).where(
                     OutboxMessage.occurrence_id.in_(chunk),
                     OutboxMessage.key.like("occurrence:%:prompt"),
-                    OutboxMessage.sent_at.is_not(None)))}
+                    OutboxMessage.sent_at.is_not(None)))
+            if occurrence_id is not None and sent_at is not None}  # both are, by the query
 
 
