@@ -125,15 +125,15 @@ def _new_reply(session: Session, workspace_id: str, channel: str,
                     occurrence.id, _describe(message.ts))
         return None
     text = _text_to_store(message)
-    stored = {"occurrence_id": occurrence.id, "channel_id": channel, "ts": message.ts,
-              "user_id": author, "text": text, "now": now}
     lines = _lines(session, occurrence)
     if lines is None or not lines.is_line(text):
         # The hot path: a brand-new reply cannot have a commitment or goal yet, so
         # there is nothing to keep in step and it is stored without being read back.
-        insert_reply(session, **stored)
+        insert_reply(session, occurrence_id=occurrence.id, channel_id=channel,
+                     ts=message.ts, user_id=author, text=text, now=now)
         return None
-    reply = store_reply(session, **stored)
+    reply = store_reply(session, occurrence_id=occurrence.id, channel_id=channel,
+                        ts=message.ts, user_id=author, text=text, now=now)
     if reply is None:
         return None
     return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)

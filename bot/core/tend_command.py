@@ -144,7 +144,7 @@ def _team_ritual(services: Services, caller: Caller, args: list[str], usage: str
     return key, (args[1].lower() if len(args) > 1 else None)
 
 
-def _switch(enabled: bool) -> Callable[[Services, str, list[str]], Answer]:
+def _switch(enabled: bool) -> Callable[[Services, Caller, list[str]], Answer]:
     verb = "resume" if enabled else "pause"
 
     def run(services: Services, caller: Caller, args: list[str]) -> Answer:
@@ -254,7 +254,7 @@ def _forget_me(services: Services, caller: Caller, args: list[str]) -> Answer:
     return Answer(render_message("forget_me_confirm.json.j2"))
 
 
-COMMANDS: dict[str, Callable[[Services, str, list[str]], Answer]] = {
+COMMANDS: dict[str, Callable[[Services, Caller, list[str]], Answer]] = {
     "help": _help, "digest": _digest, "setup": _setup, "pause": _switch(False),
     "resume": _switch(True), "skip": _skip, "away": _away, "reminders": _reminders,
     "my-data": _my_data, "forget-me": _forget_me,

@@ -35,7 +35,7 @@ def all_teams(session: Session, workspace_id: str) -> list[Team]:
     ))
 
 
-def roles_of(workspace_id: str, user_id: str) -> Select[tuple[TeamRole]]:
+def roles_of(workspace_id: str, user_id: str) -> Select[TeamRole]:
     """A person's role rows, in their own workspace only (ids can recur across a grid)."""
     return (select(TeamRole).join(Team)
             .where(Team.workspace_id == workspace_id, TeamRole.user_id == user_id))

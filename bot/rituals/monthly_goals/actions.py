@@ -122,7 +122,8 @@ def _drafts(slots: dict[int, dict[str, str | None]], *, today: date
         if not any(values.values()) and slot != 1:
             continue  # an optional goal left empty
         try:
-            due = date.fromisoformat(values["due"]) if values.get("due") else None
+            written = values.get("due")
+            due = date.fromisoformat(written) if written else None
         except ValueError:
             errors[goal_block(slot, "due")] = "Pick a date from the calendar."
             continue

@@ -150,10 +150,10 @@ def _weights(
     index = {person: i for i, person in enumerate(ids)}
     banned: list[set[int]] = [set() for _ in range(n)]
     for pair in forbidden:
-        a, b = (index.get(p) for p in pair)
-        if a is not None and b is not None:  # people outside the team do not matter
-            banned[a].add(b)
-            banned[b].add(a)
+        first, second = (index.get(p) for p in pair)
+        if first is not None and second is not None:  # people outside the team do not matter
+            banned[first].add(second)
+            banned[second].add(first)
 
     # Only the order of counts matters, so rank them: keeps the integers small.
     ranks = {c: r for r, c in enumerate(sorted({c for row in counts for c in row}))}
