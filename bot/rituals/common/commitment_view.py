@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.rituals.common.enums import CommitmentStatus
 from bot.storage.models import Commitment
 
 # Each open commitment takes two blocks; keep the message well under Slack's 50.
@@ -18,9 +19,9 @@ def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date
                     ) -> dict[str, Any]:
     carried_here = commitment.carried_in_occurrence_id == occurrence_id
     note = STATUS_NOTES.get(commitment.status, "")
-    if commitment.status == "open" and carried_here:
+    if commitment.status == CommitmentStatus.OPEN and carried_here:
         note = "  ⏳ *not yet* — carried to the next check-in"
-    elif commitment.status == "open" and commitment.due_date < today:
+    elif commitment.status == CommitmentStatus.OPEN and commitment.due_date < today:
         note = "  (past its date)"
     return {"id": commitment.id, "owner_id": commitment.owner_id, "text": commitment.text,
             "due_date": commitment.due_date, "status": commitment.status,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.sessions import TEAM_SUBJECT, DueSession
 from bot.storage import occurrences
 from bot.storage.models import Occurrence, Team
@@ -13,7 +14,7 @@ from bot.storage.teams import active_people
 
 
 def claim_session(session: Session, due: DueSession, *, now: datetime,
-                  held_status: str = "pending") -> Occurrence | None:
+                  held_status: str = OccurrenceStatus.PENDING) -> Occurrence | None:
     """Insert the team occurrence of a session; None when it exists (an earlier or
     concurrent tick got there first), which makes planning a session happen once."""
     ids = occurrences.insert_new(session, [{
@@ -35,5 +36,5 @@ def coach_notice(team: Team, what: str) -> dict[str, object]:
 
 def _status(due: DueSession, held_status: str) -> str:
     if due.skipped:
-        return "skipped"
-    return "missed" if due.missed else held_status
+        return OccurrenceStatus.SKIPPED
+    return OccurrenceStatus.MISSED if due.missed else held_status

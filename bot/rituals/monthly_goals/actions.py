@@ -15,6 +15,7 @@ from bot.core.notices import form_not_opened
 from bot.messages.ids import goal_block
 from bot.messages.render import Message, render_view
 from bot.rituals.common.commitments import local_today
+from bot.rituals.common.enums import GoalStatus
 from bot.rituals.common.sessions import month_label
 from bot.rituals.monthly_goals import rules
 from bot.rituals.monthly_goals.messages import render_review, render_shared
@@ -152,7 +153,7 @@ def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurren
             raise rules.GoalError(f"Up to {rules.MAX_GOALS_PER_MONTH} goals a month.")
         add_goal(session, session_occurrence=occurrence, owner_id=reply.user_id, draft=draft,
                  now=now, reply_id=reply.id)
-    elif existing.status == "open":
+    elif existing.status == GoalStatus.OPEN:
         existing.what, existing.measure, existing.due_date = (
             draft.what, draft.measure, draft.due_date)
 
@@ -193,7 +194,7 @@ def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
         return "That goal no longer exists."
     if goal.owner_id != user_id:
         return "Only the goal's owner can close it."
-    if goal.status != "open":
+    if goal.status != GoalStatus.OPEN:
         return f"This goal is already marked {goal.status.replace('_', ' ')}."
     return None
 

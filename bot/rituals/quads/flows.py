@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.messages.render import Message, render_message
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS, commitment_view
 from bot.rituals.common.commitment_visibility import shareable_with
+from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.sessions import due_sessions, following_session
 from bot.rituals.common.team_sessions import claim_session
 from bot.rituals.kinds import RitualKind
@@ -36,7 +37,7 @@ MIN_GROUP, MAX_GROUP = 3, 5
 def plan_quad_cycles(session: Session, *, now: datetime, catchup: timedelta) -> int:
     planned = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
-        marker = claim_session(session, due, now=now, held_status="held")
+        marker = claim_session(session, due, now=now, held_status=OccurrenceStatus.HELD)
         if marker is None or due.missed or due.skipped:
             continue
         ritual = session.get_one(Ritual, due.ritual.ritual_id)
@@ -165,7 +166,7 @@ def _enqueue_cycle(session: Session, ritual: Ritual, group: QuadGroup, *, cycle:
     next_local = next_cycle.astimezone(ZoneInfo(ritual.team.timezone)).date()
     ids = occurrences.insert_new(session, [{
         "ritual_id": ritual.id, "subject_id": f"quad:{group.id}", "scheduled_at": scheduled_at,
-        "status": "pending", "created_at": now,
+        "status": OccurrenceStatus.PENDING, "created_at": now,
         "details": {"members": members, "group_id": group.id, "cycle": cycle, "fresh": fresh,
                     "commitments": listed, "next_cycle": next_local.isoformat()},
     }])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.rituals.base import PlanReport, pair_participants
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
 from bot.rituals.common.commitment_visibility import shareable_with
+from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import DueCheckin, due_checkins
 from bot.storage import occurrences, outbox
@@ -55,7 +56,8 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
     ids = occurrences.insert_new(session, [{
         "ritual_id": pair.ritual_id, "subject_id": pair.member_id,
         "counterpart_id": pair.manager_id, "scheduled_at": due.scheduled_at,
-        "status": "skipped" if due.skipped else "missed" if due.missed else "pending",
+        "status": (OccurrenceStatus.SKIPPED if due.skipped else OccurrenceStatus.MISSED
+                   if due.missed else OccurrenceStatus.PENDING),
         "reason": "older_than_catchup_window" if due.missed and not due.skipped else None,
         "details": {"commitments": listed,
                     "hidden_commitments": len(open_items) - len(listed)},
