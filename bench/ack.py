@@ -35,7 +35,7 @@ from bench.common import (
 from bench.load import LoadResult, Request, open_loop
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.services.tick import run_tick
+from bot.core.tick import run_tick
 from bot.slack.standin import SlackStandIn
 from bot.slack.standin.payloads import event_callback
 from bot.storage.models import Reply

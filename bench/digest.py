@@ -5,7 +5,7 @@ a monthly digest) are written straight into the tables with 5, 13, 26 and 52 wee
 history ending in the digested month: each check-in answered four times (two replies
 each side, one a `commit:` line with its commitment), a goal per member per month,
 shared highlights, and the earlier months' digests (for the trend). Then
-`bot.services.digests.build` (policy input from storage, the policy, Block Kit and the
+`bot.rituals.digest.flows.build` (policy input from storage, the policy, Block Kit and the
 trend chart) runs for the same month on each, counting SQL statements with a
 `before_cursor_execute` listener. The floor is the team whose history is only the
 digested month.
@@ -34,8 +34,8 @@ from bench.common import (
     parameter_count,
     timed,
 )
-from bot.services.digests import build, to_store, window_for
-from bot.services.tick import run_tick
+from bot.core.tick import run_tick
+from bot.rituals.digest.flows import build, to_store, window_for
 from bot.slack.standin import SlackStandIn
 from bot.storage.models import (
     Commitment,

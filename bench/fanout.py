@@ -42,7 +42,7 @@ from bench.common import (
 from bench.limits import LimitedStandIn, Limits
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.services.tick import run_tick
+from bot.core.tick import run_tick
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
 from bot.storage.models import Occurrence, OutboxMessage, Person

@@ -143,7 +143,7 @@ def how(ctx: Context, *, started: dt.datetime, seconds: float, names: Sequence[s
         + fanout.issue_size_floor() + ", which is why a smaller size is run here. The "
         "row on posts stored but answered 500 is not one of the issue's faults: it shows "
         "what a retry does when Slack accepted the post. (3) "
-        "`bot.services.digests.build` on teams "
+        "`bot.rituals.digest.flows.build` on teams "
         "written straight into the tables, statements counted with a "
         "`before_cursor_execute` listener. (4) `plan_checkins`, `plan_nudges` and "
         "`run_tick` on data written straight into the tables, EXPLAIN (ANALYZE) with the "

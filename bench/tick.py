@@ -39,11 +39,11 @@ from bench.common import (
     parameter_count,
     timed,
 )
-from bot.rituals.cadence import Cadence
-from bot.rituals.schedule import latest_fire_time
-from bot.services.checkin_planning import plan_checkins
-from bot.services.nudges import nudge_key, plan_nudges
-from bot.services.tick import run_tick
+from bot.core.nudges import nudge_key, plan_nudges
+from bot.core.tick import run_tick
+from bot.rituals.common.cadence import Cadence
+from bot.rituals.common.schedule import latest_fire_time
+from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.slack.standin import SlackStandIn
 from bot.storage import outbox
 from bot.storage.conversations import users_key

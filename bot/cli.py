@@ -130,7 +130,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.services.export_user import export_user
+    from bot.core.export_user import export_user
 
     with _database(settings).scope() as session:
         export = export_user(session, _workspace(session, args), args.user_id)
@@ -138,7 +138,7 @@ def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.services.tick import run_tick
+    from bot.core.tick import run_tick
 
     now = _instant(args.at)  # before anything connects: a bad --at changes nothing
     report = run_tick(_services(settings), now=now)
@@ -170,7 +170,7 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.services import digests
+    from bot.rituals.digest import flows as digests
     from bot.storage.teams import team_by_key
 
     if args.period is not None and not _is_month(args.period):
@@ -192,7 +192,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
     if not fresh:
         print(f"the {window.period} digest of {args.team} was already posted; nothing sent")
         return
-    from bot.services.sender import drain_outbox
+    from bot.core.sender import drain_outbox
 
     assert services is not None
     report = drain_outbox(services.db, services.slack, now=now)

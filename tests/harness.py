@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
+from bot.core.tick import TickReport, run_tick
 from bot.demo.live import LiveApp
 from bot.messages.render import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, validate_blocks
-from bot.services.tick import TickReport, run_tick
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
 from bot.storage.models import Occurrence

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from bot.digest.chart import MAX_ALT_TEXT, PALETTE, Chart, Series, render_trend_chart
+from bot.rituals.digest.chart import MAX_ALT_TEXT, PALETTE, Chart, Series, render_trend_chart
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MONTHS = ("Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026")

@@ -17,9 +17,9 @@ from bot.config.schema import (
     RitualsSpec,
     TeamSpec,
     TendConfig,
-    WeeklyFeedbackSpec,
 )
-from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
 from tests.properties import examples
 
 # The documented example, verbatim. Line numbers in the tests below refer to it.

@@ -30,7 +30,7 @@ import psycopg
 import pytest
 from sqlalchemy import event, select
 
-from bot.services.tick import run_tick
+from bot.core.tick import run_tick
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Occurrence, OutboxMessage
 from tests.harness import World, at

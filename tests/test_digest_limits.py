@@ -12,9 +12,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.messages.render import block_text_length, escape_clipped, render_message
-from bot.rituals.digest_period import Window
-from bot.rituals.digest_policy import DigestView, Figure, SharedView
-from bot.services.digests import BLOCK_TEXT_BUDGET, _chart, render_digest
+from bot.rituals.digest.flows import BLOCK_TEXT_BUDGET, _chart, render_digest
+from bot.rituals.digest.period import Window
+from bot.rituals.digest.policy import DigestView, Figure, SharedView
 from bot.slack.standin import SlackStandIn
 from bot.storage import outbox
 from bot.storage.models import OutboxMessage

@@ -1,6 +1,6 @@
 """The digest policy: what a team digest may show (privacy promise P1-P4).
 
-Examples for each rule in `bot.rituals.digest_policy`, then hypothesis properties over
+Examples for each rule in `bot.rituals.digest.policy`, then hypothesis properties over
 generated team histories. The properties restate the rules from the module docstring
 rather than calling its helpers, so they check the rules, not the code.
 """
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rituals.digest_policy import (
+from bot.rituals.digest.policy import (
     DIFFERENCE,
     MIN_GROUP_FLOOR,
     NOTE_DIFFERENCE,

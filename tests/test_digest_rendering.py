@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages.render import MAX_MESSAGE_BLOCKS
-from bot.rituals.digest_period import Window
-from bot.rituals.digest_policy import DigestView, Measure, PeriodInput, SharedItem, decide
-from bot.services.digests import _chart, render_digest
+from bot.rituals.digest.flows import _chart, render_digest
+from bot.rituals.digest.period import Window
+from bot.rituals.digest.policy import DigestView, Measure, PeriodInput, SharedItem, decide
 from bot.storage.digest_data import LABELS
 from tests.goldens import assert_matches_golden
 from tests.properties import examples

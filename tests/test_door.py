@@ -26,13 +26,13 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from bot.handlers.checkin_actions import parse_int
+from bot.handlers.commitments import parse_int
 from bot.handlers.guard import MAX_RECORD_ID, record_id
 from bot.storage.db import Database
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import Commitment, Goal, ProcessedEvent, Reply, SharedReply
 from bot.web import MAX_BODY_BYTES, create_web_app
-from tests.harness import World
+from tests.harness import World, wait_for
 from tests.test_monthly_goals import DECEMBER, goals, slots
 from tests.test_monthly_goals import setup_team as setup_goals_team
 from tests.test_processes import ROOT, _env, _free_port
@@ -335,6 +335,8 @@ def test_a_commitment_modal_submitted_twice_records_one_commitment(
     assert [status for status, _ in answers] == [200, 200]
     assert all(body.strip() == "" for _, body in answers)  # both close the modal
     assert _commitments(world) == [("U0MGR", "Write the onboarding guide", "open")]
+    # The confirmation is posted after the ack (a lazy listener): wait for it, then count.
+    wait_for(lambda: thread_posts(world, post_.channel, post_.ts))
     assert len(thread_posts(world, post_.channel, post_.ts)) == 1  # one confirmation
 
 

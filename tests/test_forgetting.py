@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.rituals.digest_policy import (
+from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.rituals.digest.policy import (
     DIFFERENCE,
     NOTE_DIFFERENCE,
     GuardMark,
@@ -24,7 +25,6 @@ from bot.rituals.digest_policy import (
     ShownBefore,
     decide,
 )
-from bot.rituals.team_rituals import TEAM_SUBJECT
 from bot.storage.db import Database
 from bot.storage.models import (
     Commitment,

@@ -1,6 +1,6 @@
 """Peer quads: group sizes, the manager/report rule, and how well regrouping mixes people.
 
-The cost below is written independently of `bot.rituals.grouping`, from the rule in
+The cost below is written independently of `bot.rituals.quads.grouping`, from the rule in
 docs/quads.md, so that the brute-force comparisons check the rule rather than the code.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rituals.grouping import Grouping, draw_groups, group_sizes, pair_counts
+from bot.rituals.quads.grouping import Grouping, draw_groups, group_sizes, pair_counts
 from tests.properties import examples
 
 Pair = frozenset[str]

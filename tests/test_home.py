@@ -10,12 +10,13 @@ from typing import Any
 from slack_sdk.models.views import View
 from sqlalchemy import select
 
+from bot.core.home import managers_of_new_digests
+from bot.core.tend_command import stored_digest
 from bot.messages.render import MAX_VIEW_BLOCKS, validate_blocks
-from bot.rituals.commitments import CommitmentDraft
-from bot.rituals.goals import GoalDraft
-from bot.services.commitments import record_commitment
-from bot.services.home import managers_of_new_digests
-from bot.services.tend_command import stored_digest
+from bot.rituals.common.commitment_rules import CommitmentDraft
+from bot.rituals.common.commitments import record_commitment
+from bot.rituals.monthly_goals.rules import GoalDraft
+from bot.rituals.weekly_feedback.ritual import COMMITMENTS as CHECKIN_COMMITMENTS
 from bot.storage.goals import add_goal
 from bot.storage.models import Commitment, Digest, Occurrence, Team
 from bot.storage.teams import team_by_key
@@ -342,6 +343,7 @@ def test_a_person_in_many_teams_with_many_commitments_stays_within_100_blocks(
             session.flush()
             for i in range(3):
                 record_commitment(session, occurrence=occurrence, owner_id="U0BIG", now=now,
+                                  policy=CHECKIN_COMMITMENTS,
                                   draft=CommitmentDraft(f"result {team.key}-{i} " + "x" * 400,
                                                         date(2026, 12, 1) + timedelta(i)))
             add_goal(session, session_occurrence=goal_session, owner_id="U0BIG", now=now,

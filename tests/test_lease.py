@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.services.checkin_planning import plan_checkins
-from bot.services.sender import drain_outbox
+from bot.core.sender import drain_outbox
+from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.storage import outbox
 from bot.storage.models import OutboxMessage
 from tests.harness import World, at

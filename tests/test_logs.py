@@ -161,7 +161,7 @@ def test_no_log_line_at_info_carries_what_people_wrote(
     assert SECRET in str(week2.blocks)  # the words did go through tend, to Slack
 
     lines = _everything_logged(caplog.records)
-    assert any('"logger": "bot.services.tick"' in line for line in lines)
+    assert any('"logger": "bot.core.tick"' in line for line in lines)
     assert any("slack call failed" in line for line in lines)  # the warning paths ran
     leaked = [line for line in lines if SECRET in line]
     assert leaked == []
@@ -184,8 +184,8 @@ def test_tend_tick_writes_json_lines_by_default_and_text_on_request(world: World
         return result.stderr.splitlines()
 
     entries = [json.loads(line) for line in tick("2026-11-23T04:30:00+00:00")]
-    summary = next(e for e in entries if e["logger"] == "bot.services.tick")
+    summary = next(e for e in entries if e["logger"] == "bot.core.tick")
     assert summary["level"] == "INFO" and summary["msg"].startswith("tick at ")
     lines = tick("2026-11-23T09:00:00+00:00", LOG_FORMAT="text")
-    assert any(" INFO bot.services.tick tick at " in line for line in lines)
+    assert any(" INFO bot.core.tick tick at " in line for line in lines)
     assert not any(line.startswith("{") for line in lines)

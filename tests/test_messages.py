@@ -21,7 +21,7 @@ from bot.messages.render import (
     render_view,
     validate_blocks,
 )
-from bot.services.checkin_messages import MAX_LISTED_COMMITMENTS
+from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
 from tests.goldens import assert_matches_golden
 from tests.properties import examples
 
@@ -92,7 +92,7 @@ def test_the_goals_modal_matches_its_golden_file() -> None:
 
 
 def test_the_setup_modal_matches_its_golden_file() -> None:
-    from bot.services.setup import _context
+    from bot.core.setup import _context
 
     view = render_view("setup_modal.json.j2", **_context(None, "U0COACH"))
     assert len(view["blocks"]) <= 100

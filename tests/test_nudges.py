@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.rituals.nudges import Waiting, is_waking, next_waking_moment, nudge_due
-from bot.services.context import Caller
-from bot.services.nudges import nudge_key, plan_nudges, set_reminders
+from bot.core.context import Caller
+from bot.core.nudges import nudge_key, plan_nudges, set_reminders
+from bot.rituals.common.nudge_rules import Waiting, is_waking, next_waking_moment, nudge_due
 from bot.slack.standin.state import Message
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply
 from tests.harness import World, at

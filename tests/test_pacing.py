@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.sender import CHANNEL_BURST, ChannelPacer
+from bot.core.sender import CHANNEL_BURST, ChannelPacer
 
 
 def test_a_channel_gets_a_burst_then_one_a_second() -> None:

@@ -161,7 +161,7 @@ def test_managers_may_join_their_reports_when_the_file_says_so(world: World) -> 
 def test_export_user_includes_goals_and_quad_commitments(world: World) -> None:
     import json
 
-    from bot.services.export_user import export_user
+    from bot.core.export_user import export_user
 
     setup_team(world)
     world.tick(at_cycle(0))

@@ -264,7 +264,7 @@ def test_only_the_authors_edits_count(world: World, who: str,
                                                "U001", post.ts)
     edit["message"]["user" if who == "message.user" else "edited"] = (
         "U0MGR" if who == "message.user" else {"user": "U0MGR", "ts": edit["ts"]})
-    with caplog.at_level(logging.WARNING, logger="bot.services.replies"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.replies"):
         assert deliver_settled(world, edit)[0] == 200
     assert _replies(world) == [("U001", COMMIT, False)]
     assert _commitments(world) == [("U001", "onboarding guide reviewed")]
@@ -356,7 +356,7 @@ def test_an_over_long_ts_is_not_a_slack_ts_and_is_ignored_with_a_log_line(
     "value too long"). Kills: dropping the ts length check (a 500 on PostgreSQL, an
     unusable reply stored on SQLite)."""
     post = _post(world)
-    with caplog.at_level(logging.WARNING, logger="bot.services.replies"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.replies"):
         status, _ = _reply_with(world, post, COMMIT, ts="1" * 40 + ".000100")
         event = world.standin.message_event(post.channel, "U001", COMMIT, "9" * 33,
                                             thread_ts=post.ts)
@@ -372,7 +372,7 @@ def test_an_over_long_event_id_is_ignored_with_a_log_line(
     (or the door's 400), nothing stored, a log line; never a 500. Kills: dropping the
     event id check (PostgreSQL refuses the processed_event row: a 500)."""
     post = _post(world)
-    with caplog.at_level(logging.WARNING, logger="bot.services.replies"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.replies"):
         status, _ = _reply_with(world, post, COMMIT, event_id="Ev" + "X" * 70)
         event = world.standin.message_event(post.channel, "U001", COMMIT, thread_ts=post.ts)
         socket_status = _over_socket_mode(world, event, event_id="Ev" + "Y" * 63)

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rituals.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
-from bot.rituals.schedule import fire_times_between, latest_fire_time, next_fire_time
+from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.rituals.common.schedule import fire_times_between, latest_fire_time, next_fire_time
 from tests.properties import examples
 
 AMS = ZoneInfo("Europe/Amsterdam")

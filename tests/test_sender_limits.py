@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.services.sender import drain_outbox
+from bot.core.sender import drain_outbox
 from bot.slack.gateway import build_client
 from bot.slack.standin import SlackStandIn
 from bot.storage import outbox

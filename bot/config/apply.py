@@ -18,17 +18,15 @@ from sqlalchemy.orm import Session
 
 from bot.config.schema import (
     CadenceSpec,
-    DigestSpec,
     MemberSpec,
-    MonthlyGoalsSpec,
-    QuadsSpec,
     RitualSpec,
     RitualsSpec,
     TeamSpec,
     TendConfig,
-    WeeklyFeedbackSpec,
+    ritual_spec_of,
 )
-from bot.rituals.cadence import Cadence
+from bot.rituals import registry
+from bot.rituals.common.cadence import Cadence
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
@@ -71,7 +69,7 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
             session.flush()
             summary.teams_created.append(spec.key)
         changed = _sync_team(team, spec, now=now, summary=summary)
-        changed |= _sync_rituals(team, spec.rituals, spec.digest, now=now)
+        changed |= _sync_rituals(team, spec, now=now)
         if changed and spec.key not in summary.teams_created:
             team.updated_at = now
             summary.teams_updated.append(spec.key)
@@ -128,33 +126,24 @@ def _sync_team(team: Team, spec: TeamSpec, *, now: datetime, summary: ImportSumm
 
 
 # Ritual settings beyond cadence and enabled live in Ritual.options under the same names.
-SPEC_CLASSES: dict[str, type[RitualSpec]] = {
-    "weekly_feedback": WeeklyFeedbackSpec,
-    "monthly_goals": MonthlyGoalsSpec,
-    "quads": QuadsSpec,
-}
 _COMMON = {"cadence", "enabled"}
-DIGEST = "digest"
-_ALL_SPECS: dict[str, type[RitualSpec]] = {**SPEC_CLASSES, DIGEST: DigestSpec}
 
 
-def _ritual_specs(rituals: RitualsSpec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
+def _ritual_specs(team: TeamSpec) -> dict[str, tuple[Cadence, bool, dict[str, Any]]]:
+    """Each configured ritual, wherever its key is (a team-level key like `digest` is
+    stored as a ritual like the others)."""
     specs: dict[str, tuple[Cadence, bool, dict[str, Any]]] = {}
-    for kind in SPEC_CLASSES:
-        spec: RitualSpec | None = getattr(rituals, kind)
+    for ritual in registry.all_rituals():
+        spec = ritual_spec_of(team, ritual.kind)
         if spec is not None:
             options = {k: v for k, v in spec.model_dump().items() if k not in _COMMON}
-            specs[kind] = (spec.cadence.cadence, spec.enabled, options)
+            specs[ritual.kind] = (spec.cadence.cadence, spec.enabled, options)
     return specs
 
 
-def _sync_rituals(team: Team, rituals: RitualsSpec, digest: DigestSpec | None, *,
-                  now: datetime) -> bool:
+def _sync_rituals(team: Team, spec: TeamSpec, *, now: datetime) -> bool:
     changed = False
-    desired = _ritual_specs(rituals)
-    if digest is not None:  # a team-level key, stored as a ritual like the others
-        options = {k: v for k, v in digest.model_dump().items() if k not in _COMMON}
-        desired[DIGEST] = (digest.cadence.cadence, digest.enabled, options)
+    desired = _ritual_specs(spec)
     existing = {r.kind: r for r in team.rituals}
     for kind, kept in existing.items():
         if kind not in desired and not kept.options.get(REMOVED):
@@ -192,17 +181,19 @@ def _team_spec(team: Team) -> TeamSpec:
 
     members = [MemberSpec(id=r.user_id, manager=r.line_manager_id)
                for r in sorted(active, key=lambda r: r.position) if r.role == "member"]
-    specs = {
-        r.kind: _ALL_SPECS[r.kind](
+    specs: dict[str, RitualSpec] = {
+        r.kind: definition.config_spec(
             cadence=CadenceSpec(**ritual_cadence(r).as_dict()), enabled=r.enabled,
             **{k: v for k, v in r.options.items() if k not in STATE_OPTIONS},
         )
-        for r in team.rituals if not r.options.get(REMOVED) and r.kind in _ALL_SPECS
+        for r in team.rituals
+        if not r.options.get(REMOVED) and (definition := registry.find(r.kind))
     }
-    digest = specs.pop(DIGEST, None)
+    beside = {r.kind for r in registry.all_rituals() if r.team_level_key}
     return TeamSpec(
         key=team.key, name=team.name, channel=team.channel_id, timezone=team.timezone,
         managers=ids("manager"), coaches=ids("coach"), members=members,
-        rituals=RitualsSpec(**specs), digest=digest,
+        rituals=RitualsSpec(**{k: s for k, s in specs.items() if k not in beside}),
+        **{k: s for k, s in specs.items() if k in beside},
         skip_dates=[date.fromisoformat(d) for d in team.skip_dates or []],
     )

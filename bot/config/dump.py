@@ -15,7 +15,8 @@ import yaml
 from pydantic import BaseModel
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.config.schema import CadenceSpec, MemberSpec, RitualSpec, RitualsSpec, TeamSpec, TendConfig
+from bot.config.schema import CadenceSpec, MemberSpec, RitualSpec, TeamSpec, TendConfig
+from bot.rituals import registry
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
@@ -53,8 +54,10 @@ def _team(team: TeamSpec) -> Node:
     rituals = _rituals(team.rituals)
     if rituals.value:
         pairs.append(("rituals", rituals))
-    if team.digest is not None:
-        pairs.append(("digest", _ritual(team.digest)))
+    for ritual in registry.all_rituals():  # keys beside `rituals` (the digest)
+        spec = getattr(team, ritual.kind, None) if ritual.team_level_key else None
+        if spec is not None:
+            pairs.append((ritual.kind, _ritual(spec)))
     if team.skip_dates:
         dates = [ScalarNode(_TIMESTAMP, d.isoformat()) for d in team.skip_dates]
         pairs.append(("skip_dates", _sequence(dates, flow=True)))
@@ -74,7 +77,7 @@ def _member(member: MemberSpec) -> Node:
     return _mapping([("id", _scalar(member.id)), ("manager", _scalar(member.manager))], flow=True)
 
 
-def _rituals(rituals: RitualsSpec) -> MappingNode:
+def _rituals(rituals: Any) -> MappingNode:
     specs = ((name, getattr(rituals, name)) for name in type(rituals).model_fields)
     return _mapping([(name, _ritual(spec)) for name, spec in specs if spec is not None])
 

@@ -18,15 +18,12 @@ from bot.config.schema import (
     KEY_MAX,
     NAME_MAX,
     CadenceSpec,
-    DigestSpec,
     MemberSpec,
-    MonthlyGoalsSpec,
-    QuadsSpec,
     RitualsSpec,
     TeamSpec,
     TendConfig,
-    WeeklyFeedbackSpec,
 )
+from bot.rituals import registry
 from bot.settings import Settings
 
 DESCRIPTIONS: dict[str, str] = {
@@ -47,23 +44,10 @@ DESCRIPTIONS: dict[str, str] = {
     "team.rituals": "The team's rituals; a ritual left out is not run.",
     "team.skip_dates": "Local dates (`2026-12-25`) on which none of the team's rituals "
     "run, e.g. holidays. `/tend skip` adds to it.",
-    "team.digest": "The team digest: team-level figures only, never about one person.",
-    "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
-    "digest.min_group": "A figure appears only when at least this many people "
-    "contributed to it; 3 or more (refused below 3).",
     "member.id": "The member's Slack user id.",
     "member.manager": "Their line manager: one of the team's `managers`.",
-    "rituals.weekly_feedback": "The weekly two-way check-in of each member and their line "
-    "manager, in a private group DM, at the member's local time.",
-    "rituals.monthly_goals": "The goal-sharing session in the team channel: up to three "
-    "goals each; last month's come back privately.",
-    "rituals.quads": "Peer accountability groups of four (three or five where needed), "
-    "each in a private group DM.",
     "ritual.cadence": "When it runs: `{every, day, time}`, see below.",
     "ritual.enabled": "`false` pauses the ritual and keeps its settings.",
-    "quads.regroup_every": "How many cycles a grouping lasts before new groups are drawn.",
-    "quads.managers_with_reports": "`true` lets managers share a quad with their own "
-    "reports.",
     "cadence.every": "`week`, `2 weeks` or `month`.",
     "cadence.day": "A weekday `mon` … `sun` for weekly cadences; for monthly ones "
     "`1st mon` … `4th fri`, `last fri`, or a day of the month `1` … `31` (29–31 fall on "
@@ -73,22 +57,25 @@ DESCRIPTIONS: dict[str, str] = {
     "refused.",
 }
 
+# Each ritual describes its own keys (its package's definition, in the registry).
+for _ritual in registry.all_rituals():
+    DESCRIPTIONS.update(_ritual.config_descriptions)
+
 SECTIONS: list[tuple[str, str, type[BaseModel]]] = [
     ("Top level", "", TendConfig),
     ("A team (`teams[]`)", "team", TeamSpec),
     ("A member (`members[]`, mapping form)", "member", MemberSpec),
     ("Rituals (`rituals`)", "rituals", RitualsSpec),
-    ("`weekly_feedback`", "ritual", WeeklyFeedbackSpec),
-    ("`monthly_goals`", "ritual", MonthlyGoalsSpec),
-    ("`quads`", "quads", QuadsSpec),
-    ("`digest` (a team key, beside `rituals`)", "digest", DigestSpec),
+    *((f"`{r.kind}`" + (" (a team key, beside `rituals`)" if r.team_level_key else ""),
+       r.kind, r.config_spec) for r in registry.all_rituals()),
     ("A cadence (`cadence`)", "cadence", CadenceSpec),
 ]
+_RITUAL_PREFIXES = frozenset(registry.kinds())
 
 
 def description_key(prefix: str, field: str) -> str:
-    if prefix in ("quads", "digest") and field in ("cadence", "enabled"):
-        prefix = "ritual"
+    if prefix in _RITUAL_PREFIXES and field in ("cadence", "enabled"):
+        prefix = "ritual"  # what every ritual has is described once
     return f"{prefix}.{field}" if prefix else field
 
 

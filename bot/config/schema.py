@@ -16,7 +16,7 @@ contract: keys are never renamed, only added.
             cadence: {every: week, day: mon, time: "10:00"}
 
 `every` is `week`, `2 weeks` or `month`; `day` and `time` are checked by
-`bot.rituals.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
+`bot.rituals.common.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
 
 Extensions to the original format:
 
@@ -27,8 +27,9 @@ Extensions to the original format:
   stay configured while paused. `tend export` omits it when true.
 - A manager may also be listed as a member; they simply get no check-in with themself.
 
-Adding a ritual is one small `RitualSpec` subclass plus one optional field on
-`RitualsSpec` (planned: `monthly_goals`, `quads`, `digest`).
+Each ritual's keys are its package's `RitualSpec` subclass (`bot/rituals/<kind>/config.py`),
+named by its definition in `bot.rituals.registry`: `RitualsSpec` and `TeamSpec` are
+assembled from the registry, so registering a ritual adds its key here.
 
 Cross-field rules (duplicates, unknown line managers) are checked on the raw input
 and merged with per-field errors, so a single load reports every problem at once.
@@ -36,288 +37,50 @@ and merged with per-field errors, so a single load reports every problem at once
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, NoReturn, get_args
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
-    StrictBool,
-    StrictInt,
-    ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
+    create_model,
     field_validator,
-    model_validator,
 )
-from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
-from pydantic_core.core_schema import ErrorType
-from sqlalchemy import String
 
-from bot.rituals.cadence import Cadence, CadenceError
-from bot.storage.models import Base, Person, Team
-
-_TEAM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_USER_ID = re.compile(r"[UW][A-Z0-9]+")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
-# Files in the zoneinfo folder that are copies of the machine's own zone, not IANA names.
-_SERVER_ZONES = frozenset({"localtime", "posixrules"})
-
-
-def _column_size(model: type[Base], column: str) -> int:
-    """A text column's size, so that a value too long for it is refused here, by line,
-    rather than by PostgreSQL at the end of the import (SQLite would keep it whole)."""
-    column_type = model.__table__.c[column].type
-    if not isinstance(column_type, String) or column_type.length is None:
-        raise TypeError(f"{model.__name__}.{column} is not a text column with a size")
-    return column_type.length
-
-
-ID_MAX = _column_size(Person, "user_id")  # user and channel ids alike
-KEY_MAX = _column_size(Team, "key")
-NAME_MAX = _column_size(Team, "name")
-TIMEZONE_MAX = _column_size(Team, "timezone")
-
-Loc = tuple[str | int, ...]
-
-# Validation context for input read from the file, where some Python-friendly inputs
-# (an explicit None) are a mistake.
-FROM_FILE = {"source": "file"}
-
-
-# --- errors with a precise location --------------------------------------------------
-# Raising a ValidationError inside a validator lets pydantic prefix our locations, so a
-# problem found while checking a whole list can still point at the exact entry.
-
-
-@dataclass(frozen=True)
-class _Problem:
-    loc: Loc  # relative to the value being validated
-    kind: str
-    message: str
-    input: object = None
-
-
-def _error(kind: str, message: str) -> PydanticCustomError:
-    # The message goes in through ctx so braces in it are never read as placeholders.
-    return PydanticCustomError(kind, "{message}", {"message": message})
-
-
-# The error types pydantic itself raises; any other type in an error is one of ours.
-_PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
-
-
-def _details(problem: _Problem) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=_error(problem.kind, problem.message), loc=problem.loc, input=problem.input
-    )
-
-
-def _rebuild(error: ErrorDetails) -> InitErrorDetails:
-    """An error from `exc.errors()` in the form `from_exception_data` takes back."""
-    if error["type"] not in _PYDANTIC_ERROR_TYPES:  # one of ours: keep its final message
-        kind = _error(error["type"], error["msg"])
-        return InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
-    return InitErrorDetails(
-        type=error["type"], loc=error["loc"], input=error["input"], ctx=error.get("ctx", {})
-    )
-
-
-def _fail(title: str, details: list[InitErrorDetails]) -> NoReturn:
-    raise ValidationError.from_exception_data(title, details)
-
-
-def _validate_and_check(
-    title: str, value: Any, handler: ValidatorFunctionWrapHandler, problems: list[_Problem]
-) -> Any:
-    """Validate `value`, reporting its own errors together with `problems` (found on it raw)."""
-    try:
-        result = handler(value)
-    except ValidationError as exc:
-        if not problems:
-            raise
-        _fail(title, [*map(_rebuild, exc.errors()), *map(_details, problems)])
-    if problems:
-        _fail(title, [_details(p) for p in problems])
-    return result
-
-
-def _raw(item: object, name: str) -> object:
-    """Field `name` of an unvalidated list entry (a mapping, a model, or a bare id)."""
-    if isinstance(item, BaseModel):
-        return getattr(item, name, None)
-    if isinstance(item, dict):
-        return item.get(name)
-    return item if name == "id" else None
-
-
-def _repeats(values: Iterable[object]) -> list[tuple[int, str]]:
-    """(index, value) of every string that already appeared earlier in `values`."""
-    seen: set[str] = set()
-    repeats = []
-    for index, value in enumerate(values):
-        if isinstance(value, str):
-            if value in seen:
-                repeats.append((index, value))
-            seen.add(value)
-    return repeats
-
-
-# --- scalar types -----------------------------------------------------------------------
-
-
-def _slack_id(pattern: re.Pattern[str], what: str, shape: str) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if not pattern.fullmatch(value):
-            raise _error(
-                what.replace(" ", "_"),
-                f"not a Slack {what}: {value!r} (expected {shape}, capital letters and digits)",
-            )
-        return value
-
-    return check
-
-
-UserId = Annotated[str, Field(max_length=ID_MAX),
-                   AfterValidator(_slack_id(_USER_ID, "user id", "U… or W…"))]
-ChannelId = Annotated[str, Field(max_length=ID_MAX),
-                      AfterValidator(_slack_id(_CHANNEL_ID, "channel id", "C… or G…"))]
-
-
-def _distinct_ids(field: str) -> Callable[..., Any]:
-    """A wrap validator rejecting a user listed twice in the list `field`."""
-
-    def check(cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        items = value if isinstance(value, list) else []
-        problems = [
-            _Problem((i,), "duplicate_user", f"{uid!r} appears twice in {field}", uid)
-            for i, uid in _repeats(_raw(item, "id") for item in items)
-        ]
-        return _validate_and_check(cls.__name__, value, handler, problems)
-
-    return check
-
-
-# --- models -----------------------------------------------------------------------------
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CadenceSpec(_Spec):
-    """`{every, day, time}`, stored in Cadence's canonical form ("10:00", "1st mon", "15")."""
-
-    # Numbers are taken as text only once Cadence.parse has vetted the whole mapping.
-    model_config = ConfigDict(coerce_numbers_to_str=True)
-
-    every: str
-    day: str
-    time: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, data: Any, info: ValidationInfo) -> Any:
-        if not isinstance(data, dict) or not {"every", "day", "time"} <= data.keys():
-            return data  # let pydantic name what is missing or mistyped
-        number = isinstance(data["time"], int | float) and not isinstance(data["time"], bool)
-        if number and info.context == FROM_FILE:
-            # The loader keeps `10:00` as text, so a number in a file was written as one.
-            _fail(cls.__name__, [_details(_Problem(
-                ("time",), "cadence", f'time must be "HH:MM" (24-hour), not the number '
-                f'{data["time"]}', data["time"]))])
-        try:
-            cadence = Cadence.parse(data["every"], data["day"], data["time"])
-        except CadenceError as exc:
-            message = str(exc)
-            field = message.split(maxsplit=1)[0]  # messages open with the field at fault
-            loc: Loc = (field,) if field in ("every", "day", "time") else ()
-            _fail(cls.__name__, [_details(_Problem(loc, "cadence", message, data))])
-        return {**data, "every": cadence.every, "day": cadence.day, "time": cadence.time}
-
-    @property
-    def cadence(self) -> Cadence:
-        return Cadence.parse(self.every, self.day, self.time)
-
-
-class MemberSpec(_Spec):
-    """A team member: `U001` or `{id: U001, manager: U0MGR2}`."""
-
-    id: UserId
-    manager: UserId | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _plain_id(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return {"id": data}
-        if not isinstance(data, dict | MemberSpec):
-            raise _error(
-                "member_type",
-                f"a member is a user id or a mapping {{id: U…, manager: U…}}, not {data!r}",
-            )
-        return data
-
-
-class RitualSpec(_Spec):
-    """What every ritual has: when it runs, and whether it is paused."""
-
-    cadence: CadenceSpec
-    enabled: StrictBool = True
-
-
-class WeeklyFeedbackSpec(RitualSpec):
-    """Each member's weekly check-in with their line manager."""
-
-
-class MonthlyGoalsSpec(RitualSpec):
-    """The team's goal-sharing session, in the team channel (cadence in the team's zone)."""
-
-
-class QuadsSpec(RitualSpec):
-    """Peer accountability groups of four (three or five where the numbers demand)."""
-
-    regroup_every: StrictInt = Field(default=4, ge=1, le=52)  # cycles before a new draw
-    # Managers are kept out of their own reports' quads unless this says otherwise.
-    managers_with_reports: StrictBool = False
-
-
-def _digest_target(value: str) -> str:
-    """A digest goes to a user (as a DM) or to a channel."""
-    if _USER_ID.fullmatch(value) or _CHANNEL_ID.fullmatch(value):
-        return value
-    raise _error("slack_id", f"not a Slack user or channel id: {value!r} (expected U…, W…, "
-                             "C… or G…, capital letters and digits)")
-
-
-class DigestSpec(RitualSpec):
-    """The team digest: team-level figures only, to a manager (DM) or a channel."""
-
-    to: Annotated[str, Field(max_length=ID_MAX), AfterValidator(_digest_target)]
-    min_group: StrictInt = 3
-
-    @field_validator("min_group")
-    @classmethod
-    def _at_least_three(cls, value: int) -> int:
-        # Below three, an aggregate could identify someone: refused, never lowered.
-        if value < 3:
-            raise _error("min_group", f"min_group must be at least 3 (not {value}): with "
-                                      "fewer people a team figure could identify someone")
-        return value
-
-
-class RitualsSpec(_Spec):
+from bot.config.base import (
+    _SERVER_ZONES,
+    _TEAM_KEY,
+    FROM_FILE,
+    ID_MAX,
+    KEY_MAX,
+    NAME_MAX,
+    TIMEZONE_MAX,
+    CadenceSpec,
+    ChannelId,
+    Loc,
+    MemberSpec,
+    RitualSpec,
+    UserId,
+    _details,
+    _distinct_ids,
+    _error,
+    _fail,
+    _Problem,
+    _raw,
+    _repeats,
+    _Spec,
+    _validate_and_check,
+)
+from bot.rituals import registry
+
+__all__ = ["FROM_FILE", "ID_MAX", "KEY_MAX", "NAME_MAX", "CadenceSpec", "Loc", "MemberSpec",
+           "RitualSpec", "RitualsSpec", "TeamSpec", "TendConfig", "ritual_spec_of"]
+
+
+class _RitualsBase(_Spec):
     """A team's rituals; an absent key means that ritual is not configured."""
-
-    weekly_feedback: WeeklyFeedbackSpec | None = None
-    monthly_goals: MonthlyGoalsSpec | None = None
-    quads: QuadsSpec | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -336,7 +99,19 @@ class RitualsSpec(_Spec):
         return {name: s for name, s in specs.items() if s is not None and s.enabled}
 
 
-class TeamSpec(_Spec):
+# One optional key per ritual under `rituals:`, in the registry's order. (To a type
+# checker it is the base: code reaches a ritual's spec by its kind, `ritual_spec_of`.)
+if TYPE_CHECKING:
+    RitualsSpec = _RitualsBase
+else:
+    RitualsSpec = create_model(
+        "RitualsSpec", __base__=_RitualsBase,
+        __doc__="A team's rituals; an absent key means that ritual is not configured.",
+        **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
+           if not r.team_level_key})
+
+
+class _TeamBase(_Spec):
     key: str = Field(max_length=KEY_MAX)
     name: str = Field(max_length=NAME_MAX)
     channel: ChannelId
@@ -345,9 +120,7 @@ class TeamSpec(_Spec):
     coaches: list[UserId] = Field(default_factory=list)
     members: list[MemberSpec]
     rituals: RitualsSpec = Field(default_factory=RitualsSpec)
-    digest: DigestSpec | None = None
-    # Local dates on which none of the team's rituals run (holidays).
-    skip_dates: list[date] = Field(default_factory=list)
+    # then a ritual configured beside `rituals` (the digest), then `skip_dates`: see TeamSpec
 
     @field_validator("key")
     @classmethod
@@ -399,15 +172,19 @@ class TeamSpec(_Spec):
 
     @field_validator("rituals")
     @classmethod
-    def _someone_to_report_to(cls, rituals: RitualsSpec, info: ValidationInfo) -> RitualsSpec:
-        if "weekly_feedback" in rituals.active() and info.data.get("managers") == []:
-            problem = _Problem(
-                ("weekly_feedback",),
-                "no_managers",
-                "weekly_feedback is enabled but the team has no managers "
-                "(add one to managers, or set enabled: false)",
-            )
-            _fail(cls.__name__, [_details(problem)])
+    def _someone_to_report_to(cls, rituals: _RitualsBase, info: ValidationInfo
+                              ) -> _RitualsBase:
+        if info.data.get("managers") != []:
+            return rituals
+        for name, spec in rituals.active().items():
+            if getattr(spec, "needs_managers", False):
+                problem = _Problem(
+                    (name,),
+                    "no_managers",
+                    f"{name} is enabled but the team has no managers "
+                    "(add one to managers, or set enabled: false)",
+                )
+                _fail("TeamSpec", [_details(problem)])
         return rituals
 
     def line_manager_of(self, user_id: str) -> str | None:
@@ -419,6 +196,34 @@ class TeamSpec(_Spec):
             if member.id == user_id:
                 return member.manager or (self.managers[0] if self.managers else None)
         return None
+
+
+class _TypedTeam(_TeamBase):
+    """What a type checker knows of TeamSpec."""
+
+    skip_dates: list[date]
+
+
+# The rituals configured beside `rituals` (the digest), then the holidays, in this order.
+if TYPE_CHECKING:
+    TeamSpec = _TypedTeam
+else:
+    TeamSpec = create_model(
+        "TeamSpec", __base__=_TeamBase,
+        **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
+           if r.team_level_key},
+        # Local dates on which none of the team's rituals run (holidays).
+        skip_dates=(list[date], Field(default_factory=list)))
+
+
+def ritual_spec_of(team: TeamSpec, kind: str) -> RitualSpec | None:
+    """A ritual's spec in a team, wherever its key is (under `rituals:` or beside it)."""
+    ritual = registry.find(kind)
+    if ritual is None:
+        return None
+    found: RitualSpec | None = getattr(team if ritual.team_level_key else team.rituals,
+                                       kind, None)
+    return found
 
 
 def _unknown_line_managers(items: list[Any], managers: list[str]) -> list[_Problem]:

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.config.schema import TendConfig
+from bot.config.schema import TendConfig, ritual_spec_of
 from bot.demo.live import LiveApp
 from bot.demo.people import Actor
 from bot.demo.team import CHANNEL_NAME, TEAM_YAML, Person, people_for
 from bot.demo.transcript import Attachment, Conversation, Entry, render_transcript
-from bot.rituals.schedule import fire_times_between
+from bot.rituals import registry
+from bot.rituals.common.schedule import fire_times_between
 from bot.slack.gateway import METADATA_EVENT_TYPE
 from bot.slack.standin import Message, SlackStandIn
 from bot.storage.db import Database
@@ -98,11 +99,11 @@ def _instants(config: TendConfig, people: list[Person], start: datetime,
     zones = {p.user_id: p.tz for p in people}
     moments: set[datetime] = {start}
     for team in config.teams:
-        rituals = dict(team.rituals.active())
-        if team.digest is not None and team.digest.enabled:
-            rituals["digest"] = team.digest
-        for kind, spec in rituals.items():
-            tzs = ({zones[m.id] for m in team.members} if kind == "weekly_feedback"
+        for ritual in registry.all_rituals():
+            spec = ritual_spec_of(team, ritual.kind)
+            if spec is None or not spec.enabled:
+                continue
+            tzs = ({zones[m.id] for m in team.members} if ritual.in_member_zone
                    else {team.timezone})
             for tz in tzs:
                 moments.update(fire_times_between(spec.cadence.cadence, ZoneInfo(tz), start,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.core.context import Services
 from bot.handlers import (
-    checkin_actions,
     commands,
+    commitments,
     goals,
     home,
     lifecycle,
@@ -14,12 +15,11 @@ from bot.handlers import (
     reminders,
     sharing,
 )
-from bot.services.context import Services
 
 
 def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
-    checkin_actions.register(app, services)
+    commitments.register(app, services)
     home.register(app, services)
     goals.register(app, services)
     commands.register(app, services)

@@ -19,10 +19,10 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot.services import home
-from bot.services.context import Services
-from bot.services.followups import Followup, Home, Note, Post, Reaction, Step, Update
-from bot.services.notices import tell_privately
+from bot.core import home
+from bot.core.context import Services
+from bot.core.followups import Followup, Home, Note, Post, Reaction, Step, Update
+from bot.core.notices import tell_privately
 from bot.slack.gateway import SlackCallError
 
 log = logging.getLogger(__name__)

@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core import personal_data, setup
+from bot.core.context import Caller, Services
+from bot.core.followups import Followup, Home, Note
+from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.checkin_actions import channel_of
+from bot.handlers.commitments import channel_of
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
-from bot.services import personal_data, setup
-from bot.services.context import Caller, Services
-from bot.services.followups import Followup, Home, Note
-from bot.services.tend_command import answer, away_this_week
 
 
 def _caller(context: BoltContext, user_id: str) -> Caller:
@@ -68,10 +68,7 @@ def register(app: App, services: Services) -> None:
     def forget_me(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         caller = _caller(context, body["user"]["id"])
-        counts = personal_data.forget(services, caller)
-        done = (f"Done: deleted {counts['answers']} answers, {counts['commitments']} "
-                f"commitments, {counts['goals']} goals and {counts['shared']} shared "
-                "highlights. Team digests keep only team-level figures.")
+        done = personal_data.forget(services, caller)
         response_url, channel = body.get("response_url") or None, channel_of(body)
         if response_url or channel:  # a response_url replaces the confirmation clicked
             later(context, Followup(caller.workspace_id, (Note(

@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core.context import Services
+from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.checkin_actions import channel_of, parse_int
+from bot.handlers.commitments import channel_of, parse_int
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
-from bot.rituals.goals import MAX_GOALS_PER_MONTH
-from bot.services import goals
-from bot.services.context import Services
-from bot.services.followups import Followup, Note
+from bot.rituals.monthly_goals import actions as goals
+from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH
 
 DECISIONS = {
     ActionId.GOAL_DONE: "done",

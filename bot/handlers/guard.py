@@ -134,7 +134,7 @@ NO_WORKSPACE = "-"
 def workspace(context: Any) -> str:
     """The workspace a request came from, as Bolt read it from the signed body."""
     team_id = getattr(context, "team_id", None)
-    return team_id if _is_id(team_id) else NO_WORKSPACE
+    return team_id if isinstance(team_id, str) and _is_id(team_id) else NO_WORKSPACE
 
 
 def submission_id(view: dict[str, Any]) -> str:

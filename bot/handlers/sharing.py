@@ -6,13 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.core import sharing
+from bot.core.context import Caller, Services
+from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.checkin_actions import parse_int
+from bot.handlers.commitments import parse_int
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import CallbackId
-from bot.services import sharing
-from bot.services.context import Caller, Services
-from bot.services.followups import Followup, Note
 
 
 def register(app: App, services: Services) -> None:

@@ -10,13 +10,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId, goal_block
+from bot.messages.text import clip, escape_clipped, slack_escape
 
 MAX_MESSAGE_BLOCKS = 50  # slack_sdk does not check this one
 MAX_VIEW_BLOCKS = 100
@@ -34,35 +36,6 @@ class Message:
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
-
-
-def slack_escape(value: object) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(value: object, limit: int) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def escape_clipped(value: object, limit: int) -> str:
-    """Clip, then escape: at most `limit` characters once escaped, and never half an
-    entity (escaping first and clipping after can leave `&am`)."""
-    escaped = slack_escape(value)
-    if len(escaped) <= limit:
-        return escaped
-    kept, size = [], 1  # the ellipsis
-    for char in str(value):
-        piece = _ESCAPES.get(char, char)
-        if size + len(piece) > limit:
-            break
-        kept.append(piece)
-        size += len(piece)
-    return "".join(kept) + "…"
 
 
 def block_text_length(value: object) -> int:
@@ -83,10 +56,18 @@ def nice_date(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b}"
 
 
+# Each ritual's own templates live in its package (bot/rituals/<kind>/templates/); the
+# shared ones (Home, notices, setup, the commitment modal) here. Names are unique.
+RITUAL_TEMPLATES = sorted(
+    str(folder) for folder in (Path(__file__).resolve().parents[1] / "rituals").glob("*/templates")
+    if folder.is_dir())
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("bot.messages", "templates"),
+        loader=ChoiceLoader([PackageLoader("bot.messages", "templates"),
+                             FileSystemLoader(RITUAL_TEMPLATES)]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Commitment
@@ -52,3 +52,12 @@ def commitments_made_in(session: Session, *, occurrence_id: int, owner_id: str) 
         select(func.count()).select_from(Commitment)
         .where(Commitment.occurrence_id == occurrence_id, Commitment.owner_id == owner_id)
     ) or 0
+
+
+def open_commitments_of(session: Session, rituals: Select[int], owner_id: str
+                        ) -> list[Commitment]:
+    """The person's open commitments in these rituals, soonest due first."""
+    return list(session.scalars(
+        select(Commitment).where(Commitment.owner_id == owner_id, Commitment.status == "open",
+                                 Commitment.ritual_id.in_(rituals))
+        .order_by(Commitment.due_date, Commitment.id)))

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.rituals.digest_policy import Measure, PeriodInput, SharedItem
-from bot.rituals.team_rituals import TEAM_SUBJECT
+from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.rituals.digest.policy import Measure, PeriodInput, SharedItem
+from bot.rituals.kinds import RitualKind
 from bot.storage.models import (
     Commitment,
     Goal,
@@ -53,11 +54,11 @@ def period_input(session: Session, team: Team, *, period: str, start: datetime,
     rituals = {r.kind: r.id for r in session.scalars(
         select(Ritual).where(Ritual.team_id == team.id))}
     measures = [
-        *_checkins(session, rituals.get("weekly_feedback"), start, end),
-        *_commitments(session, [rituals[k] for k in ("weekly_feedback", "quads")
+        *_checkins(session, rituals.get(RitualKind.WEEKLY_FEEDBACK), start, end),
+        *_commitments(session, [rituals[k] for k in (RitualKind.WEEKLY_FEEDBACK, RitualKind.QUADS)
                                 if k in rituals], start, end),
-        *_goals(session, rituals.get("monthly_goals"), start, end),
-        *_quads(session, rituals.get("quads"), start, end),
+        *_goals(session, rituals.get(RitualKind.MONTHLY_GOALS), start, end),
+        *_quads(session, rituals.get(RitualKind.QUADS), start, end),
     ]
     return PeriodInput(period=period, measures=tuple(measures),
                        shared=tuple(_shared(session, team.id, start, end)))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.storage.db import rows_changed
-from bot.storage.models import Commitment, Goal, Person, Reply, SharedReply
+from bot.storage.models import Commitment, Person, Reply, SharedReply
 from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 
 
@@ -20,7 +20,6 @@ from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 class Deleted:
     answers: int
     commitments: int
-    goals: int
     shared: int
     shared_texts: frozenset[str]  # the words they had shared, to find in stored digests
 
@@ -33,8 +32,9 @@ def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozen
 
 
 def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Deleted:
-    """Delete what the person wrote or chose in `workspace_id` and reset their settings
-    there. There are no votes to delete: tend has no votes yet."""
+    """Delete what the person wrote or chose in `workspace_id` that no one ritual owns
+    (answers, commitments, shares) and reset their settings there; each ritual deletes
+    its own rows (`RitualDefinition.forget`: goals)."""
     rituals = rituals_in(workspace_id)
     texts = shared_texts_of(session, workspace_id, user_id)
     shared = rows_changed(session, delete(SharedReply).where(
@@ -42,12 +42,10 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
         SharedReply.team_id.in_(teams_in(workspace_id))))
     commitments = rows_changed(session, delete(Commitment).where(
         Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals)))
-    goals = rows_changed(session, delete(Goal).where(
-        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)))
     answers = rows_changed(session, delete(Reply).where(
         Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))))
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False
-    return Deleted(answers=answers, commitments=commitments, goals=goals, shared=shared,
+    return Deleted(answers=answers, commitments=commitments, shared=shared,
                    shared_texts=texts)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.rituals.goals import GoalDraft
-from bot.rituals.team_rituals import TEAM_SUBJECT
-from bot.storage.models import Goal, Occurrence
+from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.rituals.monthly_goals.rules import GoalDraft
+from bot.storage.models import Goal, Occurrence, Ritual
 
 
 def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
@@ -52,3 +53,28 @@ def latest_session(session: Session, ritual_id: int) -> Occurrence | None:
 
 def goal_for_reply(session: Session, reply_id: int) -> Goal | None:
     return session.scalars(select(Goal).where(Goal.reply_id == reply_id)).first()
+
+
+def goals_of(session: Session, rituals: Select[int], user_id: str) -> list[Goal]:
+    """The person's goals in these rituals (export-user)."""
+    return list(session.scalars(select(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)).order_by(Goal.id)))
+
+
+def delete_goals_of(session: Session, rituals: Select[int], user_id: str) -> int:
+    """Forget-me: the person's goals in these rituals; returns how many."""
+    result = session.execute(delete(Goal).where(
+        Goal.owner_id == user_id, Goal.ritual_id.in_(rituals)))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def open_goals_with_teams(session: Session, rituals: Select[int], owner_id: str
+                          ) -> list[tuple[Goal, str]]:
+    """The person's open goals in these rituals, soonest due first, with the team's name."""
+    goals = session.scalars(
+        select(Goal).where(Goal.owner_id == owner_id, Goal.status == "open",
+                           Goal.ritual_id.in_(rituals))
+        .order_by(Goal.due_date, Goal.id)).all()
+    teams = {r.id: r.team.name for r in session.scalars(
+        select(Ritual).where(Ritual.id.in_({g.ritual_id for g in goals})))}
+    return [(g, teams.get(g.ritual_id, "")) for g in goals]

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import Occurrence, Ritual, TeamRole
+from bot.storage.models import Occurrence, Ritual
 
 OccurrenceKey = tuple[int, str, datetime]  # (ritual_id, subject_id, scheduled_at)
 
@@ -53,17 +54,23 @@ def ritual_of(session: Session, occurrence: Occurrence) -> Ritual:
     return occurrence.ritual or session.get_one(Ritual, occurrence.ritual_id)  # pending
 
 
-def participants(session: Session, occurrence: Occurrence) -> set[str]:
-    """Who takes part in this occurrence's conversation (and so may see and answer it)."""
-    ritual = ritual_of(session, occurrence)
-    if ritual.kind == "quads":
-        return set(occurrence.details.get("members", []))
-    if ritual.kind == "monthly_goals":
-        return set(session.scalars(select(TeamRole.user_id).where(
-            TeamRole.team_id == ritual.team_id, TeamRole.active.is_(True))))
-    return {occurrence.subject_id, *([occurrence.counterpart_id] if occurrence.counterpart_id
-                                      else [])}
+def latest_team_sessions(session: Session, ritual_id: int, *, now: datetime, limit: int
+                         ) -> list[Occurrence]:
+    """A team ritual's latest sessions up to `now`, latest first."""
+    return list(session.scalars(
+        select(Occurrence).where(Occurrence.ritual_id == ritual_id,
+                                 Occurrence.subject_id == TEAM_SUBJECT,
+                                 Occurrence.scheduled_at <= now)
+        .order_by(Occurrence.scheduled_at.desc()).limit(limit)))
 
 
-def ritual_kind(session: Session, occurrence: Occurrence) -> str:
-    return ritual_of(session, occurrence).kind
+def recent_listings(session: Session, *, ritual_id: int, since: datetime,
+                    subject_id: str | None) -> list[Occurrence]:
+    """The ritual's latest sent messages since `since` (of one subject, if given)."""
+    query = (select(Occurrence)
+             .where(Occurrence.ritual_id == ritual_id, Occurrence.status == "sent",
+                    Occurrence.scheduled_at >= since)
+             .order_by(Occurrence.scheduled_at.desc()).limit(20))
+    if subject_id is not None:
+        query = query.where(Occurrence.subject_id == subject_id)
+    return list(session.scalars(query))

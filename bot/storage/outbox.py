@@ -185,3 +185,7 @@ def mark_failed(session: Session, message: ClaimedMessage, *, error: str) -> boo
         occurrence = session.get_one(Occurrence, message.occurrence_id)
         occurrence.status, occurrence.reason = "failed", error[:64]
     return True
+
+
+def message_by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()

@@ -49,3 +49,9 @@ def record_unreachable(session: Session, *, workspace_id: str, user_id: str, rea
                        now: datetime) -> None:
     row = session.get_one(Person, (workspace_id, user_id))
     row.tz_checked_at, row.unreachable_reason = now, reason
+
+
+def zones_of(session: Session, workspace_id: str, user_ids: set[str]) -> dict[str, str | None]:
+    """The known time zone of each of these people, by user id."""
+    return {user: tz for user, tz in session.execute(select(Person.user_id, Person.tz).where(
+        Person.workspace_id == workspace_id, Person.user_id.in_(user_ids)))}

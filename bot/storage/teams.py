@@ -7,11 +7,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.rituals.cadence import Cadence
-from bot.rituals.team_rituals import TeamRitual
-from bot.rituals.weekly_feedback import KIND as WEEKLY_FEEDBACK
-from bot.rituals.weekly_feedback import CheckinPair
-from bot.storage.models import Person, Ritual, Team, TeamRole, Workspace
+from bot.rituals.common.cadence import Cadence
+from bot.rituals.common.sessions import TeamRitual
+from bot.storage.models import Ritual, Team, TeamRole, Workspace
 
 
 def ritual_cadence(ritual: Ritual) -> Cadence:
@@ -51,47 +49,6 @@ def line_manager(team: Team, member: TeamRole) -> str | None:
     return managers[0] if managers else None
 
 
-def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
-    """Every active (member, line manager) pair of an enabled weekly check-in.
-
-    Also returns (user_id, reason) for members skipped, so the clock can log why.
-    """
-    rituals = session.scalars(
-        select(Ritual).join(Team)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
-        .options(selectinload(Ritual.team).selectinload(Team.roles))
-    ).all()
-    # The people of those teams by join, not by an IN list that grows with the members.
-    people = {(p.workspace_id, p.user_id): p for p in session.scalars(
-        select(Person).join(Team, Team.workspace_id == Person.workspace_id)
-        .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
-        .join(Ritual, Ritual.team_id == Team.id)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
-        .distinct())}
-    pairs: list[CheckinPair] = []
-    skipped: list[tuple[str, str]] = []
-    for ritual in rituals:
-        cadence = ritual_cadence(ritual)
-        for role in ritual.team.roles:
-            if role.role != "member" or not role.active:
-                continue
-            manager = line_manager(ritual.team, role)
-            if manager is None or manager == role.user_id:
-                continue  # nobody to meet, or a manager listed as a member
-            person = people[(ritual.team.workspace_id, role.user_id)]
-            if person.unreachable_reason or not person.tz:
-                skipped.append((role.user_id, person.unreachable_reason or "timezone_unknown"))
-                continue
-            pairs.append(CheckinPair(
-                ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
-                timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
-                since=max(role.since, ritual.since), skip_dates=skip_dates(ritual),
-                away_until=person.away_until, workspace_id=ritual.team.workspace_id,
-            ))
-    return pairs, skipped
-
-
-
 def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
     """Enabled rituals of one kind, with their team's time zone."""
     rituals = session.scalars(
@@ -117,3 +74,30 @@ def active_people(team: Team, *roles: str) -> list[str]:
         if role.active and (not roles or role.role in roles):
             seen.setdefault(role.user_id, None)
     return list(seen)
+
+
+def active_role_holders(session: Session, team_id: int) -> set[str]:
+    """Everyone who holds an active role in the team (member, manager or coach)."""
+    return set(session.scalars(select(TeamRole.user_id).where(
+        TeamRole.team_id == team_id, TeamRole.active.is_(True))))
+
+
+def teams_where(session: Session, workspace_id: str, user_id: str, role: str) -> list[Team]:
+    """The teams of the workspace where the person holds this role (active), by name."""
+    return list(session.scalars(
+        select(Team).join(TeamRole).where(Team.workspace_id == workspace_id,
+                                          TeamRole.user_id == user_id,
+                                          TeamRole.role == role, TeamRole.active.is_(True))
+        .order_by(Team.name)))
+
+
+def active_roles_with_teams(session: Session, workspace_id: str, user_id: str
+                            ) -> list[TeamRole]:
+    """The person's active roles in the workspace, with their teams' rituals and roles."""
+    return list(session.scalars(
+        select(TeamRole).join(Team).where(Team.workspace_id == workspace_id,
+                                          TeamRole.user_id == user_id,
+                                          TeamRole.active.is_(True))
+        .options(selectinload(TeamRole.team).selectinload(Team.rituals),
+                 selectinload(TeamRole.team).selectinload(Team.roles))
+        .order_by(Team.name, Team.id)))

@@ -1,0 +1,160 @@
+"""One private reminder for an unanswered prompt (P5), and turning reminders off or on.
+
+Planned in the tick like every other message: a due reminder becomes an outbox row in
+the tick's transaction, keyed `occurrence:<id>:nudge:<user>` and inserted with
+`enqueue_once`, so repeated or concurrent ticks send it at most once. It goes to the
+person alone (a DM), names nobody else's answers, and is logged only as a count (P1).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.core.context import Caller, Services
+from bot.core.followups import Followup, Update
+from bot.messages.render import Message, render_message
+from bot.rituals import registry
+from bot.rituals.base import Nudges
+from bot.rituals.common.nudge_rules import Waiting, nudge_due
+from bot.rituals.common.schedule import next_fire_time
+from bot.storage import outbox
+from bot.storage.models import Occurrence, Person, Ritual
+from bot.storage.nudges import (
+    already_nudged,
+    answered,
+    current_prompts,
+    people_by_key,
+    prompt_sent_at,
+)
+from bot.storage.people import ensure_people
+from bot.storage.scoping import workspace_of
+from bot.storage.teams import ritual_cadence
+
+log = logging.getLogger(__name__)
+
+# Longer than the largest gap between two occurrences (a monthly cadence, 35 days):
+# an older prompt has certainly been followed by its next one, so it is never nudged.
+HORIZON = timedelta(days=37)
+
+
+REMINDERS_OFF = "Reminders are off. `/tend reminders on` turns them back on."
+
+
+def nudge_key(occurrence_id: int, user_id: str) -> str:
+    return f"occurrence:{occurrence_id}:nudge:{user_id}"
+
+
+def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> int:
+    """Queue the reminders due at `now`; returns how many were queued (a count only)."""
+    nudging = [r for r in registry.all_rituals() if r.nudges is not None]
+    prompts = current_prompts(
+        session, kinds=[r.kind for r in nudging],
+        many_asked=[r.kind for r in nudging if r.nudges and not r.nudges.asks_subject_only],
+        now=now, nudge_after=nudge_after, horizon=HORIZON)
+    pending = [(o, u) for o in prompts for u in _asked(o)]
+    if not pending:
+        return 0
+    replied = answered(session, [o.id for o in prompts])
+    done = already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
+    people = people_by_key(session, {(workspace_of(o), u) for o, u in pending})
+    prompted = prompt_sent_at(session, [o.id for o in prompts])
+    next_at: dict[tuple[int, str, datetime], datetime] = {}  # many share a schedule
+    queued = 0
+    for occurrence, user_id in pending:
+        person = people.get((workspace_of(occurrence), user_id))
+        if ((occurrence.id, user_id) in replied or nudge_key(occurrence.id, user_id) in done
+                or person is None or not _may_remind(person, occurrence.ritual, now=now)):
+            continue
+        zone = person.tz or occurrence.ritual.team.timezone
+        waiting = Waiting(
+            occurrence_id=occurrence.id, user_id=user_id, timezone=zone,
+            prompted_at=prompted.get(occurrence.id, occurrence.scheduled_at),
+            next_prompt_at=_next_prompt(occurrence, zone, cache=next_at))
+        if not nudge_due(waiting, now=now, delay=nudge_after):
+            continue
+        message = render_nudge(occurrence, zone=zone)
+        outbox.enqueue_once(session, workspace_id=workspace_of(occurrence),
+                            key=nudge_key(occurrence.id, user_id),
+                            payload=message.as_dict(), now=now, users=[user_id])
+        queued += 1
+    if queued:
+        log.info("nudges: %d queued", queued)
+    return queued
+
+
+def _nudges(occurrence: Occurrence) -> Nudges:
+    nudges = registry.definition(occurrence.ritual.kind).nudges
+    assert nudges is not None  # only such rituals' prompts are selected
+    return nudges
+
+
+def _asked(occurrence: Occurrence) -> list[str]:
+    """Who the prompt asks: the member of a check-in (not the manager), or a quad's members."""
+    return _nudges(occurrence).asked(occurrence)
+
+
+def _may_remind(person: Person, ritual: Ritual, *, now: datetime) -> bool:
+    """Not for people who turned reminders off, are away, unreachable or left the team."""
+    if person.reminders_off or person.unreachable_reason:
+        return False
+    today = now.astimezone(ZoneInfo(person.tz or ritual.team.timezone)).date()
+    if person.away_until is not None and person.away_until >= today:
+        return False
+    return any(r.user_id == person.user_id and r.active and r.role == "member"
+               for r in ritual.team.roles)
+
+
+def _next_prompt(occurrence: Occurrence, member_zone: str, *,
+                 cache: dict[tuple[int, str, datetime], datetime]) -> datetime:
+    """When this prompt's next occurrence arrives: check-ins fire in the member's zone,
+    quads in the team's."""
+    ritual = occurrence.ritual
+    zone = _nudges(occurrence).zone(ritual, member_zone)
+    key = (ritual.id, zone, occurrence.scheduled_at)
+    if key not in cache:
+        cache[key] = next_fire_time(ritual_cadence(ritual), ZoneInfo(zone),
+                                    occurrence.scheduled_at, anchor=ritual.anchor_date)
+    return cache[key]
+
+
+def render_nudge(occurrence: Occurrence, *, zone: str) -> Message:
+    """The reminder names the ritual and where it is, never anyone else's answers."""
+    return _nudges(occurrence).render(occurrence, zone)
+
+
+# -- turning reminders off and on ------------------------------------------------------
+
+def set_reminders(services: Services, caller: Caller, on: bool) -> str:
+    """Store the person's choice; returns the confirmation to show them (privately)."""
+    with services.db.scope() as session:
+        ensure_people(session, caller.workspace_id, {caller.user_id})
+        session.get_one(Person, (caller.workspace_id, caller.user_id)).reminders_off = not on
+    if not on:
+        return REMINDERS_OFF
+    return (f"Reminders are on: when a prompt has waited {_delay_words(services.nudge_after)} "
+            "for your answer, tend reminds you once, privately, on a weekday between 09:00 "
+            "and 18:00 your time. `/tend reminders off` turns them off.")
+
+
+def turn_off_from_button(services: Services, *, caller: Caller, channel_id: str,
+                         message_ts: str) -> Followup:
+    """The reminder's own button: turn them off; the followup says so in place of the
+    reminder (if Slack refuses, the choice is stored and only the message stays)."""
+    text = set_reminders(services, caller, on=False)
+    if not (channel_id and message_ts):
+        return Followup(caller.workspace_id)
+    note = render_message("notice.json.j2", text=text)
+    return Followup(caller.workspace_id, (Update(channel_id, message_ts, note.text,
+                                                 note.blocks),))
+
+
+def _delay_words(delay: timedelta) -> str:
+    hours = delay.total_seconds() / 3600
+    if hours == 24:
+        return "a day"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
+

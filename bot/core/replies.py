@@ -1,0 +1,207 @@
+"""Keeping thread replies faithfully: new replies, edits and deletions from Slack events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.core.context import Services
+from bot.core.followups import Followup, Note, Reaction
+from bot.core.message_events import PostedMessage, is_answer, posted_message, text_field
+from bot.rituals import registry
+from bot.rituals.base import ReplyLines
+from bot.storage import occurrences
+from bot.storage.events import first_delivery
+from bot.storage.limits import fits, storable_text
+from bot.storage.models import Occurrence, ProcessedEvent, Reply
+from bot.storage.replies import find_reply, insert_reply, store_reply
+from bot.storage.scoping import in_workspace, reply_in_workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReplyFeedback:
+    """What to tell the author after the transaction: a reaction or a private note."""
+
+    workspace_id: str
+    channel_id: str
+    ts: str
+    user_id: str
+    error: str | None = None
+    thread_ts: str | None = None  # the thread the person is writing in
+
+
+def handle_message_event(
+    services: Services, *, workspace_id: str, event: dict[str, Any], event_id: object
+) -> ReplyFeedback | None:
+    """Keep a message event of `workspace_id`: only threads of that workspace count.
+
+    Whatever the event carries, it is kept or ignored, never an error: a partial or
+    null payload, or an id no database column can hold, is acknowledged and ignored.
+    """
+    if event_id is not None and not fits(event_id, ProcessedEvent.event_id):
+        log.warning("message event ignored: its event_id is not a Slack event id (%s)",
+                    _describe(event_id))
+        return None
+    channel = text_field(event, "channel")
+    if channel is None or not fits(channel, Reply.channel_id):
+        return None  # not one of tend's conversations
+    now = services.now()
+    with services.db.scope() as session:
+        if isinstance(event_id, str) and not first_delivery(session, event_id=event_id,
+                                                            now=now):
+            return None  # Slack's retry of an event already handled
+        subtype = event.get("subtype")
+        if subtype == "message_changed":
+            return _edited(session, workspace_id, channel,
+                           posted_message(event.get("message")), now=now)
+        if subtype == "message_deleted":
+            _deleted(session, workspace_id, channel, text_field(event, "deleted_ts"))
+            return None
+        if is_answer(subtype):
+            return _new_reply(session, workspace_id, channel, posted_message(event), now=now)
+    return None
+
+
+def _describe(value: object) -> str:
+    """How a refused id is logged: its kind and length, never its content."""
+    if isinstance(value, str):
+        return f"{len(value)} characters"
+    return type(value).__name__
+
+
+def _thread_occurrence(session: Session, workspace_id: str, channel: str,
+                       message: PostedMessage) -> Occurrence | None:
+    thread_ts = message.thread_ts
+    if not message.is_reply() or not fits(thread_ts, Occurrence.message_ts):
+        return None  # not a reply in a thread (of tend's: its ts would fit)
+    return in_workspace(occurrences.occurrence_for_thread(session, channel_id=channel,
+                                                          ts=thread_ts), workspace_id)
+
+
+def _stored_reply(session: Session, workspace_id: str, channel: str, ts: str | None
+                  ) -> Reply | None:
+    """A stored reply in a thread of `workspace_id`, if there is one."""
+    if not fits(ts, Reply.ts):
+        return None  # no stored reply has such a ts
+    return reply_in_workspace(session, find_reply(session, channel_id=channel, ts=ts),
+                              workspace_id)
+
+
+def _participant(session: Session, message: PostedMessage, occurrence: Occurrence
+                 ) -> str | None:
+    """The message's author, if a person taking part in the occurrence wrote it."""
+    if message.from_bot or message.user not in registry.participants(session, occurrence):
+        return None
+    return message.user
+
+
+def _text_to_store(message: PostedMessage) -> str:
+    """What the person wrote, minus the characters no database can hold (logged)."""
+    written = message.text or ""
+    text = storable_text(written)
+    if text != written:
+        log.info("reply %s: characters a database cannot hold (NUL, unpaired surrogates) "
+                 "left out or replaced, the rest kept", message.ts)
+    return text
+
+
+def _new_reply(session: Session, workspace_id: str, channel: str,
+               message: PostedMessage | None, *, now: datetime) -> ReplyFeedback | None:
+    if message is None:
+        return None
+    occurrence = _thread_occurrence(session, workspace_id, channel, message)
+    author = _participant(session, message, occurrence) if occurrence else None
+    if occurrence is None or author is None:
+        return None
+    if not fits(message.ts, Reply.ts):
+        # Every Slack ts fits; this one cannot be stored, so it cannot be kept.
+        log.warning("reply in occurrence %s ignored: its ts is not a Slack ts (%s)",
+                    occurrence.id, _describe(message.ts))
+        return None
+    text = _text_to_store(message)
+    lines = _lines(session, occurrence)
+    if lines is None or not lines.is_line(text):
+        # The hot path: a brand-new reply cannot have a commitment or goal yet, so
+        # there is nothing to keep in step and it is stored without being read back.
+        insert_reply(session, occurrence_id=occurrence.id, channel_id=channel,
+                     ts=message.ts, user_id=author, text=text, now=now)
+        return None
+    reply = store_reply(session, occurrence_id=occurrence.id, channel_id=channel,
+                        ts=message.ts, user_id=author, text=text, now=now)
+    if reply is None:
+        return None
+    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
+
+
+def _edited(session: Session, workspace_id: str, channel: str,
+            message: PostedMessage | None, *, now: datetime) -> ReplyFeedback | None:
+    if message is None or message.text is None or not message.edited:
+        # Null or partial, or a change Slack made itself (a link unfurl): not an edit.
+        return None
+    reply = _stored_reply(session, workspace_id, channel, message.ts)
+    if reply is None:
+        return None
+    if message.user != reply.user_id or message.edited_by not in (None, reply.user_id):
+        log.warning("edit of reply %s ignored: it does not come from the reply's author",
+                    reply.id)
+        return None
+    text = _text_to_store(message)
+    if text == reply.text:
+        return None  # the same words: nothing to update, nothing to acknowledge again
+    reply.text, reply.edited_at = text, now
+    occurrence = session.get_one(Occurrence, reply.occurrence_id)
+    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
+
+
+def _deleted(session: Session, workspace_id: str, channel: str, deleted_ts: str | None
+             ) -> None:
+    reply = _stored_reply(session, workspace_id, channel, deleted_ts)
+    if reply is not None:
+        lines = _lines(session, session.get_one(Occurrence, reply.occurrence_id))
+        if lines is not None:  # what the reply recorded goes with it
+            lines.sync(session, reply, occurrence=None, deleted=True, now=None)
+        session.delete(reply)
+
+
+def _commitment_feedback(session: Session, workspace_id: str, reply: Reply,
+                         occurrence: Occurrence, *, now: datetime) -> ReplyFeedback | None:
+    """Keep what a `commit:` (or, in a goal session, `goal:`) reply records in step."""
+    lines = _lines(session, occurrence)
+    if lines is None:
+        return None
+    if not lines.is_line(reply.text):
+        lines.sync(session, reply, occurrence=occurrence, deleted=True, now=now)
+        return None
+    try:
+        lines.sync(session, reply, occurrence=occurrence, deleted=False, now=now)
+    except lines.errors as exc:
+        return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
+                             error=str(exc), thread_ts=occurrence.message_ts)
+    return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
+                         thread_ts=occurrence.message_ts)
+
+
+def _lines(session: Session, occurrence: Occurrence) -> ReplyLines | None:
+    """Which lines record something in this thread (`commit:`, `goal:`), and how to keep
+    that in step: its ritual's, or None if its replies record nothing."""
+    ritual = registry.find(occurrences.ritual_of(session, occurrence).kind)
+    return ritual.reply_lines if ritual else None
+
+
+def acknowledge(feedback: ReplyFeedback) -> Followup:
+    """What to tell the author once the reply is stored and Slack has its answer: a
+    pushpin (and their Home, which lists the commitment or goal), or a private note in
+    the thread on what to fix."""
+    if feedback.error is None:
+        return Followup(feedback.workspace_id,
+                        (Reaction(feedback.channel_id, feedback.ts, "pushpin"),),
+                        homes=(feedback.user_id,))
+    return Followup(feedback.workspace_id, (Note(
+        feedback.user_id, "Your reply is saved, but nothing was recorded from it: "
+        f"{feedback.error}", channel=feedback.channel_id, thread_ts=feedback.thread_ts),))

@@ -1,0 +1,47 @@
+"""Raw text has a retention limit (P6): the clock purges what is older; aggregates stay.
+
+Purged: replies (and what was shared from them), closed commitments and goals, sent or
+failed outbox messages (their rendered text), the shared words kept in older stored
+digests, and processed-event ids older than a week (Slack retries within minutes).
+Kept: occurrences (whether a ritual was held), digests' figures (team-level, no ids),
+teams and people's settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.rituals.digest.redaction import redact_digests
+from bot.storage.digests import digests_created_before
+from bot.storage.retention import delete_old_rows
+
+log = logging.getLogger(__name__)
+
+EVENT_IDS_KEPT = timedelta(days=7)
+
+
+@dataclass
+class Purged:
+    replies: int = 0
+    commitments: int = 0
+    goals: int = 0
+    messages: int = 0
+    events: int = 0
+    oauth_states: int = 0
+    digests_redacted: int = 0
+
+
+def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
+    before = now - keep
+    purged = Purged(**delete_old_rows(session, before=before,
+                                      events_before=now - EVENT_IDS_KEPT, now=now))
+    # Shared words quoted in a stored digest go with the replies they came from.
+    purged.digests_redacted = redact_digests(
+        session, digests_created_before(session, before), drop=lambda _item: True).digests
+    if any(vars(purged).values()):
+        log.info("retention: purged %s", vars(purged))
+    return purged

@@ -1,0 +1,80 @@
+"""'Share in digest': a person shares one of their own replies, by their explicit choice."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from bot.core.context import Caller, Services
+from bot.core.notices import form_not_opened
+from bot.messages.render import render_view
+from bot.slack.gateway import SlackCallError
+from bot.storage.events import first_delivery, handled
+from bot.storage.inserts import insert_ignoring_conflicts
+from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
+from bot.storage.replies import find_reply
+from bot.storage.scoping import reply_in_workspace
+
+ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
+                 "Nothing was shared.")
+KINDS = ("highlight", "ask")
+
+log = logging.getLogger(__name__)
+
+
+def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply | None:
+    """The reply if the caller wrote it, in a thread of the caller's own workspace."""
+    if reply is None or reply.user_id != caller.user_id:
+        return None
+    return reply_in_workspace(session, reply, caller.workspace_id)
+
+
+def open_share_modal(services: Services, *, caller: Caller, channel_id: str, message_ts: str,
+                     trigger_id: str) -> str | None:
+    """Open the modal before the ack (the trigger lasts 3 s); returns what to tell the
+    person privately instead, if anything."""
+    with services.db.scope() as session:
+        reply = _own_reply(session, caller, find_reply(session, channel_id=channel_id,
+                                                       ts=message_ts))
+        view = render_view("share_modal.json.j2", reply_id=reply.id, text=reply.text
+                           ) if reply is not None else None
+    if view is None:
+        return ONLY_YOUR_OWN
+    try:
+        services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("share form not opened: %s", exc)
+        return form_not_opened(exc, again="Use *Share in digest* again.")
+    return None
+
+
+def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool,
+          submission_id: str) -> str | None:
+    """Record the author's choice, once per submitted view; returns a refusal, or None
+    when shared."""
+    if kind not in KINDS:
+        return "Choose a highlight or an ask."
+    user_id = caller.user_id
+    with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return None
+        reply = _own_reply(session, caller, session.get(Reply, reply_id))
+        if reply is None:
+            return ONLY_YOUR_OWN
+        team_id = _team_of(session, reply)
+        if not first_delivery(session, event_id=submission_id, now=services.now()):
+            return None  # a twin recorded it (last guard; `handled` waits)
+        inserted = insert_ignoring_conflicts(session, SharedReply, [{
+            "reply_id": reply.id, "team_id": team_id, "author_id": user_id, "kind": kind,
+            "named": named, "created_at": services.now(),
+        }], returning=SharedReply.id)
+        if not inserted:  # shared before: the latest choice of kind and name wins
+            existing = session.query(SharedReply).filter_by(reply_id=reply.id).one()
+            existing.kind, existing.named = kind, named
+    return None
+
+
+def _team_of(session: Session, reply: Reply) -> int:
+    occurrence = session.get_one(Occurrence, reply.occurrence_id)
+    return session.get_one(Ritual, occurrence.ritual_id).team_id

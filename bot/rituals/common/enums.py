@@ -1,0 +1,64 @@
+"""The statuses and answers stored as strings, as enums (pure: no storage, no Slack).
+
+A StrEnum compares and serialises as its value, so rows, templates and exports read the
+same as before; code names a status by its member instead of a bare string.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OccurrenceStatus(StrEnum):
+    PENDING = "pending"   # planned, its post not sent yet
+    SENT = "sent"         # posted: the thread exists
+    HELD = "held"         # a team session that posts no thread of its own (quads' marker)
+    MISSED = "missed"     # older than the catch-up window when planned
+    FAILED = "failed"     # Slack refused the post for good
+    SKIPPED = "skipped"   # a holiday or a skipped run
+
+
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+    KEPT = "kept"
+    PARTLY = "partly"
+    MISSED = "missed"
+
+
+class CommitmentDecision(StrEnum):
+    """The buttons under a commitment: a check-in's, then a quad's."""
+
+    DONE = "done"
+    NOT_YET = "not_yet"
+    DROP = "drop"
+    KEPT = "kept"
+    PARTLY = "partly"
+    MISSED = "missed"
+
+
+# What each decision leaves the commitment as ("not yet" keeps it open and carries it).
+CLOSES_AS: dict[CommitmentDecision, CommitmentStatus] = {
+    CommitmentDecision.DONE: CommitmentStatus.DONE,
+    CommitmentDecision.NOT_YET: CommitmentStatus.OPEN,
+    CommitmentDecision.DROP: CommitmentStatus.DROPPED,
+    CommitmentDecision.KEPT: CommitmentStatus.KEPT,
+    CommitmentDecision.PARTLY: CommitmentStatus.PARTLY,
+    CommitmentDecision.MISSED: CommitmentStatus.MISSED,
+}
+
+
+class GoalStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+    CARRIED = "carried"
+
+
+class GoalDecision(StrEnum):
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+    CARRY = "carry"

@@ -1,0 +1,81 @@
+"""Home pieces several rituals share: when a ritual next runs, and its recent runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.messages.text import slack_escape
+from bot.rituals.common.enums import OccurrenceStatus
+from bot.rituals.common.schedule import next_fire_time
+from bot.storage.models import Ritual, Team
+from bot.storage.occurrences import latest_team_sessions
+from bot.storage.teams import ritual_cadence, skip_dates
+
+HEALTH_RUNS = 4  # how many recent runs of each ritual a coach sees
+MAX_SKIPPED_RUNS = 60  # holidays in a row we look past for a "next run"
+
+# Occurrence status -> what a coach is told. "held" is the quads' team-level marker.
+OUTCOMES: dict[str, str] = {OccurrenceStatus.SENT: "held", OccurrenceStatus.HELD: "held",
+            OccurrenceStatus.MISSED: "not_held", OccurrenceStatus.FAILED: "not_held",
+            OccurrenceStatus.SKIPPED: "skipped", OccurrenceStatus.PENDING: "pending"}
+
+
+def when(instant: datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def next_run(ritual: Ritual, zone: ZoneInfo, now: datetime, *, since: datetime,
+             away_until: date | None = None) -> datetime | None:
+    """The next fire time that will actually run: past holidays and an away period."""
+    holidays = skip_dates(ritual)
+    fire = max(now, since)
+    for _ in range(MAX_SKIPPED_RUNS):
+        fire = next_fire_time(ritual_cadence(ritual), zone, fire, anchor=ritual.anchor_date)
+        day = fire.astimezone(zone).date()
+        if day not in holidays and (away_until is None or day > away_until):
+            return fire
+    return None
+
+
+def team_session_line(team: Team, ritual: Ritual, now: datetime, title: str
+                      ) -> tuple[datetime, str] | None:
+    """A member's next run of a ritual held in the team's time zone."""
+    zone = ZoneInfo(team.timezone)
+    fire = next_run(ritual, zone, now, since=ritual.since)
+    if fire is None:
+        return None
+    return fire, f"{title} — {when(fire, zone)} ({team.timezone})"
+
+
+def team_zone_configuration_line(team: Team, ritual: Ritual, now: datetime, name: str) -> str:
+    cadence = ritual_cadence(ritual).describe()
+    if not ritual.enabled:
+        return f"• *{name}*: {cadence} — paused"
+    zone = ZoneInfo(team.timezone)
+    fire = next_run(ritual, zone, now, since=ritual.since)
+    upcoming = when(fire, zone) if fire else "none scheduled"
+    return f"• *{name}*: {cadence} ({team.timezone}) — next {upcoming}"
+
+
+def team_session_runs(session: Session, team: Team, ritual: Ritual, now: datetime, *,
+                      label_format: str) -> list[tuple[str, str]]:
+    """The outcome of the latest team sessions, labelled by their local date."""
+    rows = latest_team_sessions(session, ritual.id, now=now, limit=HEALTH_RUNS)
+    zone = ZoneInfo(team.timezone)
+    runs: list[tuple[str, str]] = []
+    for row in reversed(rows):
+        local = row.scheduled_at.astimezone(zone)
+        label = label_format.format(day=local.day, month=f"{local:%b}")
+        # A quad cycle with too few members is marked but formed no quads.
+        outcome = ("not_held" if row.reason == "too_few_members"
+                   else OUTCOMES.get(row.status, "not_held"))
+        runs.append((label, outcome))
+    return runs
+
+
+def team_name(team: Team) -> str:
+    return slack_escape(team.name)

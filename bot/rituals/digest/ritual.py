@@ -1,0 +1,59 @@
+"""The team digest (`digest`, a team key beside `rituals:`): team-level figures for the
+managers, never about one person. Its definition for the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from bot.rituals.base import PlanReport, RitualDefinition, SetupPart, setup_int
+from bot.rituals.common.home import team_zone_configuration_line
+from bot.rituals.digest import home
+from bot.rituals.digest.config import DigestSpec
+from bot.rituals.digest.flows import plan_digests
+from bot.rituals.kinds import RitualKind
+from bot.storage.models import Ritual, Team
+
+
+def _read_extra(read: Callable[[str], Any], current: Any) -> dict[str, Any]:
+    return {"to": read("digest_to_channel") or read("digest_to_user") or "",
+            "min_group": setup_int(read("digest_min_group"), 3)}
+
+
+def _context(values: dict[str, Any], team: dict[str, Any]) -> None:
+    """The modal has a person and a channel menu for the one `to`."""
+    to = str(values.get("to") or (team["managers"][:1] or [""])[0])
+    values["to_user"] = to if to.startswith(("U", "W")) else ""
+    values["to_channel"] = to if to.startswith(("C", "G")) else ""
+
+
+class TeamDigest(RitualDefinition):
+    kind = RitualKind.DIGEST
+    title = "Digest"
+    help_phrase = "team digests with no per-person figures"
+    team_level_key = True
+    config_spec = DigestSpec
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "team.digest": "The team digest: team-level figures only, never about one person.",
+        "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
+        "digest.min_group": "A figure appears only when at least this many people "
+        "contributed to it; 3 or more (refused below 3)."}
+    setup = SetupPart(
+        title="Team digest", help="Team-level figures only, never about one person.",
+        defaults={"every": "month", "day": "last fri", "time": "16:00", "min_group": 3},
+        extra_blocks="setup_digest.json.j2", read_extra=_read_extra,
+        error_blocks={"to": "digest_to_user", "min_group": "digest_min_group"},
+        context=_context)
+
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+        return PlanReport(planned=plan_digests(session, now=now, catchup=catchup))
+
+    def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
+        return team_zone_configuration_line(team, ritual, now, self.title)
+
+    def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
+               ) -> list[tuple[str, str]]:
+        return home.digest_runs(session, team, ritual, now)

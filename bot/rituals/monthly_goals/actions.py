@@ -1,0 +1,212 @@
+"""Sharing goals (modal or thread) and closing them from the private review."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.core.context import Services
+from bot.core.followups import Followup, Note, Post, Update
+from bot.core.notices import form_not_opened
+from bot.messages.ids import goal_block
+from bot.messages.render import Message, render_view
+from bot.rituals.common.commitments import local_today
+from bot.rituals.common.enums import GoalStatus
+from bot.rituals.common.sessions import month_label
+from bot.rituals.monthly_goals import rules
+from bot.rituals.monthly_goals.messages import render_review, render_shared
+from bot.slack.gateway import SlackCallError
+from bot.storage import occurrences
+from bot.storage.events import first_delivery, handled
+from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
+from bot.storage.models import Goal, Occurrence, Reply
+from bot.storage.scoping import occurrence_in_workspace, workspace_of
+from bot.storage.teams import active_role_holders
+
+NOT_IN_TEAM = "Only members of this team can share goals in its session."
+CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
+
+log = logging.getLogger(__name__)
+
+def session_participants(session: Session, occurrence: Occurrence) -> set[str]:
+    """A goal session is in the team channel: everyone with a role in the team."""
+    return active_role_holders(session, occurrences.ritual_of(session, occurrence).team_id)
+
+
+def _month(occurrence: Occurrence) -> str:
+    return month_label(occurrence.scheduled_at, occurrence.ritual.team.timezone)
+
+
+def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: int,
+                     user_id: str, trigger_id: str) -> str | None:
+    """Open the modal before the ack (the trigger lasts 3 s); returns what to tell the
+    person privately instead, if anything."""
+    with services.db.scope() as session:
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
+        refusal = _refusal(session, occurrence, user_id)
+        if refusal is None and occurrence is not None:
+            left = rules.MAX_GOALS_PER_MONTH - goals_in_session(
+                session, occurrence_id=occurrence_id, owner_id=user_id)
+            refusal = None if left > 0 else (
+                f"You have shared {rules.MAX_GOALS_PER_MONTH} goals this month already.")
+            today = local_today(session, workspace_id, user_id, services.now())
+            month = _month(occurrence)
+    if refusal is not None:
+        return refusal
+    view = render_view("goals_modal.json.j2", occurrence_id=occurrence_id,
+                       slots=list(range(1, left + 1)), month_label=month,
+                       initial_due=today + timedelta(days=28), max_length=rules.MAX_LENGTH)
+    try:
+        services.gateway_for(workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("goals form not opened: %s", exc)
+        return form_not_opened(exc, again="Click *Share my goals* again.")
+    return None
+
+
+def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> str | None:
+    if occurrence is None or user_id not in session_participants(session, occurrence):
+        return NOT_IN_TEAM
+    return None
+
+
+@dataclass(frozen=True)
+class GoalsSubmission:
+    errors: dict[str, str]
+    followup: Followup | None = None  # the goals in the session's thread, the owner's Home
+
+
+def submit_goals(services: Services, *, workspace_id: str, user_id: str, occurrence_id: int,
+                 slots: dict[int, dict[str, str | None]], submission_id: str
+                 ) -> GoalsSubmission:
+    """Validate every filled slot; store all of them or none, once per submitted view."""
+    now = services.now()
+    with services.db.scope() as session:
+        if handled(session, event_id=submission_id):
+            return GoalsSubmission({})
+        occurrence = occurrence_in_workspace(session, occurrence_id, workspace_id)
+        if (refusal := _refusal(session, occurrence, user_id)) or occurrence is None:
+            return GoalsSubmission({goal_block(1, "what"): refusal or NOT_IN_TEAM})
+        today = local_today(session, workspace_id, user_id, now)
+        drafts, errors = _drafts(slots, today=today)
+        already = goals_in_session(session, occurrence_id=occurrence_id, owner_id=user_id)
+        if not errors and already + len(drafts) > rules.MAX_GOALS_PER_MONTH:
+            errors[goal_block(1, "what")] = (
+                f"Up to {rules.MAX_GOALS_PER_MONTH} goals a month: you have {already} already.")
+        if errors:
+            return GoalsSubmission(errors)
+        if not first_delivery(session, event_id=submission_id, now=now):
+            return GoalsSubmission({})  # a twin recorded it (last guard; `handled` waits)
+        goals = [add_goal(session, session_occurrence=occurrence, owner_id=user_id, draft=d,
+                          now=now) for d in drafts]
+        message = render_shared(user_id, goals, month=_month(occurrence))
+        post = _post(occurrence, message)
+    return GoalsSubmission({}, Followup(workspace_id, post, homes=(user_id,)))
+
+
+def _post(occurrence: Occurrence, message: Message) -> tuple[Post, ...]:
+    """`message` in the occurrence's thread, once it has been posted."""
+    if not (occurrence.channel_id and occurrence.message_ts):
+        return ()
+    return (Post(occurrence.channel_id, occurrence.message_ts, message.text, message.blocks),)
+
+
+def _drafts(slots: dict[int, dict[str, str | None]], *, today: date
+            ) -> tuple[list[rules.GoalDraft], dict[str, str]]:
+    drafts: list[rules.GoalDraft] = []
+    errors: dict[str, str] = {}
+    for slot, values in sorted(slots.items()):
+        if not any(values.values()) and slot != 1:
+            continue  # an optional goal left empty
+        try:
+            written = values.get("due")
+            due = date.fromisoformat(written) if written else None
+        except ValueError:
+            errors[goal_block(slot, "due")] = "Pick a date from the calendar."
+            continue
+        try:
+            drafts.append(rules.validate_goal(values.get("what") or "",
+                                              values.get("measure") or "", due, today=today))
+        except rules.GoalError as exc:
+            errors[goal_block(slot, exc.field)] = str(exc)
+    return drafts, errors
+
+
+def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurrence | None,
+                         deleted: bool, now: datetime | None) -> None:
+    """Make the goal written in a `goal:` reply match the reply's current text."""
+    existing = goal_for_reply(session, reply.id)
+    if deleted:
+        if existing is not None:
+            session.delete(existing)
+        return
+    assert occurrence is not None and now is not None
+    draft = rules.parse_goal_line(reply.text, today=local_today(
+        session, workspace_of(occurrence), reply.user_id, now))
+    if existing is None:
+        if goals_in_session(session, occurrence_id=occurrence.id, owner_id=reply.user_id) >= (
+                rules.MAX_GOALS_PER_MONTH):
+            raise rules.GoalError(f"Up to {rules.MAX_GOALS_PER_MONTH} goals a month.")
+        add_goal(session, session_occurrence=occurrence, owner_id=reply.user_id, draft=draft,
+                 now=now, reply_id=reply.id)
+    elif existing.status == GoalStatus.OPEN:
+        existing.what, existing.measure, existing.due_date = (
+            draft.what, draft.measure, draft.due_date)
+
+
+_GOAL_BLOCK = re.compile(r"^goal-(\d+)$")
+
+
+def close_from_review(services: Services, *, workspace_id: str, goal_id: int, decision: str,
+                      user_id: str, channel_id: str, message_ts: str,
+                      listed_block_ids: list[str]) -> Followup:
+    """Record how a goal ended; a carried goal comes forward into the latest session.
+    The followup updates the review, posts the carried goal, or says why not."""
+    now = services.now()
+    carried_post: tuple[Post, ...] = ()
+    with services.db.scope() as session:
+        goal = session.get(Goal, goal_id)
+        if goal is not None and occurrence_in_workspace(
+                session, goal.occurrence_id, workspace_id) is None:
+            goal = None  # another workspace's goal: as if it did not exist
+        refusal = _close_refusal(goal, user_id)
+        if refusal is None and goal is not None:
+            goal.status, goal.closed_at = CLOSING[decision], now
+            if decision == "carry":
+                carried_post = _carry_forward(session, goal, now=now)
+            listed = [int(m.group(1)) for b in listed_block_ids if (m := _GOAL_BLOCK.match(b))]
+            shown = [g for g in (session.get(Goal, i) for i in listed)
+                     if g is not None and g.owner_id == user_id]
+            origin = session.get_one(Occurrence, goal.occurrence_id)
+            updated = render_review(shown or [goal], month=_month(origin))
+    if refusal is not None:
+        return Followup(workspace_id, (Note(user_id, refusal, channel=channel_id),))
+    return Followup(workspace_id, (Update(channel_id, message_ts, updated.text, updated.blocks),
+                                   *carried_post), homes=(user_id,))
+
+
+def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
+    if goal is None:
+        return "That goal no longer exists."
+    if goal.owner_id != user_id:
+        return "Only the goal's owner can close it."
+    if goal.status != GoalStatus.OPEN:
+        return f"This goal is already marked {goal.status.replace('_', ' ')}."
+    return None
+
+
+def _carry_forward(session: Session, goal: Goal, *, now: datetime) -> tuple[Post, ...]:
+    current = latest_session(session, goal.ritual_id)
+    if current is None or current.id == goal.occurrence_id:
+        return ()
+    today = local_today(session, current.ritual.team.workspace_id, goal.owner_id, now)
+    draft = rules.GoalDraft(what=goal.what, measure=goal.measure,
+                            due_date=max(goal.due_date, today + timedelta(days=1)))
+    carried = add_goal(session, session_occurrence=current, owner_id=goal.owner_id,
+                       draft=draft, now=now, carried_from_id=goal.id)
+    message = render_shared(goal.owner_id, [carried], month=_month(current), carried=True)
+    return _post(current, message)

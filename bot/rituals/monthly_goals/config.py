@@ -1,0 +1,9 @@
+"""`rituals: {monthly_goals: …}` in the teams file."""
+
+from __future__ import annotations
+
+from bot.config.base import RitualSpec
+
+
+class MonthlyGoalsSpec(RitualSpec):
+    """The team's goal-sharing session, in the team channel (cadence in the team's zone)."""

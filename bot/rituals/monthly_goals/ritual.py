@@ -1,0 +1,73 @@
+"""Monthly goal sharing (`monthly_goals`): one session in the team channel, up to three
+goals each, reviewed the next month. Its definition for the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from bot.messages.text import slack_escape
+from bot.rituals.base import PlanReport, ReplyLines, RitualDefinition, SetupPart
+from bot.rituals.common.home import (
+    team_session_line,
+    team_session_runs,
+    team_zone_configuration_line,
+)
+from bot.rituals.kinds import RitualKind
+from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
+from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
+from bot.rituals.monthly_goals.flows import plan_goal_sessions
+from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
+from bot.storage.goals import delete_goals_of, goals_of
+from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+
+
+class MonthlyGoals(RitualDefinition):
+    kind = RitualKind.MONTHLY_GOALS
+    title = "Goal sharing"
+    help_phrase = "monthly goal sharing"
+    config_spec = MonthlyGoalsSpec
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "rituals.monthly_goals": "The goal-sharing session in the team channel: up to "
+        "three goals each; last month's come back privately."}
+    setup = SetupPart(
+        title="Monthly goal sharing",
+        help="A session in the team channel: up to three goals each.",
+        defaults={"every": "month", "day": "1st mon", "time": "09:30"})
+    reply_lines = ReplyLines(is_goal_line, sync_goal_from_reply, (GoalError,))
+
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+
+    def export_user(self, session: Session, rituals: Select[int], user_id: str
+                    ) -> dict[str, Any]:
+        return {"goals": [
+            {"id": g.id, "what": g.what, "how_we_will_know": g.measure,
+             "by": g.due_date.isoformat(), "status": g.status,
+             "carried_from": g.carried_from_id, "shared_at": g.created_at.isoformat(),
+             "closed_at": g.closed_at.isoformat() if g.closed_at else None}
+            for g in goals_of(session, rituals, user_id)]}
+
+    def forget(self, session: Session, rituals: Select[int], user_id: str
+               ) -> list[tuple[int, str]]:
+        return [(delete_goals_of(session, rituals, user_id), "goals")]
+
+    def participants(self, session: Session, occurrence: Occurrence) -> set[str]:
+        """The whole team: the session is in its channel."""
+        return session_participants(session, occurrence)
+
+    def member_line(self, team: Team, role: TeamRole, ritual: Ritual, person: Person | None,
+                    now: datetime) -> tuple[datetime, str] | None:
+        return team_session_line(
+            team, ritual, now,
+            f"*Goal sharing* in <#{team.channel_id}> · {slack_escape(team.name)}")
+
+    def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
+        return team_zone_configuration_line(team, ritual, now, self.title)
+
+    def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
+               ) -> list[tuple[str, str]]:
+        return team_session_runs(session, team, ritual, now, label_format="{month}")

@@ -1,0 +1,77 @@
+"""Turning due check-ins into occurrences and outbox messages, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.rituals.base import PlanReport, pair_participants
+from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
+from bot.rituals.common.commitment_visibility import shareable_with
+from bot.rituals.common.enums import OccurrenceStatus
+from bot.rituals.weekly_feedback.messages import render_checkin
+from bot.rituals.weekly_feedback.planning import DueCheckin, due_checkins
+from bot.storage import occurrences, outbox
+from bot.storage.commitments import open_commitments_of_pair
+from bot.storage.models import Occurrence
+from bot.storage.weekly_feedback import checkin_pairs
+
+log = logging.getLogger(__name__)
+
+
+def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+    pairs, skipped = checkin_pairs(session)
+    for user_id, reason in skipped:
+        log.debug("check-in skipped for %s: %s", user_id, reason)
+    candidates = due_checkins(pairs, now=now, catchup=catchup)
+    known = occurrences.existing_keys(
+        session, [(d.pair.ritual_id, d.pair.member_id, d.scheduled_at) for d in candidates])
+    fresh = [d for d in candidates
+             if (d.pair.ritual_id, d.pair.member_id, d.scheduled_at) not in known]
+    report = PlanReport(skipped=len(skipped))
+    for due in fresh:
+        created = _create_occurrence(session, due, now=now)
+        if created is None:
+            continue  # another tick got there first
+        if due.skipped:
+            continue
+        if due.missed:
+            report.missed += 1
+            log.info("check-in missed (older than the catch-up window): occurrence %s",
+                     created.id)
+        else:
+            report.planned += 1
+    return report
+
+
+def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> Occurrence | None:
+    pair = due.pair
+    open_items = shareable_with(session, open_commitments_of_pair(
+        session, ritual_id=pair.ritual_id, pair_member_id=pair.member_id),
+        {pair.member_id, pair.manager_id}, participants=pair_participants)
+    listed = [c.id for c in open_items[:MAX_LISTED_COMMITMENTS]]
+    ids = occurrences.insert_new(session, [{
+        "ritual_id": pair.ritual_id, "subject_id": pair.member_id,
+        "counterpart_id": pair.manager_id, "scheduled_at": due.scheduled_at,
+        "status": (OccurrenceStatus.SKIPPED if due.skipped else OccurrenceStatus.MISSED
+                   if due.missed else OccurrenceStatus.PENDING),
+        "reason": "older_than_catchup_window" if due.missed and not due.skipped else None,
+        "details": {"commitments": listed,
+                    "hidden_commitments": len(open_items) - len(listed)},
+        "created_at": now,
+    }])
+    if not ids:
+        return None
+    occurrence = session.get_one(Occurrence, ids[0])
+    if not (due.missed or due.skipped):
+        today = now.astimezone(ZoneInfo(pair.timezone)).date()
+        message = render_checkin(session, occurrence, today=today)
+        outbox.enqueue(
+            session, workspace_id=pair.workspace_id, key=f"occurrence:{occurrence.id}:prompt",
+            payload=message.as_dict(),
+            users=[pair.manager_id, pair.member_id], occurrence_id=occurrence.id, now=now,
+        )
+    return occurrence

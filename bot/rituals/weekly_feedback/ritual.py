@@ -1,0 +1,88 @@
+"""The weekly check-in (`weekly_feedback`): each member and their line manager, in a
+group DM, at the member's own local time. Its definition for the registry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
+
+from bot.messages.render import Message, render_message
+from bot.rituals.base import (
+    Nudges,
+    PlanReport,
+    ReplyLines,
+    RitualDefinition,
+    SetupPart,
+)
+from bot.rituals.common.commitment_rules import (
+    CommitmentError,
+    CommitmentPolicy,
+    is_commitment_line,
+)
+from bot.rituals.common.commitments import sync_commitment_from_reply
+from bot.rituals.common.enums import CommitmentDecision
+from bot.rituals.kinds import RitualKind
+from bot.rituals.weekly_feedback import home
+from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
+from bot.rituals.weekly_feedback.flows import plan_checkins
+from bot.rituals.weekly_feedback.messages import render_checkin
+from bot.rituals.weekly_feedback.planning import week_label
+from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+
+COMMITMENTS = CommitmentPolicy(
+    decisions=frozenset({CommitmentDecision.DONE, CommitmentDecision.NOT_YET,
+                         CommitmentDecision.DROP}),
+    owned_by_member=False, per_occurrence_limit=None, where="your check-in")
+
+
+def _nudge(occurrence: Occurrence, zone: str) -> Message:
+    manager = occurrence.counterpart_id or ""
+    return render_message(
+        "nudge.json.j2", what=f"your weekly check-in with <@{manager}>",
+        where=f"It's in your group DM with <@{manager}> "
+              f"({week_label(occurrence.scheduled_at, zone)}).")
+
+
+class WeeklyFeedback(RitualDefinition):
+    kind = RitualKind.WEEKLY_FEEDBACK
+    title = "Weekly check-ins"
+    help_phrase = "weekly check-ins"
+    config_spec = WeeklyFeedbackSpec
+    in_member_zone = True
+    config_descriptions: ClassVar[dict[str, str]] = {
+        "rituals.weekly_feedback": "The weekly two-way check-in of each member and their "
+        "line manager, in a private group DM, at the member's local time."}
+    setup = SetupPart(
+        title="Weekly check-in",
+        help="Each member and their line manager, five minutes, at the member's own local "
+             "time.",
+        defaults={"every": "week", "day": "mon", "time": "10:00"})
+    commitments = COMMITMENTS
+    reply_lines = ReplyLines(is_commitment_line,
+                             partial(sync_commitment_from_reply, policy=COMMITMENTS),
+                             (CommitmentError,))
+    nudges = Nudges(asks_subject_only=True,
+                    asked=lambda occurrence: [occurrence.subject_id],
+                    zone=lambda ritual, member_zone: member_zone,  # the member's own time
+                    render=_nudge)
+
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+        return plan_checkins(session, now=now, catchup=catchup)
+
+    def render_occurrence(self, session: Session, occurrence: Occurrence, *,
+                          today: date) -> Message | None:
+        return render_checkin(session, occurrence, today=today)
+
+    def member_line(self, team: Team, role: TeamRole, ritual: Ritual, person: Person | None,
+                    now: datetime) -> tuple[datetime, str] | None:
+        return home.member_line(team, role, ritual, person, now)
+
+    def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
+        return home.configuration_line(team, ritual, now, self.title)
+
+    def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
+               ) -> list[tuple[str, str]]:
+        return home.checkin_weeks(session, team, ritual, now)
