@@ -5,7 +5,7 @@ only while the row still carries its token. `post_window_start/end` are the (Sla
 clock) times between which an earlier attempt may have posted the row: the look-back
 searches the conversation's history only there, and never when they are NULL.
 
-Revision ID: 0006_g
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 21:30:00
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0006_g"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
