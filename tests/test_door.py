@@ -26,7 +26,6 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from bot.handlers.commitments import parse_int
 from bot.handlers.guard import MAX_RECORD_ID, record_id
 from bot.storage.db import Database
 from bot.storage.events import first_delivery, handled
@@ -133,7 +132,7 @@ def test_record_ids_are_plain_bounded_numbers() -> None:
     assert record_id("42") == 42 and record_id(str(MAX_RECORD_ID)) == MAX_RECORD_ID
     for value in [*OUT_OF_RANGE, "9" * 5000, None, 42, 4.2, ["1"]]:
         assert record_id(value) is None, value
-    assert parse_int(str(10**22)) is None  # the listeners' parser is the same one
+    assert record_id(str(10**22)) is None  # the listeners parse ids with it too
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
@@ -162,7 +161,7 @@ def test_without_the_door_an_out_of_range_id_is_refused_by_the_listener(
         world: World) -> None:
     """Socket Mode hands payloads to Bolt with no HTTP door: the listeners' own parser is
     bounded too, so 10**22 is "this form has expired", not an OverflowError.
-    Kills: `parse_int` going back to `int(str(value))`."""
+    Kills: a listener parsing ids with `int(str(value))` instead of `record_id`."""
     setup_team(world)
     world.tick("2026-11-23T09:00:00+00:00")
     payload = world.standin.view_submission_payload(

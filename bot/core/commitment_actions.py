@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -10,19 +9,16 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import Services
 from bot.core.followups import Followup, Note, Post, Update
-from bot.core.notices import form_not_opened
+from bot.core.notices import open_form
 from bot.messages.ids import BlockId
 from bot.messages.render import Message, render_message, render_view
 from bot.rituals import registry
 from bot.rituals.common import commitment_rules as rules
 from bot.rituals.common.commitments import close_commitment, local_today, record_commitment
-from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import Occurrence
 from bot.storage.scoping import in_workspace, occurrence_in_workspace
-
-log = logging.getLogger(__name__)
 
 NOT_A_PARTICIPANT = "Only the two people in this check-in can add commitments to it."
 NO_COMMITMENTS = "This conversation does not take commitments."
@@ -45,12 +41,8 @@ def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_i
                        initial_due=(date.fromisoformat(next_cycle) if next_cycle
                                     else today + timedelta(days=7)), min_length=rules.MIN_LENGTH,
                        max_length=rules.MAX_LENGTH)
-    try:
-        services.gateway_for(workspace_id).open_view(trigger_id, view)
-    except SlackCallError as exc:
-        log.warning("commitment form not opened: %s", exc)
-        return form_not_opened(exc, again="Click *Add commitment* again.")
-    return None
+    return open_form(services, workspace_id=workspace_id, trigger_id=trigger_id, view=view,
+                     form="commitment", again="Click *Add commitment* again.")
 
 
 @dataclass(frozen=True)
@@ -111,8 +103,8 @@ def close_from_button(services: Services, *, workspace_id: str, commitment_id: i
                                    decision=decision,
                                    occurrence_id=occurrence.id if occurrence else None, now=now,
                                    policy_of=registry.commitment_policy)
-        updated = (_render(session, occurrence, workspace_id=workspace_id, user_id=user_id,
-                           now=now)
+        updated = (rendered_now(session, occurrence, workspace_id=workspace_id, user_id=user_id,
+                                now=now)
                    if outcome.ok and occurrence is not None else None)
     if not outcome.ok:
         return Followup(workspace_id, (Note(user_id, outcome.message or "That did not work.",
@@ -122,8 +114,8 @@ def close_from_button(services: Services, *, workspace_id: str, commitment_id: i
                     homes=(user_id,))
 
 
-def _render(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
-            now: datetime) -> Message | None:
+def rendered_now(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
+                 now: datetime) -> Message | None:
     """The occurrence's message as it should read now, for an update in place."""
     today = local_today(session, workspace_id, user_id, now)
     return registry.of_occurrence(session, occurrence).render_occurrence(

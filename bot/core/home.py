@@ -18,18 +18,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.core import home_sections as sections
+from bot.core.commitment_actions import rendered_now
 from bot.core.context import Services
 from bot.core.followups import Followup, Step, Update
 from bot.core.followups import Home as HomeStep
 from bot.core.tend_command import stored_digest
 from bot.messages.ids import ActionId
-from bot.messages.render import MAX_VIEW_BLOCKS, Message, render_view
+from bot.messages.render import MAX_VIEW_BLOCKS, render_view
 from bot.rituals import registry
 from bot.rituals.common.commitments import close_commitment, local_today
 from bot.rituals.digest.home import smallest_min_group
 from bot.slack.gateway import SlackCallError
 from bot.storage.digests import latest_digest, managers_of_digests_made_at
-from bot.storage.models import Commitment, Occurrence, Person, Team
+from bot.storage.models import Commitment, Person, Team
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,8 @@ def close_from_home(services: Services, *, workspace_id: str, commitment_id: int
                                    decision=decision,
                                    occurrence_id=listing.id if listing else None, now=now,
                                    policy_of=registry.commitment_policy)
-        message = (_rerendered(session, listing, workspace_id=workspace_id, user_id=user_id,
-                               now=now)
+        message = (rendered_now(session, listing, workspace_id=workspace_id, user_id=user_id,
+                                 now=now)
                    if outcome.ok and listing is not None else None)
         if message is not None and listing is not None and listing.channel_id \
                 and listing.message_ts:
@@ -169,10 +170,3 @@ def close_from_home(services: Services, *, workspace_id: str, commitment_id: int
     steps.append(HomeStep(user_id, notice=None if outcome.ok
                           else outcome.message or "That did not work."))
     return Followup(workspace_id, tuple(steps))
-
-
-def _rerendered(session: Session, occurrence: Occurrence, *, workspace_id: str, user_id: str,
-                now: datetime) -> Message | None:
-    today = local_today(session, workspace_id, user_id, now)
-    return registry.of_occurrence(session, occurrence).render_occurrence(
-        session, occurrence, today=today)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.core.context import Services
 from bot.messages.render import render_message
@@ -29,7 +30,19 @@ def tell_privately(services: Services, *, workspace_id: str, channel: str, user:
         log.warning("private notice not delivered: %s", exc)
 
 
-def form_not_opened(exc: SlackCallError, *, again: str) -> str:
+def open_form(services: Services, *, workspace_id: str, trigger_id: str,
+              view: dict[str, Any], form: str, again: str) -> str | None:
+    """Open a modal; None when Slack opened it, else what to tell the person privately
+    (views.open refused, e.g. an expired trigger) and how to try `again`."""
+    try:
+        services.gateway_for(workspace_id).open_view(trigger_id, view)
+    except SlackCallError as exc:
+        log.warning("%s form not opened: %s", form, exc)
+        return _form_not_opened(exc, again=again)
+    return None
+
+
+def _form_not_opened(exc: SlackCallError, *, again: str) -> str:
     """What to tell someone whose form Slack would not open (views.open refused)."""
     if exc.error in ("expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id"):
         return f"That took too long and Slack closed the form before it opened. {again}"

@@ -8,7 +8,6 @@ errors on the right fields and changes nothing.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.config.apply import apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
 from bot.core.context import Caller, Services
-from bot.core.notices import form_not_opened
+from bot.core.notices import open_form
 from bot.messages.render import render_view
 from bot.rituals import registry
 from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS
@@ -26,8 +25,6 @@ from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import TeamRole
 from bot.storage.teams import roles_of, team_by_key
-
-log = logging.getLogger(__name__)
 
 # Every day the YAML accepts, so a team's day is always one of the menu's options (Slack
 # refuses the modal otherwise): 7 + 35 + 31 = 73 options, under the 100 a select allows.
@@ -90,12 +87,8 @@ def open_setup(services: Services, *, caller: Caller, trigger_id: str,
             view = render_view("setup_modal.json.j2", **_context(spec, caller.user_id))
     if view is None:
         return NOT_ALLOWED
-    try:
-        services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
-    except SlackCallError as exc:
-        log.warning("setup form not opened: %s", exc)
-        return form_not_opened(exc, again="Open it again (`/tend setup`).")
-    return None
+    return open_form(services, workspace_id=caller.workspace_id, trigger_id=trigger_id, view=view,
+                     form="setup", again="Open it again (`/tend setup`).")
 
 
 def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
@@ -122,8 +115,6 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
     return {"team": team, "rituals": rituals, "everies": EVERY, **DAY_OPTIONS,
             "parts": [{"kind": r.kind, "title": r.setup.title, "help": r.setup.help,
                        "extra_blocks": r.setup.extra_blocks} for r in parts]}
-
-
 
 
 # -- saving -----------------------------------------------------------------------------

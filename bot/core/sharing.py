@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.orm import Session
 
 from bot.core.context import Caller, Services
-from bot.core.notices import form_not_opened
+from bot.core.notices import open_form
 from bot.messages.render import render_view
-from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
@@ -19,8 +16,6 @@ from bot.storage.scoping import reply_in_workspace
 ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
                  "Nothing was shared.")
 KINDS = ("highlight", "ask")
-
-log = logging.getLogger(__name__)
 
 
 def _own_reply(session: Session, caller: Caller, reply: Reply | None) -> Reply | None:
@@ -41,12 +36,8 @@ def open_share_modal(services: Services, *, caller: Caller, channel_id: str, mes
                            ) if reply is not None else None
     if view is None:
         return ONLY_YOUR_OWN
-    try:
-        services.gateway_for(caller.workspace_id).open_view(trigger_id, view)
-    except SlackCallError as exc:
-        log.warning("share form not opened: %s", exc)
-        return form_not_opened(exc, again="Use *Share in digest* again.")
-    return None
+    return open_form(services, workspace_id=caller.workspace_id, trigger_id=trigger_id, view=view,
+                     form="share", again="Use *Share in digest* again.")
 
 
 def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named: bool,

@@ -23,15 +23,11 @@ DECISIONS = {
 }
 
 
-def parse_int(value: object) -> int | None:
-    return record_id(value)  # bounded: the door refuses others, Socket Mode has no door
-
-
 def register(app: App, services: Services) -> None:
     def add_commitment(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                        context: BoltContext) -> None:
         ack()
-        occurrence_id = parse_int(action.get("value"))
+        occurrence_id = record_id(action.get("value"))
         if occurrence_id is None:
             return
         ws, user = workspace(context), body["user"]["id"]
@@ -45,7 +41,7 @@ def register(app: App, services: Services) -> None:
               context: BoltContext) -> None:
         ack()
         ws = workspace(context)
-        commitment_id = parse_int(action.get("value"))
+        commitment_id = record_id(action.get("value"))
         container = body.get("container", {})
         if commitment_id is None:
             return
@@ -67,7 +63,7 @@ def register(app: App, services: Services) -> None:
         values = view.get("state", {}).get("values", {})
         what = values.get(BlockId.COMMITMENT_WHAT, {}).get(InputId.COMMITMENT_WHAT, {})
         due = values.get(BlockId.COMMITMENT_DUE, {}).get(InputId.COMMITMENT_DUE, {})
-        occurrence_id = parse_int(view.get("private_metadata"))
+        occurrence_id = record_id(view.get("private_metadata"))
         if occurrence_id is None:
             ack(response_action="errors",
                 errors={BlockId.COMMITMENT_WHAT: "This form has expired; open it again."})

@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core.context import Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.commitments import channel_of, parse_int
-from bot.handlers.guard import submission_id, workspace
+from bot.handlers.commitments import channel_of
+from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.rituals.monthly_goals import actions as goals
 from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH
@@ -41,7 +41,7 @@ def register(app: App, services: Services) -> None:
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any],
               context: BoltContext) -> None:
         ack()
-        occurrence_id = parse_int(action.get("value"))
+        occurrence_id = record_id(action.get("value"))
         if occurrence_id is None:
             return
         ws, user = workspace(context), body["user"]["id"]
@@ -53,7 +53,7 @@ def register(app: App, services: Services) -> None:
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
                context: BoltContext) -> None:
         ws = workspace(context)
-        occurrence_id = parse_int(view.get("private_metadata"))
+        occurrence_id = record_id(view.get("private_metadata"))
         if occurrence_id is None:
             ack(response_action="errors",
                 errors={goal_block(1, "what"): "This form has expired; open it again."})
@@ -72,7 +72,7 @@ def register(app: App, services: Services) -> None:
               context: BoltContext) -> None:
         ack()
         ws = workspace(context)
-        goal_id = parse_int(action.get("value"))
+        goal_id = record_id(action.get("value"))
         container = body.get("container", {})
         if goal_id is None or not container.get("message_ts"):
             return

@@ -29,7 +29,8 @@ ID_VALUED_VIEWS = frozenset({CallbackId.COMMITMENT_MODAL, CallbackId.GOALS_MODAL
 def record_id(value: object) -> int | None:
     """A row id as tend writes it into a button or a modal ("42"), or None: no sign,
     exponent, spaces, underscores or non-ASCII digits, and within the column's range,
-    so a forged "1e22" or "-1" never reaches the database."""
+    so a forged "1e22" or "-1" never reaches the database. The door checks requests
+    with it, and listeners parse ids with it too: Socket Mode has no door."""
     if not (isinstance(value, str) and value.isascii() and value.isdigit()
             and len(value) <= len(str(MAX_RECORD_ID))):
         return None

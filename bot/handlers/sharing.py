@@ -10,8 +10,7 @@ from bot.core import sharing
 from bot.core.context import Caller, Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.commitments import parse_int
-from bot.handlers.guard import submission_id, workspace
+from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import CallbackId
 
 
@@ -34,7 +33,7 @@ def register(app: App, services: Services) -> None:
         values = view.get("state", {}).get("values", {})
         kind = (values.get("share_kind", {}).get("value", {}).get("selected_option") or {})
         named = values.get("share_named", {}).get("value", {}).get("selected_options") or []
-        reply_id = parse_int(view.get("private_metadata"))
+        reply_id = record_id(view.get("private_metadata"))
         refusal = sharing.share(
             services, caller=Caller(workspace(context), body["user"]["id"]),
             reply_id=reply_id or 0,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.context import Services
 from bot.core.followups import Followup, Note, Post, Update
-from bot.core.notices import form_not_opened
+from bot.core.notices import open_form
 from bot.messages.ids import goal_block
 from bot.messages.render import Message, render_view
 from bot.rituals.common.commitments import local_today
@@ -19,7 +18,6 @@ from bot.rituals.common.enums import GoalStatus
 from bot.rituals.common.sessions import month_label
 from bot.rituals.monthly_goals import rules
 from bot.rituals.monthly_goals.messages import render_review, render_shared
-from bot.slack.gateway import SlackCallError
 from bot.storage import occurrences
 from bot.storage.events import first_delivery, handled
 from bot.storage.goals import add_goal, goal_for_reply, goals_in_session, latest_session
@@ -30,7 +28,6 @@ from bot.storage.teams import active_role_holders
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
 CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
 
-log = logging.getLogger(__name__)
 
 def session_participants(session: Session, occurrence: Occurrence) -> set[str]:
     """A goal session is in the team channel: everyone with a role in the team."""
@@ -60,12 +57,8 @@ def open_goals_modal(services: Services, *, workspace_id: str, occurrence_id: in
     view = render_view("goals_modal.json.j2", occurrence_id=occurrence_id,
                        slots=list(range(1, left + 1)), month_label=month,
                        initial_due=today + timedelta(days=28), max_length=rules.MAX_LENGTH)
-    try:
-        services.gateway_for(workspace_id).open_view(trigger_id, view)
-    except SlackCallError as exc:
-        log.warning("goals form not opened: %s", exc)
-        return form_not_opened(exc, again="Click *Share my goals* again.")
-    return None
+    return open_form(services, workspace_id=workspace_id, trigger_id=trigger_id, view=view,
+                     form="goals", again="Click *Share my goals* again.")
 
 
 def _refusal(session: Session, occurrence: Occurrence | None, user_id: str) -> str | None:
