@@ -170,6 +170,7 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.rituals import registry
     from bot.rituals.digest import flows as digests
     from bot.storage.teams import team_by_key
 
@@ -184,7 +185,8 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> None:
         if team is None:
             raise CliError(f"no team {args.team!r}: `tend export` lists the teams")
         window, calendar = digests.window_for(team, month=args.period, now=now)
-        built = digests.build(session, team, window, calendar=calendar)
+        built = digests.build(session, team, window, registry.all_rituals(),
+                              calendar=calendar)
         if args.dry_run:
             print(digests.digest_text(built))
             return

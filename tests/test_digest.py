@@ -168,3 +168,34 @@ def test_slash_tend_digest_is_for_the_team_s_managers_only(world: World) -> None
     assert "/tend digest" not in body and "/tend away" in body
     with world.db.scope() as session:
         assert len(session.scalars(select(Digest)).all()) == 1
+
+
+def test_each_ritual_counts_its_own_figures_in_registry_order(world: World) -> None:
+    """The digest asks every registered ritual for its figures (no kind named outside
+    the ritual): a check-in's, then the commitments every ritual with a commitment policy
+    keeps (counted once, after the first such ritual's), then goals', then quads'.
+    Kills: a ritual's digest_measures left out, the commitments counted per ritual or
+    placed elsewhere (the figures would move in the message and the chart)."""
+    from datetime import UTC, datetime
+
+    from bot.rituals import registry
+    from bot.rituals.digest.measures import period_input
+    from bot.storage.models import Team
+
+    setup_team(world, TEAM.replace("    digest:", """      monthly_goals:
+        cadence: {every: month, day: 4th mon, time: "10:00"}
+      quads:
+        cadence: {every: week, day: mon, time: "10:00"}
+    digest:"""))
+    hold_checkins(world, MEMBERS)
+    with world.db.scope() as session:
+        team = session.scalars(select(Team)).one()
+        counted = period_input(session, team, registry.all_rituals(), period="2026-11",
+                               start=datetime(2026, 11, 1, tzinfo=UTC),
+                               end=datetime(2026, 11, 28, tzinfo=UTC))
+    figures = {m.key: m.value for m in counted.measures}
+    assert list(figures) == [
+        "checkins_held", "commitments_made", "commitments_kept", "commitments_carried",
+        "commitments_dropped", "goals_shared", "goals_done", "goals_partly",
+        "goals_not_done", "goals_carried", "quad_cycles_held", "quad_commitments_kept"]
+    assert figures["checkins_held"] == 20

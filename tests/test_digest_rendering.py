@@ -15,16 +15,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages.render import MAX_MESSAGE_BLOCKS
+from bot.rituals import registry
+from bot.rituals.common.measures import COMMITMENT_LABELS
 from bot.rituals.digest.flows import _chart, render_digest
 from bot.rituals.digest.period import Window
 from bot.rituals.digest.policy import DigestView, Measure, PeriodInput, SharedItem, decide
-from bot.storage.digest_data import LABELS
 from tests.goldens import assert_matches_golden
 from tests.properties import examples
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 PEOPLE = [f"U0P{n:03d}" for n in range(30)]
 NAMES = {p: f"Person {n}" for n, p in enumerate(PEOPLE)}
+# Every figure a digest can hold: each ritual's own and the shared commitments'.
+LABELS = {**COMMITMENT_LABELS,
+          **{k: v for r in registry.all_rituals() for k, v in r.digest_labels.items()}}
 
 
 def _window(period: str) -> Window:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config.base import RitualSpec
 from bot.messages.render import Message
 from bot.rituals.common.commitment_rules import CommitmentPolicy
+from bot.rituals.common.measures import Measure
 from bot.rituals.kinds import RitualKind
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 
@@ -97,6 +98,7 @@ class RitualDefinition:
     team_level_key: ClassVar[bool] = False  # configured beside `rituals:` (the digest)
     in_member_zone: ClassVar[bool] = False  # runs at each member's local time, not the team's
     commitments: ClassVar[CommitmentPolicy | None] = None
+    digest_labels: ClassVar[dict[str, str]] = {}  # its digest figures: key -> label
     reply_lines: ClassVar[ReplyLines | None] = None
     nudges: ClassVar[Nudges | None] = None
 
@@ -128,6 +130,14 @@ class RitualDefinition:
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
         """Recent runs for the coach, team-level only: (label, outcome) pairs."""
+        return []
+
+    # -- the team digest ------------------------------------------------------------------
+    def digest_measures(self, session: Session, ritual: Ritual, start: datetime,
+                        end: datetime) -> list[Measure]:
+        """Its team totals for the digest of [start, end), each with the people behind it
+        (the digest's policy alone decides what is shown). Its commitments are not among
+        them: the digest counts those of every ritual with a commitment policy together."""
         return []
 
     # -- a person's data (P6) ------------------------------------------------------------

@@ -18,17 +18,18 @@ from bot.rituals.weekly_feedback.ritual import WeeklyFeedback
 from bot.storage.models import Occurrence
 from bot.storage.occurrences import ritual_of
 
+
+def all_rituals() -> tuple[RitualDefinition, ...]:
+    return RITUALS
+
+
 RITUALS: tuple[RitualDefinition, ...] = (
     WeeklyFeedback(),
     MonthlyGoals(),
     Quads(),
-    TeamDigest(),
+    TeamDigest(counted=all_rituals),
 )
 _BY_KIND: dict[str, RitualDefinition] = {r.kind: r for r in RITUALS}
-
-
-def all_rituals() -> tuple[RitualDefinition, ...]:
-    return RITUALS
 
 
 def kinds() -> tuple[str, ...]:

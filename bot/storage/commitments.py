@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Commitment
+from bot.storage.models import Commitment, Occurrence
+from bot.storage.periods import within
 
 
 def add_commitment(
@@ -61,3 +62,31 @@ def open_commitments_of(session: Session, rituals: Select[int], owner_id: str
         select(Commitment).where(Commitment.owner_id == owner_id, Commitment.status == "open",
                                  Commitment.ritual_id.in_(rituals))
         .order_by(Commitment.due_date, Commitment.id)))
+
+
+def commitment_owners_in_period(session: Session, *, ritual_ids: list[int], start: datetime,
+                                end: datetime) -> dict[str, list[str]]:
+    """The owners of the commitments of these rituals (one per commitment) that were made,
+    kept (done or kept), carried into a conversation, or dropped in [start, end)."""
+    if not ritual_ids:
+        return {"made": [], "kept": [], "carried": [], "dropped": []}
+    in_period = select(Occurrence.id).where(
+        Occurrence.ritual_id.in_(ritual_ids), Occurrence.scheduled_at >= start,
+        Occurrence.scheduled_at < end)
+    # Only what the period can count (made, closed or carried in it), not the whole
+    # history: the rest was loaded only to be dropped below.
+    rows = session.scalars(select(Commitment).where(
+        Commitment.ritual_id.in_(ritual_ids),
+        or_(within(Commitment.created_at, start, end),
+            within(Commitment.closed_at, start, end),
+            Commitment.carried_in_occurrence_id.in_(in_period)))).all()
+    carried_in = set(session.scalars(in_period))
+
+    def closed(*statuses: str) -> list[str]:
+        return [c.owner_id for c in rows if c.status in statuses and c.closed_at is not None
+                and start <= c.closed_at < end]
+
+    return {"made": [c.owner_id for c in rows if start <= c.created_at < end],
+            "kept": closed("done", "kept"),
+            "carried": [c.owner_id for c in rows if c.carried_in_occurrence_id in carried_in],
+            "dropped": closed("dropped")}

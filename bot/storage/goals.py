@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.rituals.monthly_goals.rules import GoalDraft
 from bot.storage.models import Goal, Occurrence, Ritual
+from bot.storage.periods import within
 
 
 def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
@@ -78,3 +79,18 @@ def open_goals_with_teams(session: Session, rituals: Select[int], owner_id: str
     teams = {r.id: r.team.name for r in session.scalars(
         select(Ritual).where(Ritual.id.in_({g.ritual_id for g in goals})))}
     return [(g, teams.get(g.ritual_id, "")) for g in goals]
+
+
+def goal_owners_in_period(session: Session, *, ritual_id: int, start: datetime,
+                          end: datetime) -> dict[str, list[str]]:
+    """The owners of the goals (one per goal) first shared in [start, end) ("shared"),
+    and of those closed in it, by the status they closed with."""
+    rows = session.scalars(select(Goal).where(
+        Goal.ritual_id == ritual_id,
+        or_(within(Goal.created_at, start, end), within(Goal.closed_at, start, end)))).all()
+    owners = {"shared": [g.owner_id for g in rows
+                         if g.carried_from_id is None and start <= g.created_at < end]}
+    for status in ("done", "partly", "not_done", "carried"):
+        owners[status] = [g.owner_id for g in rows if g.status == status
+                          and g.closed_at is not None and start <= g.closed_at < end]
+    return owners

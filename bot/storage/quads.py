@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
-from bot.storage.models import Occurrence, QuadGroup
+from bot.storage.models import Commitment, Occurrence, QuadGroup
 
 
 def quad_groups_of(session: Session, rituals: Select[int], user_id: str
@@ -33,3 +36,27 @@ def active_groups(session: Session, ritual_id: int) -> list[QuadGroup]:
 def all_groups(session: Session, ritual_id: int) -> list[QuadGroup]:
     """Every group the ritual ever drew or patched (for the pair counts of a new draw)."""
     return list(session.scalars(select(QuadGroup).where(QuadGroup.ritual_id == ritual_id)))
+
+
+@dataclass(frozen=True)
+class QuadPeriod:
+    cycles_held: int
+    people: set[str]  # everyone drawn into a quad of the period
+    kept_owners: list[str]  # one per commitment kept in the period
+
+
+def quad_period(session: Session, *, ritual_id: int, start: datetime, end: datetime
+                ) -> QuadPeriod:
+    """The quads ritual's cycles in [start, end), who took part, and what was kept."""
+    in_period = session.scalars(select(Occurrence).where(
+        Occurrence.ritual_id == ritual_id, Occurrence.scheduled_at >= start,
+        Occurrence.scheduled_at < end)).all()
+    kept = session.scalars(select(Commitment.owner_id).where(
+        Commitment.ritual_id == ritual_id, Commitment.status == "kept",
+        Commitment.closed_at >= start, Commitment.closed_at < end)).all()
+    return QuadPeriod(
+        cycles_held=sum(1 for o in in_period
+                        if o.subject_id == TEAM_SUBJECT and o.status == "held"),
+        people={m for o in in_period if o.subject_id != TEAM_SUBJECT
+                for m in o.details.get("members", [])},
+        kept_owners=list(kept))

@@ -1,4 +1,4 @@
-"""The weekly check-in's own queries: who meets whom this week."""
+"""The weekly check-in's own queries: who meets whom this week, which check-ins were held."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.rituals.weekly_feedback.planning import KIND as WEEKLY_FEEDBACK
 from bot.rituals.weekly_feedback.planning import CheckinPair
-from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.models import Occurrence, Person, Reply, Ritual, Team, TeamRole
 from bot.storage.teams import line_manager, ritual_cadence, served, skip_dates
 
 
@@ -60,3 +60,17 @@ def checkins_between(session: Session, ritual_id: int, *, since: datetime, until
         select(Occurrence.subject_id, Occurrence.scheduled_at, Occurrence.status)
         .where(Occurrence.ritual_id == ritual_id, Occurrence.scheduled_at <= until,
                Occurrence.scheduled_at >= since))]
+
+
+def held_checkins(session: Session, *, ritual_id: int, start: datetime, end: datetime
+                  ) -> list[Occurrence]:
+    """The check-ins sent in [start, end) that both sides answered."""
+    sent = session.scalars(select(Occurrence).where(
+        Occurrence.ritual_id == ritual_id, Occurrence.status == "sent",
+        Occurrence.scheduled_at >= start, Occurrence.scheduled_at < end)).all()
+    authors: dict[int, set[str]] = {}
+    for occurrence_id, user_id in session.execute(
+            select(Reply.occurrence_id, Reply.user_id)
+            .where(Reply.occurrence_id.in_([o.id for o in sent]))):
+        authors.setdefault(occurrence_id, set()).add(user_id)
+    return [o for o in sent if {o.subject_id, o.counterpart_id} <= authors.get(o.id, set())]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,9 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.messages.render import Message, block_text_length, escape_clipped, render_message
+from bot.rituals.base import RitualDefinition
 from bot.rituals.common.schedule import latest_fire_time
 from bot.rituals.common.sessions import due_sessions
 from bot.rituals.digest.chart import Chart, Series, render_trend_chart
+from bot.rituals.digest.measures import period_input
 from bot.rituals.digest.period import Window, month_window, previous_window, window_ending
 from bot.rituals.digest.policy import (
     DigestView,
@@ -29,7 +32,6 @@ from bot.rituals.digest.policy import (
 )
 from bot.rituals.kinds import RitualKind
 from bot.storage import outbox
-from bot.storage.digest_data import period_input
 from bot.storage.digests import digest_exists, digests_before
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Digest, Ritual, Team
@@ -60,14 +62,15 @@ def digest_ritual(team: Team) -> Ritual | None:
     return next((r for r in team.rituals if r.kind == KIND and r.enabled), None)
 
 
-def build(session: Session, team: Team, window: Window, *, calendar: bool = False
-          ) -> BuiltDigest:
-    """The digest of `window`, from the database; stores nothing."""
+def build(session: Session, team: Team, window: Window, rituals: Sequence[RitualDefinition],
+          *, calendar: bool = False) -> BuiltDigest:
+    """The digest of `window`, from the database, with the figures `rituals` count;
+    stores nothing."""
     ritual = digest_ritual(team)
     min_group = int(ritual.options.get("min_group", 3)) if ritual else 3
     cadence = ritual_cadence(ritual) if ritual and not calendar else None
     zone = ZoneInfo(team.timezone)
-    current = period_input(session, team, period=window.period, start=window.start,
+    current = period_input(session, team, rituals, period=window.period, start=window.start,
                            end=window.end)
     last = _last_stored(session, team, window.period)
     shown = shown_before(last)
@@ -76,7 +79,7 @@ def build(session: Session, team: Team, window: Window, *, calendar: bool = Fals
         # A digest stored before guard marks existed: recount the period before it.
         anchor = ritual.anchor_date if ritual else window.start.date()
         before = previous_window(window, cadence, zone, anchor=anchor)
-        previous = period_input(session, team, period=before.period, start=before.start,
+        previous = period_input(session, team, rituals, period=before.period, start=before.start,
                                 end=before.end)
     view = decide(current, previous=previous,
                   earlier=_earlier_views(session, team, window.period),
@@ -251,7 +254,8 @@ def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) 
     return True
 
 
-def plan_digests(session: Session, *, now: datetime, catchup: timedelta) -> int:
+def plan_digests(session: Session, rituals: Sequence[RitualDefinition], *, now: datetime,
+                 catchup: timedelta) -> int:
     published = 0
     for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
         if due.missed or due.skipped:
@@ -261,7 +265,7 @@ def plan_digests(session: Session, *, now: datetime, catchup: timedelta) -> int:
                                due.scheduled_at, anchor=due.ritual.anchor)
         if digest_exists(session, team.id, window.period):
             continue
-        published += publish(session, team, build(session, team, window), now=now)
+        published += publish(session, team, build(session, team, window, rituals), now=now)
     return published
 
 

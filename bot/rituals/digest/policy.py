@@ -77,6 +77,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from bot.rituals.common.measures import Measure
+
 MIN_GROUP_FLOOR = 3
 TREND_LENGTH = 5
 SHARED_KINDS = frozenset({"highlight", "ask"})
@@ -90,16 +92,6 @@ NOTE_DIFFERENCE = (
     "Some figures are held back because comparing them with the last digest "
     "could single out one person."
 )
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A team total and the distinct people behind it (never shown, never returned)."""
-
-    key: str
-    label: str
-    value: int
-    contributors: frozenset[str]
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from bot.rituals.common.home import (
     team_session_runs,
     team_zone_configuration_line,
 )
+from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
 from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
-from bot.storage.goals import delete_goals_of, goals_of
+from bot.storage.goals import delete_goals_of, goal_owners_in_period, goals_of
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 
 
@@ -38,6 +39,14 @@ class MonthlyGoals(RitualDefinition):
         help="A session in the team channel: up to three goals each.",
         defaults={"every": "month", "day": "1st mon", "time": "09:30"})
     reply_lines = ReplyLines(is_goal_line, sync_goal_from_reply, (GoalError,))
+
+    digest_labels: ClassVar[dict[str, str]] = {
+        "goals_shared": "goals shared",
+        "goals_done": "goals done",
+        "goals_partly": "goals partly done",
+        "goals_not_done": "goals not done",
+        "goals_carried": "goals carried over",
+    }
 
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
@@ -71,3 +80,10 @@ class MonthlyGoals(RitualDefinition):
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
         return team_session_runs(session, team, ritual, now, label_format="{month}")
+
+    def digest_measures(self, session: Session, ritual: Ritual, start: datetime,
+                        end: datetime) -> list[Measure]:
+        owners = goal_owners_in_period(session, ritual_id=ritual.id, start=start, end=end)
+        return [measure(f"goals_{group}", self.digest_labels, set(owners[group]),
+                        count=len(owners[group]))
+                for group in ("shared", "done", "partly", "not_done", "carried")]

@@ -32,11 +32,12 @@ from bot.rituals.common.home import (
     team_session_runs,
     team_zone_configuration_line,
 )
+from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.quads.config import QuadsSpec
 from bot.rituals.quads.flows import MIN_GROUP, plan_quad_cycles, quad_members, render_quad_cycle
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
-from bot.storage.quads import quad_groups_of
+from bot.storage.quads import quad_groups_of, quad_period
 from bot.storage.teams import active_people
 
 COMMITMENTS = CommitmentPolicy(
@@ -89,6 +90,11 @@ class Quads(RitualDefinition):
                     zone=lambda ritual, member_zone: ritual.team.timezone,
                     render=_nudge)
 
+    digest_labels: ClassVar[dict[str, str]] = {
+        "quad_cycles_held": "quad cycles held",
+        "quad_commitments_kept": "quad commitments kept",
+    }
+
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_quad_cycles(session, now=now, catchup=catchup))
 
@@ -118,3 +124,11 @@ class Quads(RitualDefinition):
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
         return team_session_runs(session, team, ritual, now, label_format="{day} {month}")
+
+    def digest_measures(self, session: Session, ritual: Ritual, start: datetime,
+                        end: datetime) -> list[Measure]:
+        period = quad_period(session, ritual_id=ritual.id, start=start, end=end)
+        return [measure("quad_cycles_held", self.digest_labels, period.people,
+                        count=period.cycles_held),
+                measure("quad_commitments_kept", self.digest_labels, set(period.kept_owners),
+                        count=len(period.kept_owners))]

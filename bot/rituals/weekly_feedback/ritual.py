@@ -24,6 +24,7 @@ from bot.rituals.common.commitment_rules import (
 )
 from bot.rituals.common.commitments import sync_commitment_from_reply
 from bot.rituals.common.enums import CommitmentDecision
+from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.weekly_feedback import home
 from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
@@ -31,6 +32,7 @@ from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import week_label
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.weekly_feedback import held_checkins
 
 COMMITMENTS = CommitmentPolicy(
     decisions=frozenset({CommitmentDecision.DONE, CommitmentDecision.NOT_YET,
@@ -61,6 +63,8 @@ class WeeklyFeedback(RitualDefinition):
              "time.",
         defaults={"every": "week", "day": "mon", "time": "10:00"})
     commitments = COMMITMENTS
+    digest_labels: ClassVar[dict[str, str]] = {
+        "checkins_held": "weekly check-ins held (both sides answered)"}
     reply_lines = ReplyLines(is_commitment_line,
                              partial(sync_commitment_from_reply, policy=COMMITMENTS),
                              (CommitmentError,))
@@ -86,3 +90,11 @@ class WeeklyFeedback(RitualDefinition):
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
         return home.checkin_weeks(session, team, ritual, now)
+
+    def digest_measures(self, session: Session, ritual: Ritual, start: datetime,
+                        end: datetime) -> list[Measure]:
+        held = held_checkins(session, ritual_id=ritual.id, start=start, end=end)
+        # Counted by member: the manager sits in every check-in, so counting them would let
+        # two members' check-ins pass a min_group of three.
+        return [measure("checkins_held", self.digest_labels, {o.subject_id for o in held},
+                        count=len(held))]
