@@ -31,6 +31,31 @@ def test_the_demo_runs_every_ritual_and_writes_a_transcript(tmp_path: Path) -> N
     assert "<script" not in page
 
 
+def test_a_ritual_the_demo_has_no_script_for_still_runs_unanswered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ritual registered after the demo was written (the retro) has no script: the demo
+    still runs it and its posts go unanswered. Kills: the demo choosing what to do by a
+    chain of kinds that fails (or answers wrongly) on a kind it does not know."""
+    from bot.demo import people
+    from bot.rituals.kinds import RitualKind
+
+    scripted = people.Actor.__init__
+
+    def without_quads(actor: people.Actor, *args: object, **kwargs: object) -> None:
+        scripted(actor, *args, **kwargs)
+        del actor.scripts[RitualKind.QUADS]
+
+    monkeypatch.setattr(people.Actor, "__init__", without_quads)
+    lines: list[str] = []
+    run_demo(weeks=1, out=tmp_path / "demo.html", echo=lines.append)
+    story = "\n".join(lines)
+    assert "Quad cycle 1" in story  # posted as always
+    assert "Weekly check-in for @Maya and @Erik" in story and "commit:" in story
+    # A reply's line names its conversation's people: a quad's four, a check-in's two.
+    replies = [line for line in story.splitlines() if "↳" in line]
+    assert replies and not [line for line in replies if line.split("&")[0].count(",") >= 2]
+
+
 def test_the_demo_shows_goal_sharing_and_its_review_over_five_weeks(tmp_path: Path) -> None:
     lines: list[str] = []
     result = run_demo(out=tmp_path / "demo.html", echo=lines.append)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.demo.live import LiveApp
+from bot.rituals.kinds import RitualKind
 from bot.slack.standin import Message
 from bot.storage.models import Commitment, Goal, Occurrence
 
@@ -39,6 +41,16 @@ CHEERS = ["Love this one — happy to pair on it.", "Rooting for you!",
           "That would help all of us, go for it.", "Ping me if you want a reviewer."]
 
 
+@dataclass(frozen=True)
+class Cue:
+    """A post tend just sent for an occurrence, and what the people need to answer it."""
+
+    occurrence: Occurrence
+    post: Message
+    members: list[str]  # the members of the occurrence's team
+    step: list[str]  # its outbox key after the occurrence id: ["prompt"], ["review", owner]
+
+
 class Actor:
     """Plays the team's part after each tick, with a seeded random choice of words."""
 
@@ -46,6 +58,19 @@ class Actor:
                  today_of: Callable[[str], date], seed: int = 7) -> None:
         self.live, self.advance, self.today_of = live, advance, today_of
         self.rng = random.Random(seed)
+        # How the people answer each ritual's posts, by its kind. A ritual with no
+        # script here (one added since) still runs in the demo; nobody answers it.
+        self.scripts: dict[str, Callable[[Cue], None]] = {
+            RitualKind.WEEKLY_FEEDBACK: lambda cue: self.checkin(cue.occurrence, cue.post),
+            RitualKind.MONTHLY_GOALS: self._goals,
+            RitualKind.QUADS: lambda cue: self.quad_cycle(cue.occurrence, cue.post),
+        }
+
+    def respond(self, kind: str, cue: Cue) -> None:
+        """Answer a post of a ritual of this kind, if the demo scripts that ritual."""
+        script = self.scripts.get(kind)
+        if script is not None:
+            script(cue)
 
     def _say(self, user: str, post: Message, text: str) -> None:
         self.advance(2)
@@ -120,6 +145,12 @@ class Actor:
                 self._click(owner, prefix + decision, commitment_id, post)
 
     # -- the goal-sharing session and its private review ---------------------------------
+    def _goals(self, cue: Cue) -> None:
+        if cue.step[:1] == ["review"]:  # a member's private review of last month's goals
+            self.goal_review(cue.post, owner=cue.step[1])
+        else:
+            self.goal_session(cue.occurrence, cue.post, cue.members)
+
     def goal_session(self, occurrence: Occurrence, post: Message, members: list[str]) -> None:
         for n, member in enumerate(members):
             what, measure = GOALS[(n + occurrence.id) % len(GOALS)]

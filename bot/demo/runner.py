@@ -20,7 +20,7 @@ from bot.config.apply import apply_config
 from bot.config.loader import load_config
 from bot.config.schema import TendConfig, ritual_spec_of
 from bot.demo.live import LiveApp
-from bot.demo.people import Actor
+from bot.demo.people import Actor, Cue
 from bot.demo.team import CHANNEL_NAME, TEAM_YAML, Person, people_for
 from bot.demo.transcript import Attachment, Conversation, Entry, render_transcript
 from bot.rituals import registry
@@ -153,16 +153,9 @@ class _Play:
             return
         with self.live.db.scope() as session:  # read, then act outside the transaction
             occurrence = session.get_one(Occurrence, int(parts[1]))
-            kind = occurrence.ritual.kind
-        if parts[2] == "review":
-            self.actor.goal_review(post, owner=parts[3])
-        elif kind == "weekly_feedback":
-            self.actor.checkin(occurrence, post)
-        elif kind == "quads":
-            self.actor.quad_cycle(occurrence, post)
-        elif kind == "monthly_goals":
-            team = next(t for t in self.config.teams if t.channel == post.channel)
-            self.actor.goal_session(occurrence, post, [m.id for m in team.members])
+            kind, team_key = occurrence.ritual.kind, occurrence.ritual.team.key
+        team = next(t for t in self.config.teams if t.key == team_key)
+        self.actor.respond(kind, Cue(occurrence, post, [m.id for m in team.members], parts[2:]))
 
     def _header(self, instant: datetime, progress: str) -> None:
         local = instant.astimezone(ZoneInfo(self.config.teams[0].timezone))
