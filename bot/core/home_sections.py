@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentDecision
 from bot.messages.text import slack_escape
 from bot.rituals import registry
 from bot.rituals.base import RitualDefinition
-from bot.rituals.common.enums import CommitmentDecision
 from bot.storage.commitments import open_commitments_of
 from bot.storage.goals import open_goals_with_teams
 from bot.storage.models import Commitment, Occurrence, Person, Ritual, Team, TeamRole

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.demo.live import LiveApp
+from bot.domain.enums import CommitmentDecision
 from bot.rituals.kinds import RitualKind
 from bot.slack.standin import Message
 from bot.storage.models import Commitment, Goal, Occurrence
@@ -84,7 +85,8 @@ class Actor:
     # -- a weekly check-in ------------------------------------------------------------
     def checkin(self, occurrence: Occurrence, post: Message) -> None:
         member, manager = occurrence.subject_id, occurrence.counterpart_id or ""
-        self._close_listed(post, {"done": 0.7, "not_yet": 0.2, "drop": 0.1},
+        self._close_listed(post, {CommitmentDecision.DONE: 0.7, CommitmentDecision.NOT_YET: 0.2,
+                                  CommitmentDecision.DROP: 0.1},
                            prefix="commitment_")
         pick = self.rng.choice
         self._say(member, post, f"Done: {pick(DONE)}. Next: {pick(NEXT)}. "
@@ -177,7 +179,8 @@ class Actor:
 
     # -- a quad cycle ---------------------------------------------------------------
     def quad_cycle(self, occurrence: Occurrence, post: Message) -> None:
-        self._close_listed(post, {"kept": 0.6, "partly": 0.25, "missed": 0.15},
+        self._close_listed(post, {CommitmentDecision.KEPT: 0.6, CommitmentDecision.PARTLY: 0.25,
+                                  CommitmentDecision.MISSED: 0.15},
                            prefix="quad_")
         members = list(occurrence.details.get("members", []))
         by = occurrence.details.get("next_cycle")

@@ -9,17 +9,18 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core import commitment_actions, home
 from bot.core.context import Services
 from bot.core.followups import Followup, Note
+from bot.domain.enums import CommitmentDecision
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 
 DECISIONS = {
-    ActionId.COMMITMENT_DONE: "done",
-    ActionId.COMMITMENT_NOT_YET: "not_yet",
-    ActionId.COMMITMENT_DROP: "drop",
-    ActionId.QUAD_KEPT: "kept",
-    ActionId.QUAD_PARTLY: "partly",
-    ActionId.QUAD_MISSED: "missed",
+    ActionId.COMMITMENT_DONE: CommitmentDecision.DONE,
+    ActionId.COMMITMENT_NOT_YET: CommitmentDecision.NOT_YET,
+    ActionId.COMMITMENT_DROP: CommitmentDecision.DROP,
+    ActionId.QUAD_KEPT: CommitmentDecision.KEPT,
+    ActionId.QUAD_PARTLY: CommitmentDecision.PARTLY,
+    ActionId.QUAD_MISSED: CommitmentDecision.MISSED,
 }
 
 

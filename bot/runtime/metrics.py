@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from bot.domain.enums import OutboxStatus
 from bot.storage.db import Database
 from bot.storage.models import Occurrence, OutboxMessage, Reply, Ritual
 
@@ -36,14 +37,14 @@ class DatabaseCollector(Collector):
                     .select_from(OutboxMessage)
                     .outerjoin(Occurrence, Occurrence.id == OutboxMessage.occurrence_id)
                     .outerjoin(Ritual, Ritual.id == Occurrence.ritual_id)
-                    .where(OutboxMessage.status == "sent").group_by(Ritual.kind)):
+                    .where(OutboxMessage.status == OutboxStatus.SENT).group_by(Ritual.kind)):
                 sent.add_metric([str(kind)], count)
             yield sent
             failed = CounterMetricFamily("tend_prompts_failed", "Messages given up on, by "
                                          "Slack's reason", labels=["reason"])
             for reason, count in session.execute(
                     select(OutboxMessage.last_error, func.count())
-                    .where(OutboxMessage.status == "failed")
+                    .where(OutboxMessage.status == OutboxStatus.FAILED)
                     .group_by(OutboxMessage.last_error)):
                 failed.add_metric([str(reason)], count)
             yield failed
@@ -51,11 +52,11 @@ class DatabaseCollector(Collector):
             replies.add_metric([], session.scalar(select(func.count()).select_from(Reply)) or 0)
             yield replies
             depth = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.status.in_(("pending", "sending")))) or 0
+                OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))) or 0
             yield GaugeMetricFamily("tend_outbox_depth", "Messages waiting to be sent",
                                     value=depth)
             oldest = session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.status == "pending"))
+                OutboxMessage.status == OutboxStatus.PENDING))
         lag = max(0.0, (self.clock() - oldest).total_seconds()) if oldest else 0.0
         yield GaugeMetricFamily("tend_tick_lag_seconds", "How long the oldest due message "
                                 "has waited", value=lag)

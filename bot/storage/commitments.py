@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentStatus
 from bot.storage.models import Commitment, Occurrence
 from bot.storage.periods import within
 
@@ -17,8 +18,8 @@ def add_commitment(
 ) -> Commitment:
     commitment = Commitment(
         ritual_id=ritual_id, occurrence_id=occurrence_id, pair_member_id=pair_member_id,
-        owner_id=owner_id, text=text, due_date=due_date, status="open", times_carried=0,
-        reply_id=reply_id, created_at=now,
+        owner_id=owner_id, text=text, due_date=due_date, status=CommitmentStatus.OPEN,
+        times_carried=0, reply_id=reply_id, created_at=now,
     )
     session.add(commitment)
     session.flush()
@@ -32,7 +33,7 @@ def open_commitments_of_pair(
     return list(session.scalars(
         select(Commitment)
         .where(Commitment.ritual_id == ritual_id, Commitment.pair_member_id == pair_member_id,
-               Commitment.status == "open")
+               Commitment.status == CommitmentStatus.OPEN)
         .order_by(Commitment.due_date, Commitment.id)
     ))
 
@@ -59,7 +60,8 @@ def open_commitments_of(session: Session, rituals: Select[int], owner_id: str
                         ) -> list[Commitment]:
     """The person's open commitments in these rituals, soonest due first."""
     return list(session.scalars(
-        select(Commitment).where(Commitment.owner_id == owner_id, Commitment.status == "open",
+        select(Commitment).where(Commitment.owner_id == owner_id,
+                                 Commitment.status == CommitmentStatus.OPEN,
                                  Commitment.ritual_id.in_(rituals))
         .order_by(Commitment.due_date, Commitment.id)))
 
@@ -87,6 +89,6 @@ def commitment_owners_in_period(session: Session, *, ritual_ids: list[int], star
                 and start <= c.closed_at < end]
 
     return {"made": [c.owner_id for c in rows if start <= c.created_at < end],
-            "kept": closed("done", "kept"),
+            "kept": closed(CommitmentStatus.DONE, CommitmentStatus.KEPT),
             "carried": [c.owner_id for c in rows if c.carried_in_occurrence_id in carried_in],
-            "dropped": closed("dropped")}
+            "dropped": closed(CommitmentStatus.DROPPED)}

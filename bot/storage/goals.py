@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import GoalStatus, OccurrenceStatus
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.rituals.monthly_goals.rules import GoalDraft
 from bot.storage.models import Goal, Occurrence, Ritual
@@ -19,7 +20,7 @@ def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
              carried_from_id: int | None = None) -> Goal:
     goal = Goal(ritual_id=session_occurrence.ritual_id, occurrence_id=session_occurrence.id,
                 owner_id=owner_id, what=draft.what, measure=draft.measure,
-                due_date=draft.due_date, status="open", reply_id=reply_id,
+                due_date=draft.due_date, status=GoalStatus.OPEN, reply_id=reply_id,
                 carried_from_id=carried_from_id, created_at=now)
     session.add(goal)
     session.flush()
@@ -38,7 +39,7 @@ def open_goals_before(session: Session, *, ritual_id: int, owner_id: str,
     """The owner's goals from earlier sessions that are still open."""
     return list(session.scalars(
         select(Goal).where(Goal.ritual_id == ritual_id, Goal.owner_id == owner_id,
-                           Goal.status == "open", Goal.occurrence_id != occurrence_id)
+                           Goal.status == GoalStatus.OPEN, Goal.occurrence_id != occurrence_id)
         .order_by(Goal.due_date, Goal.id)
     ))
 
@@ -47,7 +48,8 @@ def latest_session(session: Session, ritual_id: int) -> Occurrence | None:
     return session.scalars(
         select(Occurrence).where(Occurrence.ritual_id == ritual_id,
                                  Occurrence.subject_id == TEAM_SUBJECT,
-                                 Occurrence.status.in_(("pending", "sent")))
+                                 Occurrence.status.in_((OccurrenceStatus.PENDING,
+                                                        OccurrenceStatus.SENT)))
         .order_by(Occurrence.scheduled_at.desc())
     ).first()
 
@@ -73,7 +75,7 @@ def open_goals_with_teams(session: Session, rituals: Select[int], owner_id: str
                           ) -> list[tuple[Goal, str]]:
     """The person's open goals in these rituals, soonest due first, with the team's name."""
     goals = session.scalars(
-        select(Goal).where(Goal.owner_id == owner_id, Goal.status == "open",
+        select(Goal).where(Goal.owner_id == owner_id, Goal.status == GoalStatus.OPEN,
                            Goal.ritual_id.in_(rituals))
         .order_by(Goal.due_date, Goal.id)).all()
     teams = {r.id: r.team.name for r in session.scalars(
@@ -90,7 +92,8 @@ def goal_owners_in_period(session: Session, *, ritual_id: int, start: datetime,
         or_(within(Goal.created_at, start, end), within(Goal.closed_at, start, end)))).all()
     owners = {"shared": [g.owner_id for g in rows
                          if g.carried_from_id is None and start <= g.created_at < end]}
-    for status in ("done", "partly", "not_done", "carried"):
+    for status in (GoalStatus.DONE, GoalStatus.PARTLY, GoalStatus.NOT_DONE,
+                   GoalStatus.CARRIED):
         owners[status] = [g.owner_id for g in rows if g.status == status
                           and g.closed_at is not None and start <= g.closed_at < end]
     return owners

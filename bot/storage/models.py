@@ -8,11 +8,13 @@ message per idempotency key, a cached conversation per set of users.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -25,8 +27,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # slack_sdk's installation and OAuth state tables join Base.metadata (Alembic creates
 # them): importing them here puts them there wherever the models are used.
+from bot.domain.enums import CommitmentStatus, GoalStatus, OccurrenceStatus, OutboxStatus
 from bot.storage import slack_oauth  # noqa: F401
 from bot.storage.base import Base
+
+
+def one_of(enum: type[StrEnum], column: str = "status") -> CheckConstraint:
+    """`column` holds one of the enum's values (named ck_<table>_<column>); migration 0008
+    builds the same from the same enums."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
 
 
 class Workspace(Base):
@@ -135,6 +145,7 @@ class Occurrence(Base):
     __table_args__ = (
         UniqueConstraint("ritual_id", "subject_id", "scheduled_at"),
         Index("ix_occurrence_thread", "channel_id", "message_ts"),
+        one_of(OccurrenceStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,8 +154,7 @@ class Occurrence(Base):
     # The other participant of a two-person ritual (the line manager of a check-in).
     counterpart_id: Mapped[str | None] = mapped_column(String(32))
     scheduled_at: Mapped[datetime]
-    # pending | sent | missed | failed; a quad cycle's team-level marker is "held"
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # an OccurrenceStatus
     reason: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
@@ -177,7 +187,8 @@ class Commitment(Base):
     """A result with a date, owned by one person, carried until its owner closes it."""
 
     __tablename__ = "commitment"
-    __table_args__ = (Index("ix_commitment_pair", "ritual_id", "pair_member_id", "status"),)
+    __table_args__ = (Index("ix_commitment_pair", "ritual_id", "pair_member_id", "status"),
+                      one_of(CommitmentStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
@@ -187,7 +198,7 @@ class Commitment(Base):
     owner_id: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | dropped
+    status: Mapped[str] = mapped_column(String(16), default=CommitmentStatus.OPEN)
     times_carried: Mapped[int] = mapped_column(Integer, default=0)
     # The check-in in which its owner last said "not yet": once per check-in.
     carried_in_occurrence_id: Mapped[int | None] = mapped_column(
@@ -225,7 +236,7 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), one_of(OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -238,8 +249,7 @@ class OutboxMessage(Base):
     occurrence_id: Mapped[int | None] = mapped_column(
         ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
     )
-    # pending | sending | sent | failed
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
@@ -260,7 +270,8 @@ class Goal(Base):
     """A monthly goal: what, how we will know, by when. Closed by its owner only."""
 
     __tablename__ = "goal"
-    __table_args__ = (Index("ix_goal_owner_status", "ritual_id", "owner_id", "status"),)
+    __table_args__ = (Index("ix_goal_owner_status", "ritual_id", "owner_id", "status"),
+                      one_of(GoalStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
@@ -270,8 +281,7 @@ class Goal(Base):
     what: Mapped[str] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(Text)
     due_date: Mapped[date] = mapped_column(Date)
-    # open | done | partly | not_done | carried
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=GoalStatus.OPEN)
     carried_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("goal.id", ondelete="SET NULL")
     )

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from bot.rituals.common.enums import OccurrenceStatus
+from bot.domain.enums import OccurrenceStatus
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
 from bot.storage.teams import served
 

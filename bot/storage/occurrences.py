@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
+from bot.domain.enums import OccurrenceStatus
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Ritual
@@ -68,7 +69,7 @@ def recent_listings(session: Session, *, ritual_id: int, since: datetime,
                     subject_id: str | None) -> list[Occurrence]:
     """The ritual's latest sent messages since `since` (of one subject, if given)."""
     query = (select(Occurrence)
-             .where(Occurrence.ritual_id == ritual_id, Occurrence.status == "sent",
+             .where(Occurrence.ritual_id == ritual_id, Occurrence.status == OccurrenceStatus.SENT,
                     Occurrence.scheduled_at >= since)
              .order_by(Occurrence.scheduled_at.desc()).limit(20))
     if subject_id is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus, OutboxStatus
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, OutboxMessage
 
@@ -54,7 +55,7 @@ def enqueue(
     session.add(OutboxMessage(
         workspace_id=workspace_id, key=key, payload=payload, channel_id=channel_id,
         users=",".join(users) if users else None, occurrence_id=occurrence_id,
-        status="pending", attempts=0, next_attempt_at=now, created_at=now,
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now,
     ))
 
 
@@ -63,7 +64,7 @@ def enqueue_once(session: Session, *, workspace_id: str, key: str, payload: dict
     """Enqueue unless a message with this key was ever enqueued (a one-time notice)."""
     insert_ignoring_conflicts(session, OutboxMessage, [{
         "workspace_id": workspace_id, "key": key, "payload": payload,
-        "users": ",".join(users), "status": "pending",
+        "users": ",".join(users), "status": OutboxStatus.PENDING,
         "attempts": 0, "next_attempt_at": now, "created_at": now,
     }], returning=OutboxMessage.id)
 
@@ -74,8 +75,8 @@ def claim_due(session: Session, *, now: datetime, limit: int,
     due = (
         select(OutboxMessage.id)
         .where(or_(
-            (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.lease_until < now),
         ))
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -89,9 +90,10 @@ def claim_due(session: Session, *, now: datetime, limit: int,
     claimed = session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids))
-        .where(or_(OutboxMessage.status == "pending",
-                   (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now)))
-        .values(status="sending", lease_until=now + lease, claim_token=token,
+        .where(or_(OutboxMessage.status == OutboxStatus.PENDING,
+                   (OutboxMessage.status == OutboxStatus.SENDING)
+                   & (OutboxMessage.lease_until < now)))
+        .values(status=OutboxStatus.SENDING, lease_until=now + lease, claim_token=token,
                 attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage)
     ).all()
@@ -109,7 +111,7 @@ def claim_due(session: Session, *, now: datetime, limit: int,
 
 def _held(message: ClaimedMessage) -> ColumnElement[bool]:
     """The row is still this claim's: nobody re-claimed it, nobody recorded it."""
-    return ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
+    return ((OutboxMessage.id == message.id) & (OutboxMessage.status == OutboxStatus.SENDING)
             & (OutboxMessage.claim_token == message.claim_token))
 
 
@@ -151,20 +153,21 @@ def narrow_post_window(session: Session, message: ClaimedMessage, *, end: dateti
 def mark_sent(session: Session, message: ClaimedMessage, *, channel_id: str, ts: str,
               now: datetime) -> bool:
     """Record the post; False (nothing written) if another claim holds the row now."""
-    if not _update_if_held(session, message, status="sent", sent_channel_id=channel_id,
+    if not _update_if_held(session, message, status=OutboxStatus.SENT, sent_channel_id=channel_id,
                            sent_ts=ts, sent_at=now, lease_until=None, last_error=None,
                            claim_token=None):
         return False
     if message.occurrence_id is not None:
         occurrence = session.get_one(Occurrence, message.occurrence_id)
-        occurrence.status, occurrence.channel_id, occurrence.message_ts = "sent", channel_id, ts
+        occurrence.status = OccurrenceStatus.SENT
+        occurrence.channel_id, occurrence.message_ts = channel_id, ts
     return True
 
 
 def release(session: Session, message: ClaimedMessage, *, at: datetime) -> None:
     """Give a claimed message back untried (paced, or its look-back was rate limited):
     due again at `at`, no attempt used."""
-    _update_if_held(session, message, status="pending", next_attempt_at=at,
+    _update_if_held(session, message, status=OutboxStatus.PENDING, next_attempt_at=at,
                     lease_until=None, claim_token=None,
                     attempts=max(0, message.attempts - 1))
 
@@ -173,17 +176,18 @@ def mark_retry(session: Session, message: ClaimedMessage, *, error: str,
                failed_at: datetime, delay: timedelta) -> None:
     """Due again `delay` after the failure itself, not after the tick began: late in a
     long drain, a backoff counted from the tick's start may already have passed."""
-    _update_if_held(session, message, status="pending", next_attempt_at=failed_at + delay,
+    _update_if_held(session, message, status=OutboxStatus.PENDING,
+                    next_attempt_at=failed_at + delay,
                     lease_until=None, claim_token=None, last_error=error[:200])
 
 
 def mark_failed(session: Session, message: ClaimedMessage, *, error: str) -> bool:
-    if not _update_if_held(session, message, status="failed", lease_until=None,
+    if not _update_if_held(session, message, status=OutboxStatus.FAILED, lease_until=None,
                            claim_token=None, last_error=error[:200]):
         return False
     if message.occurrence_id is not None:
         occurrence = session.get_one(Occurrence, message.occurrence_id)
-        occurrence.status, occurrence.reason = "failed", error[:64]
+        occurrence.status, occurrence.reason = OccurrenceStatus.FAILED, error[:64]
     return True
 
 

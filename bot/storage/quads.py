@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentStatus, OccurrenceStatus
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.storage.models import Commitment, Occurrence, QuadGroup
 
@@ -24,7 +25,7 @@ def held_cycles(session: Session, ritual_id: int) -> int:
     return session.scalar(
         select(func.count()).select_from(Occurrence)
         .where(Occurrence.ritual_id == ritual_id, Occurrence.subject_id == TEAM_SUBJECT,
-               Occurrence.status == "held")
+               Occurrence.status == OccurrenceStatus.HELD)
     ) or 0
 
 
@@ -52,11 +53,11 @@ def quad_period(session: Session, *, ritual_id: int, start: datetime, end: datet
         Occurrence.ritual_id == ritual_id, Occurrence.scheduled_at >= start,
         Occurrence.scheduled_at < end)).all()
     kept = session.scalars(select(Commitment.owner_id).where(
-        Commitment.ritual_id == ritual_id, Commitment.status == "kept",
+        Commitment.ritual_id == ritual_id, Commitment.status == CommitmentStatus.KEPT,
         Commitment.closed_at >= start, Commitment.closed_at < end)).all()
     return QuadPeriod(
         cycles_held=sum(1 for o in in_period
-                        if o.subject_id == TEAM_SUBJECT and o.status == "held"),
+                        if o.subject_id == TEAM_SUBJECT and o.status == OccurrenceStatus.HELD),
         people={m for o in in_period if o.subject_id != TEAM_SUBJECT
                 for m in o.details.get("members", [])},
         kept_owners=list(kept))

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Executable, delete
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentStatus, GoalStatus, OutboxStatus
 from bot.storage.models import Commitment, Goal, OutboxMessage, ProcessedEvent, Reply
 from bot.storage.slack_oauth import slack_oauth_states
 
@@ -24,11 +25,11 @@ def delete_old_rows(session: Session, *, before: datetime, events_before: dateti
     return {
         "replies": _count(session, delete(Reply).where(Reply.created_at < before)),
         "commitments": _count(session, delete(Commitment).where(
-            Commitment.status != "open", Commitment.created_at < before)),
+            Commitment.status != CommitmentStatus.OPEN, Commitment.created_at < before)),
         "goals": _count(session, delete(Goal).where(
-            Goal.status != "open", Goal.created_at < before)),
+            Goal.status != GoalStatus.OPEN, Goal.created_at < before)),
         "messages": _count(session, delete(OutboxMessage).where(
-            OutboxMessage.status.in_(("sent", "failed")),
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)),
             OutboxMessage.created_at < before)),
         "events": _count(session, delete(ProcessedEvent).where(
             ProcessedEvent.received_at < events_before)),

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.domain.enums import OccurrenceStatus
 from bot.rituals.weekly_feedback.planning import KIND as WEEKLY_FEEDBACK
 from bot.rituals.weekly_feedback.planning import CheckinPair
 from bot.storage.models import Occurrence, Person, Reply, Ritual, Team, TeamRole
@@ -66,7 +67,7 @@ def held_checkins(session: Session, *, ritual_id: int, start: datetime, end: dat
                   ) -> list[Occurrence]:
     """The check-ins sent in [start, end) that both sides answered."""
     sent = session.scalars(select(Occurrence).where(
-        Occurrence.ritual_id == ritual_id, Occurrence.status == "sent",
+        Occurrence.ritual_id == ritual_id, Occurrence.status == OccurrenceStatus.SENT,
         Occurrence.scheduled_at >= start, Occurrence.scheduled_at < end)).all()
     authors: dict[int, set[str]] = {}
     for occurrence_id, user_id in session.execute(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OutboxStatus
 from bot.storage.db import rows_changed
 from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
 
@@ -72,7 +73,7 @@ def mark_uninstalled(session: Session, workspace_id: str, *, now: datetime) -> N
     # Unsent messages cannot be sent without a token: drop them now.
     session.execute(delete(OutboxMessage).where(
         OutboxMessage.workspace_id == workspace_id,
-        OutboxMessage.status.in_(("pending", "sending"))))
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))
 
 
 def due_for_purge(session: Session, *, now: datetime, grace: timedelta) -> list[str]:

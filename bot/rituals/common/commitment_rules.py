@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.rituals.common.enums import CommitmentDecision
+from bot.domain.enums import CommitmentDecision
 
 MIN_LENGTH = 3
 MAX_LENGTH = 500

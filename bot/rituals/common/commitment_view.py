@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.rituals.common.enums import CommitmentStatus
+from bot.domain.enums import CommitmentStatus
 from bot.storage.models import Commitment
 
 # Each open commitment takes two blocks; keep the message well under Slack's 50.
 MAX_LISTED_COMMITMENTS = 15
 
-STATUS_NOTES = {"done": "  ✅ *done*", "dropped": "  ➖ *dropped*", "kept": "  ✅ *kept*",
-                "partly": "  ◐ *partly*", "missed": "  ✗ *missed*"}
+STATUS_NOTES: dict[str, str] = {
+    CommitmentStatus.DONE: "  ✅ *done*", CommitmentStatus.DROPPED: "  ➖ *dropped*",
+    CommitmentStatus.KEPT: "  ✅ *kept*", CommitmentStatus.PARTLY: "  ◐ *partly*",
+    CommitmentStatus.MISSED: "  ✗ *missed*"}
 
 
 def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CLOSES_AS, CommitmentDecision, CommitmentStatus
 from bot.rituals.common.commitment_rules import (
     CommitmentDraft,
     CommitmentError,
     CommitmentPolicy,
     parse_commitment_line,
 )
-from bot.rituals.common.enums import CLOSES_AS, CommitmentDecision, CommitmentStatus
 from bot.storage.commitments import add_commitment, commitment_for_reply, commitments_made_in
 from bot.storage.models import Commitment, Occurrence, Person, Reply, Ritual
 from bot.storage.scoping import workspace_of

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus
 from bot.messages.text import slack_escape
-from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.schedule import next_fire_time
 from bot.storage.models import Ritual, Team
 from bot.storage.occurrences import latest_team_sessions
@@ -17,10 +18,20 @@ from bot.storage.teams import ritual_cadence, skip_dates
 HEALTH_RUNS = 4  # how many recent runs of each ritual a coach sees
 MAX_SKIPPED_RUNS = 60  # holidays in a row we look past for a "next run"
 
-# Occurrence status -> what a coach is told. "held" is the quads' team-level marker.
-OUTCOMES: dict[str, str] = {OccurrenceStatus.SENT: "held", OccurrenceStatus.HELD: "held",
-            OccurrenceStatus.MISSED: "not_held", OccurrenceStatus.FAILED: "not_held",
-            OccurrenceStatus.SKIPPED: "skipped", OccurrenceStatus.PENDING: "pending"}
+class RunOutcome(StrEnum):
+    """What a coach's Home says of one recent run (the Home shows each as a symbol)."""
+
+    HELD = "held"
+    NOT_HELD = "not_held"
+    SKIPPED = "skipped"
+    PENDING = "pending"
+
+
+# Occurrence status -> what a coach is told. HELD is the quads' team-level marker.
+OUTCOMES: dict[str, RunOutcome] = {
+    OccurrenceStatus.SENT: RunOutcome.HELD, OccurrenceStatus.HELD: RunOutcome.HELD,
+    OccurrenceStatus.MISSED: RunOutcome.NOT_HELD, OccurrenceStatus.FAILED: RunOutcome.NOT_HELD,
+    OccurrenceStatus.SKIPPED: RunOutcome.SKIPPED, OccurrenceStatus.PENDING: RunOutcome.PENDING}
 
 
 def when(instant: datetime, zone: ZoneInfo) -> str:
@@ -71,8 +82,8 @@ def team_session_runs(session: Session, team: Team, ritual: Ritual, now: datetim
         local = row.scheduled_at.astimezone(zone)
         label = label_format.format(day=local.day, month=f"{local:%b}")
         # A quad cycle with too few members is marked but formed no quads.
-        outcome = ("not_held" if row.reason == "too_few_members"
-                   else OUTCOMES.get(row.status, "not_held"))
+        outcome = (RunOutcome.NOT_HELD if row.reason == "too_few_members"
+                   else OUTCOMES.get(row.status, RunOutcome.NOT_HELD))
         runs.append((label, outcome))
     return runs
 

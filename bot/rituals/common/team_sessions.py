@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.rituals.common.enums import OccurrenceStatus
+from bot.domain.enums import OccurrenceStatus
 from bot.rituals.common.sessions import TEAM_SUBJECT, DueSession
 from bot.storage import occurrences
 from bot.storage.models import Occurrence, Team

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.rituals.common.home import HEALTH_RUNS
+from bot.rituals.common.home import HEALTH_RUNS, RunOutcome
 from bot.rituals.common.schedule import fire_times_between
 from bot.rituals.digest.period import period_name
 from bot.rituals.digest.policy import MIN_GROUP_FLOOR
@@ -34,11 +34,12 @@ def digest_runs(session: Session, team: Team, ritual: Ritual, now: datetime
         local = fire.astimezone(zone)
         label = f"{local:%b}" if cadence.every == "month" else f"{local.day} {local:%b}"
         if period_name(cadence, zone, fire) in posted:
-            runs.append((label, "held"))
+            runs.append((label, RunOutcome.HELD))
         elif local.date() in skip_dates(ritual):
-            runs.append((label, "skipped"))
+            runs.append((label, RunOutcome.SKIPPED))
         else:
-            runs.append((label, "pending" if now - fire < DIGEST_GRACE else "not_held"))
+            runs.append((label, RunOutcome.PENDING if now - fire < DIGEST_GRACE
+                         else RunOutcome.NOT_HELD))
     return runs
 
 

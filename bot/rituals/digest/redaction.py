@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OutboxStatus
 from bot.messages.render import Message
-from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.digest.flows import render_stored
 from bot.slack.gateway import SlackCallError
 from bot.slack.workspaces import SlackWorkspaces
@@ -63,7 +63,7 @@ def redact_digests(session: Session, digests: Iterable[Digest], *, drop: SharedF
         if copy is None:
             continue
         copy.payload = {**copy.payload, **message.as_dict()}
-        if copy.status == OccurrenceStatus.SENT and copy.sent_channel_id and copy.sent_ts:
+        if copy.status == OutboxStatus.SENT and copy.sent_channel_id and copy.sent_ts:
             done.posted.append(PostedDigest(team.workspace_id, copy.sent_channel_id,
                                        copy.sent_ts, message))
     return done

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from bot.core.context import Services
 from bot.core.followups import Followup, Note, Post, Update
 from bot.core.notices import open_form
+from bot.domain.enums import GoalDecision, GoalStatus
 from bot.messages.ids import goal_block
 from bot.messages.render import Message, render_view
 from bot.rituals.common.commitments import local_today
-from bot.rituals.common.enums import GoalStatus
 from bot.rituals.common.sessions import month_label
 from bot.rituals.monthly_goals import rules
 from bot.rituals.monthly_goals.messages import render_review, render_shared
@@ -26,7 +26,9 @@ from bot.storage.scoping import occurrence_in_workspace, workspace_of
 from bot.storage.teams import active_role_holders
 
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
-CLOSING = {"done": "done", "partly": "partly", "not_done": "not_done", "carry": "carried"}
+CLOSING: dict[str, GoalStatus] = {
+    GoalDecision.DONE: GoalStatus.DONE, GoalDecision.PARTLY: GoalStatus.PARTLY,
+    GoalDecision.NOT_DONE: GoalStatus.NOT_DONE, GoalDecision.CARRY: GoalStatus.CARRIED}
 
 
 def session_participants(session: Session, occurrence: Occurrence) -> set[str]:
@@ -169,7 +171,7 @@ def close_from_review(services: Services, *, workspace_id: str, goal_id: int, de
         refusal = _close_refusal(goal, user_id)
         if refusal is None and goal is not None:
             goal.status, goal.closed_at = CLOSING[decision], now
-            if decision == "carry":
+            if decision == GoalDecision.CARRY:
                 carried_post = _carry_forward(session, goal, now=now)
             listed = [int(m.group(1)) for b in listed_block_ids if (m := _GOAL_BLOCK.match(b))]
             shown = [g for g in (session.get(Goal, i) for i in listed)

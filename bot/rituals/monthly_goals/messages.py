@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.enums import GoalStatus
 from bot.messages.render import Message, render_message
 from bot.storage.models import Goal
 
-STATUS_NOTES = {"done": "  ✅ *done*", "partly": "  ◐ *partly*", "not_done": "  ✗ *not done*",
-                "carried": "  🔁 *carried over*"}
+STATUS_NOTES: dict[str, str] = {GoalStatus.DONE: "  ✅ *done*", GoalStatus.PARTLY: "  ◐ *partly*",
+                GoalStatus.NOT_DONE: "  ✗ *not done*", GoalStatus.CARRIED: "  🔁 *carried over*"}
 
 
 def goal_view(goal: Goal) -> dict[str, Any]:

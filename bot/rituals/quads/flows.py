@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus
 from bot.messages.render import Message, render_message
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS, commitment_view
 from bot.rituals.common.commitment_visibility import shareable_with
-from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.common.sessions import due_sessions, following_session
 from bot.rituals.common.team_sessions import claim_session
 from bot.rituals.kinds import RitualKind

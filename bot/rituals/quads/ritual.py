@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentDecision
 from bot.messages.render import Message, render_message, slack_escape
 from bot.rituals.base import (
     Nudges,
@@ -26,7 +27,6 @@ from bot.rituals.common.commitment_rules import (
     is_commitment_line,
 )
 from bot.rituals.common.commitments import sync_commitment_from_reply
-from bot.rituals.common.enums import CommitmentDecision
 from bot.rituals.common.home import (
     team_session_line,
     team_session_runs,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus
 from bot.rituals.base import PlanReport, pair_participants
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
 from bot.rituals.common.commitment_visibility import shareable_with
-from bot.rituals.common.enums import OccurrenceStatus
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import DueCheckin, due_checkins
 from bot.storage import occurrences, outbox

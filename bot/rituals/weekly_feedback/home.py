@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.messages.text import slack_escape
-from bot.rituals.common.home import HEALTH_RUNS, OUTCOMES, next_run, when
+from bot.rituals.common.home import HEALTH_RUNS, OUTCOMES, RunOutcome, next_run, when
 from bot.storage.models import Person, Ritual, Team, TeamRole
 from bot.storage.people import zones_of
 from bot.storage.teams import line_manager, ritual_cadence
@@ -58,13 +58,13 @@ def checkin_weeks(session: Session, team: Team, ritual: Ritual, now: datetime
     for subject, scheduled_at, status in rows:
         local = scheduled_at.astimezone(ZoneInfo(zones.get(subject) or team.timezone)).date()
         weeks.setdefault(local - timedelta(days=local.weekday()), set()).add(
-            OUTCOMES.get(status, "not_held"))
+            OUTCOMES.get(status, RunOutcome.NOT_HELD))
     return [(f"wk {monday.day} {monday:%b}", _combined(weeks[monday]))
             for monday in sorted(weeks)[-HEALTH_RUNS:]]
 
 
 def _combined(outcomes: set[str]) -> str:
-    for outcome in ("held", "pending", "not_held"):
+    for outcome in (RunOutcome.HELD, RunOutcome.PENDING, RunOutcome.NOT_HELD):
         if outcome in outcomes:
             return outcome
-    return "skipped"
+    return RunOutcome.SKIPPED

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import CommitmentDecision
 from bot.messages.render import Message, render_message
 from bot.rituals.base import (
     Nudges,
@@ -23,7 +24,6 @@ from bot.rituals.common.commitment_rules import (
     is_commitment_line,
 )
 from bot.rituals.common.commitments import sync_commitment_from_reply
-from bot.rituals.common.enums import CommitmentDecision
 from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.weekly_feedback import home

@@ -1,12 +1,21 @@
 """The statuses and answers stored as strings, as enums (pure: no storage, no Slack).
 
 A StrEnum compares and serialises as its value, so rows, templates and exports read the
-same as before; code names a status by its member instead of a bare string.
+same as before; code names a status by its member instead of a bare string. Each status
+column has a CheckConstraint built from its enum (bot/storage/models.py, migration 0008):
+a value added here needs a migration that widens the constraint.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"   # waiting for its first or next attempt
+    SENDING = "sending"   # claimed by a sender (its claim_token) until lease_until
+    SENT = "sent"         # Slack has it
+    FAILED = "failed"     # Slack refused it for good, or the attempts ran out
 
 
 class OccurrenceStatus(StrEnum):
