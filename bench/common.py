@@ -340,7 +340,7 @@ WORKSPACE = "T0STANDIN"
 
 def bench_services(db: Any, standin: Any, **options: Any) -> Any:
     """Services as `tend clock` builds them in token mode, on the stand-in."""
-    from bot.core.context import Services
+    from bot.platform.context import Services
     from bot.slack.gateway import SlackGateway, build_client
     from bot.slack.workspaces import SingleWorkspace
 

@@ -36,6 +36,7 @@ from bench.common import (
 )
 from bot.core.tick import run_tick
 from bot.rituals.digest.flows import build, to_store, window_for
+from bot.rituals.registry import all_rituals
 from bot.slack.standin import SlackStandIn
 from bot.storage.models import (
     Commitment,
@@ -121,7 +122,7 @@ def _with_goals(ctx: Context, kind: str, bench_db: BenchDatabase, members: int) 
         team = session.scalars(select(Team).where(Team.key == "goals")).one()
         window, _ = window_for(team, month="2026-10", now=DIGEST_AT)
         try:
-            built = build(session, team, window)
+            built = build(session, team, window, all_rituals())
             shown = sum(f.shown for f in built.view.figures)
         except ValueError as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -155,12 +156,13 @@ def _measure(bench_db: BenchDatabase, weeks: int, repeats: int) -> tuple[float, 
             window, _ = window_for(team, month="2026-10", now=DIGEST_AT)
             if n == 0:
                 with counted_statements(bench_db.db.engine) as seen:
-                    built = build(session, team, window)
+                    built = build(session, team, window, all_rituals())
                 counted = len(seen)
                 widest = max(parameter_count(p) for _s, p in seen)
                 assert built.view.period == "2026-10", built.view.period
             else:
-                seconds, _built = timed(lambda s=session, t=team, w=window: build(s, t, w))
+                seconds, _built = timed(
+                    lambda s=session, t=team, w=window: build(s, t, w, all_rituals()))
                 durations.append(seconds)
             session.rollback()
     return median(durations), counted, widest
@@ -276,6 +278,6 @@ def _earlier_digests(bench_db: BenchDatabase, key: str, mondays: list[dt.date]) 
         with bench_db.db.scope() as session:
             team = session.scalars(select(Team).where(Team.key == key)).one()
             window, _ = window_for(team, month=month, now=DIGEST_AT)
-            built = build(session, team, window)
+            built = build(session, team, window, all_rituals())
             session.add(Digest(team_id=team.id, period=built.view.period,
                                view=to_store(built), created_at=window.end))

@@ -41,7 +41,7 @@ from bench.common import (
 )
 from bot.core.nudges import nudge_key, plan_nudges
 from bot.core.tick import run_tick
-from bot.rituals.common.cadence import Cadence
+from bot.domain.cadence import Cadence
 from bot.rituals.common.schedule import latest_fire_time
 from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.slack.standin import SlackStandIn

@@ -17,8 +17,8 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
-from bot.core.context import Services
 from bot.handlers import register_all
+from bot.platform.context import Services
 from bot.settings import Settings, SettingsError
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.manifest import BOT_SCOPES

@@ -15,9 +15,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from werkzeug.datastructures import Headers
 
-from bot.core.context import wall_clock
 from bot.handlers.guard import parse_body, well_formed
-from bot.runtime.metrics import metrics_page
+from bot.platform.context import wall_clock
+from bot.platform.metrics import metrics_page
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)

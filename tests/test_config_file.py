@@ -18,7 +18,7 @@ from bot.config.schema import (
     TeamSpec,
     TendConfig,
 )
-from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
 from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
 from tests.properties import examples
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.domain.team_rituals import TEAM_SUBJECT
 from bot.rituals.digest.policy import (
     DIFFERENCE,
     NOTE_DIFFERENCE,

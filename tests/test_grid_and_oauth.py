@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.core.context import Services
 from bot.demo.live import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from bot.platform.context import Services
 from bot.slack import workspaces
 from bot.slack.gateway import SlackGateway, build_client
 from bot.slack.standin import SlackStandIn

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from bot.core.context import Caller
 from bot.core.nudges import nudge_key, plan_nudges, set_reminders
+from bot.platform.context import Caller
 from bot.rituals.common.nudge_rules import Waiting, is_waking, next_waking_moment, nudge_due
 from bot.slack.standin.state import Message
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
+from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS, Cadence
 from bot.rituals.common.schedule import fire_times_between, latest_fire_time, next_fire_time
 from tests.properties import examples
 

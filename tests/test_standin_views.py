@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.rituals.common.cadence import ORDINALS, WEEKDAYS, Cadence, CadenceError
+from bot.domain.cadence import ORDINALS, WEEKDAYS, Cadence, CadenceError
 from bot.slack.standin import SlackStandIn
 from tests.harness import World
 from tests.test_weekly_checkin import setup_team

@@ -25,8 +25,8 @@ from bot.config.schema import (
     TendConfig,
     ritual_spec_of,
 )
+from bot.domain.cadence import Cadence
 from bot.rituals import registry
-from bot.rituals.common.cadence import Cadence
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key

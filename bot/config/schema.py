@@ -16,7 +16,7 @@ contract: keys are never renamed, only added.
             cadence: {every: week, day: mon, time: "10:00"}
 
 `every` is `week`, `2 weeks` or `month`; `day` and `time` are checked by
-`bot.rituals.common.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
+`bot.domain.cadence.Cadence.parse`. Slack user ids are `U…`/`W…`, channel ids `C…`/`G…`.
 
 Extensions to the original format:
 
@@ -49,7 +49,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.config.base import (
+from bot.platform.config_spec import (
     _SERVER_ZONES,
     _TEAM_KEY,
     FROM_FILE,

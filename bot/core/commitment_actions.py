@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.core.context import Services
-from bot.core.followups import Followup, Note, Post, Update
-from bot.core.notices import open_form
 from bot.messages.ids import BlockId
 from bot.messages.render import Message, render_message, render_view
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Note, Post, Update
+from bot.platform.notices import open_form
 from bot.rituals import registry
 from bot.rituals.common import commitment_rules as rules
 from bot.rituals.common.commitments import close_commitment, local_today, record_commitment

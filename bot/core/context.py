@@ -1,50 +1,9 @@
-"""What services need from the outside world, injected: database, Slack, clock, settings."""
+"""Moved to bot/platform/context.py (issue 12: no package-level import cycles).
 
-from __future__ import annotations
+Kept only for bot/handlers/goals.py and bot/core/home.py, which the retrospective's
+branch changes in parallel: delete this module when that merge rewrites their imports.
+"""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from bot.platform.context import Services
 
-from bot.settings import Settings
-from bot.slack.gateway import SlackGateway
-from bot.slack.workspaces import SlackWorkspaces
-from bot.storage.db import Database
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking: a Slack user, in the workspace the request came from. User ids
-    can recur across workspaces (Enterprise Grid), so a user id alone identifies nobody."""
-
-    workspace_id: str
-    user_id: str
-
-
-def _setting_default(name: str) -> float:
-    """A setting's documented default: one value for Settings and for Services built
-    without settings (benchmarks, tests), so the two cannot disagree."""
-    return float(Settings.model_fields[name].default)
-
-
-@dataclass
-class Services:
-    db: Database
-    slack: SlackWorkspaces
-    catchup: timedelta = timedelta(hours=_setting_default("tend_catchup_hours"))
-    nudge_after: timedelta = timedelta(hours=_setting_default("tend_nudge_hours"))
-    retention: timedelta = timedelta(days=_setting_default("tend_retention_days"))
-    clock: Callable[[], datetime] = field(default=wall_clock)
-
-    uninstall_grace: timedelta = timedelta(days=_setting_default("tend_uninstall_grace_days"))
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    def gateway_for(self, workspace_id: str) -> SlackGateway:
-        """The Web API as this workspace's bot: a caller can act only where it is."""
-        return self.slack.gateway(workspace_id)
+__all__ = ["Services"]

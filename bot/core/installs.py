@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.core.context import Services
+from bot.platform.context import Services
 from bot.slack.workspaces import InstalledWorkspaces
 from bot.storage import slack_oauth, workspaces
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.core.context import Caller, Services
-from bot.core.followups import Followup, Update
 from bot.messages.render import Message, render_message
+from bot.platform.context import Caller, Services
+from bot.platform.followups import Followup, Update
 from bot.rituals import registry
 from bot.rituals.base import Nudges
 from bot.rituals.common.nudge_rules import Waiting, nudge_due

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.core.context import Caller, Services
 from bot.core.export_user import export_user
+from bot.platform.context import Caller, Services
 from bot.rituals import registry
 from bot.rituals.digest.redaction import edit_posted, redact_digests
 from bot.slack.gateway import SlackCallError

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.core.context import Services
-from bot.core.followups import Followup, Note, Reaction
 from bot.core.message_events import PostedMessage, is_answer, posted_message, text_field
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Note, Reaction
 from bot.rituals import registry
 from bot.rituals.base import ReplyLines
 from bot.storage import occurrences

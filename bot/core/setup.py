@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.config.apply import apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
-from bot.core.context import Caller, Services
-from bot.core.notices import open_form
+from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.messages.render import render_view
+from bot.platform.context import Caller, Services
+from bot.platform.notices import open_form
 from bot.rituals import registry
-from bot.rituals.common.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import TeamRole

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.core.context import Caller, Services
-from bot.core.notices import open_form
 from bot.messages.render import render_view
+from bot.platform.context import Caller, Services
+from bot.platform.notices import open_form
 from bot.storage.events import first_delivery, handled
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Reply, Ritual, SharedReply

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Caller, Services
 from bot.core.nudges import set_reminders
 from bot.core.setup import may_set_up
 from bot.messages.render import MAX_MESSAGE_BLOCKS, Message, render_message
+from bot.platform.context import Caller, Services
 from bot.rituals import registry
 from bot.rituals.common.commitment_rules import CommitmentError, parse_when
 from bot.rituals.common.commitments import local_today

@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.context import Services
 from bot.core.home import managers_of_new_digests, refresh_homes_of
 from bot.core.installs import purge_departed
 from bot.core.nudges import plan_nudges
 from bot.core.retention import purge_old_text
 from bot.core.sender import SendReport, drain_outbox
 from bot.core.timezones import refresh_timezones
+from bot.platform.context import Services
 from bot.rituals import registry
 from bot.rituals.base import PlanReport
 

@@ -14,8 +14,8 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app, create_services
-from bot.core.context import Services
 from bot.core.tick import TickReport, run_tick
+from bot.platform.context import Services
 from bot.settings import Settings
 from bot.slack.gateway import build_client
 from bot.slack.standin import SlackStandIn

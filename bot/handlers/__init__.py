@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.core.context import Services
 from bot.handlers import (
     commands,
     commitments,
@@ -15,6 +14,7 @@ from bot.handlers import (
     reminders,
     sharing,
 )
+from bot.platform.context import Services
 
 
 def register_all(app: App, services: Services) -> None:

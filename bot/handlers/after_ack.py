@@ -20,9 +20,9 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from bot.core import home
-from bot.core.context import Services
-from bot.core.followups import Followup, Home, Note, Post, Reaction, Step, Update
-from bot.core.notices import tell_privately
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Home, Note, Post, Reaction, Step, Update
+from bot.platform.notices import tell_privately
 from bot.slack.gateway import SlackCallError
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core import personal_data, setup
-from bot.core.context import Caller, Services
-from bot.core.followups import Followup, Home, Note
 from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.commitments import channel_of
 from bot.handlers.guard import submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
+from bot.platform.context import Caller, Services
+from bot.platform.followups import Followup, Home, Note
 
 
 def _caller(context: BoltContext, user_id: str) -> Caller:

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core import commitment_actions, home
-from bot.core.context import Services
-from bot.core.followups import Followup, Note
 from bot.domain.enums import CommitmentDecision
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Note
 
 DECISIONS = {
     ActionId.COMMITMENT_DONE: CommitmentDecision.DONE,

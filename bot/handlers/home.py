@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.core.context import Services
-from bot.core.followups import Followup, Home
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Home
 
 
 def register(app: App, services: Services) -> None:

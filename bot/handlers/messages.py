@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.core.context import Services
 from bot.core.replies import acknowledge, handle_message_event
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
+from bot.platform.context import Services
 
 
 def register(app: App, services: Services) -> None:

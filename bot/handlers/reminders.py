@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core import nudges
-from bot.core.context import Caller, Services
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import workspace
 from bot.messages.ids import ActionId
+from bot.platform.context import Caller, Services
 
 
 def register(app: App, services: Services) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.core import sharing
-from bot.core.context import Caller, Services
-from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
 from bot.handlers.guard import record_id, submission_id, workspace
 from bot.messages.ids import CallbackId
+from bot.platform.context import Caller, Services
+from bot.platform.followups import Followup, Note
 
 
 def register(app: App, services: Services) -> None:

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from bot.config.base import RitualSpec
 from bot.messages.render import Message
+from bot.platform.config_spec import RitualSpec
 from bot.rituals.common.commitment_rules import CommitmentPolicy
 from bot.rituals.common.measures import Measure
 from bot.rituals.kinds import RitualKind

@@ -15,8 +15,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.core.context import Services
 from bot.core.tick import run_tick
+from bot.platform.context import Services
 
 log = logging.getLogger(__name__)
 SKIPPED = "maximum number of running instances reached"

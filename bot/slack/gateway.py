@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -25,9 +26,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from bot.runtime.metrics import SLACK_API_ERRORS
-
 log = logging.getLogger(__name__)
+# Counted per process, where the calls fail; GET /metrics shows it (bot/platform/metrics.py).
+SLACK_API_ERRORS = Counter("tend_slack_api_errors", "Slack Web API calls that failed, "
+                           "in this process", ["method", "error"])
 
 # Errors about one person or conversation that no retry will fix.
 PERMANENT_ERRORS = frozenset(

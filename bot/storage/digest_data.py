@@ -7,19 +7,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.rituals.digest.policy import SharedItem
 from bot.storage.models import Reply, Ritual, SharedReply
 
 
-def shared_items(session: Session, *, team_id: int, start: datetime, end: datetime
-                 ) -> list[SharedItem]:
-    rows = session.execute(
+def shared_replies(session: Session, *, team_id: int, start: datetime, end: datetime
+                   ) -> list[tuple[SharedReply, str]]:
+    """The replies shared in [start, end), oldest first, each with its text."""
+    return [(shared, text) for shared, text in session.execute(
         select(SharedReply, Reply.text).join(Reply, Reply.id == SharedReply.reply_id)
         .where(SharedReply.team_id == team_id, SharedReply.created_at >= start,
                SharedReply.created_at < end)
-        .order_by(SharedReply.id))
-    return [SharedItem(kind=s.kind, text=text, author_id=s.author_id, named=s.named)
-            for s, text in rows]
+        .order_by(SharedReply.id))]
 
 
 def team_rituals_by_kind(session: Session, *, team_id: int) -> dict[str, Ritual]:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GoalStatus, OccurrenceStatus
-from bot.rituals.common.sessions import TEAM_SUBJECT
-from bot.rituals.monthly_goals.rules import GoalDraft
+from bot.domain.team_rituals import TEAM_SUBJECT
 from bot.storage.models import Goal, Occurrence, Ritual
 from bot.storage.periods import within
 
 
+class GoalFields(Protocol):
+    """What a goal says (the monthly goals' GoalDraft)."""
+
+    @property
+    def what(self) -> str: ...
+    @property
+    def measure(self) -> str: ...
+    @property
+    def due_date(self) -> date: ...
+
+
 def add_goal(session: Session, *, session_occurrence: Occurrence, owner_id: str,
-             draft: GoalDraft, now: datetime, reply_id: int | None = None,
+             draft: GoalFields, now: datetime, reply_id: int | None = None,
              carried_from_id: int | None = None) -> Goal:
     goal = Goal(ritual_id=session_occurrence.ritual_id, occurrence_id=session_occurrence.id,
                 owner_id=owner_id, what=draft.what, measure=draft.measure,

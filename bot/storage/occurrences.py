@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from bot.domain.enums import OccurrenceStatus
-from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.domain.team_rituals import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, Ritual
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CommitmentStatus, OccurrenceStatus
-from bot.rituals.common.sessions import TEAM_SUBJECT
+from bot.domain.team_rituals import TEAM_SUBJECT
 from bot.storage.models import Commitment, Occurrence, QuadGroup
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.rituals.common.cadence import Cadence
-from bot.rituals.common.sessions import TeamRitual
+from bot.domain.cadence import Cadence
+from bot.domain.team_rituals import TeamRitual
 from bot.storage.models import Ritual, Team, TeamRole, Workspace
 
 

@@ -1,4 +1,4 @@
-"""The weekly check-in's own queries: who meets whom this week, which check-ins were held."""
+"""The weekly check-in's own queries: its teams and people, which check-ins were held."""
 
 from __future__ import annotations
 
@@ -8,50 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.enums import OccurrenceStatus
-from bot.rituals.weekly_feedback.planning import KIND as WEEKLY_FEEDBACK
-from bot.rituals.weekly_feedback.planning import CheckinPair
 from bot.storage.models import Occurrence, Person, Reply, Ritual, Team, TeamRole
-from bot.storage.teams import line_manager, ritual_cadence, served, skip_dates
+from bot.storage.teams import served
 
 
-def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
-    """Every active (member, line manager) pair of an enabled weekly check-in.
-
-    Also returns (user_id, reason) for members skipped, so the clock can log why.
-    """
-    rituals = session.scalars(
+def checkin_rituals(session: Session, *, kind: str
+                    ) -> tuple[list[Ritual], dict[tuple[str, str], Person]]:
+    """Every enabled check-in ritual of a served team, with its team and roles loaded, and
+    the people of those teams by (workspace, user)."""
+    rituals = list(session.scalars(
         select(Ritual).join(Team)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
+        .where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
         .options(selectinload(Ritual.team).selectinload(Team.roles))
-    ).all()
+    ))
     # The people of those teams by join, not by an IN list that grows with the members.
     people = {(p.workspace_id, p.user_id): p for p in session.scalars(
         select(Person).join(Team, Team.workspace_id == Person.workspace_id)
         .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
         .join(Ritual, Ritual.team_id == Team.id)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
+        .where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
         .distinct())}
-    pairs: list[CheckinPair] = []
-    skipped: list[tuple[str, str]] = []
-    for ritual in rituals:
-        cadence = ritual_cadence(ritual)
-        for role in ritual.team.roles:
-            if role.role != "member" or not role.active:
-                continue
-            manager = line_manager(ritual.team, role)
-            if manager is None or manager == role.user_id:
-                continue  # nobody to meet, or a manager listed as a member
-            person = people[(ritual.team.workspace_id, role.user_id)]
-            if person.unreachable_reason or not person.tz:
-                skipped.append((role.user_id, person.unreachable_reason or "timezone_unknown"))
-                continue
-            pairs.append(CheckinPair(
-                ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
-                timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
-                since=max(role.since, ritual.since), skip_dates=skip_dates(ritual),
-                away_until=person.away_until, workspace_id=ritual.team.workspace_id,
-            ))
-    return pairs, skipped
+    return rituals, people
 
 
 def checkins_between(session: Session, ritual_id: int, *, since: datetime, until: datetime

@@ -39,7 +39,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.rituals.common.cadence import Cadence
+from bot.domain.cadence import Cadence
 
 # Months that can be shorter than N days, for day-of-month cadences with N > 28.
 _SHORT_MONTHS = {29: "2", 30: "2", 31: "2,4,6,9,11"}

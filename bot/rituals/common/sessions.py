@@ -9,25 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rituals.common.cadence import Cadence
+from bot.domain.team_rituals import TeamRitual
 from bot.rituals.common.schedule import latest_fire_time, next_fire_time
-
-TEAM_SUBJECT = ""  # the occurrence subject of a team-wide session
-
-
-@dataclass(frozen=True)
-class TeamRitual:
-    ritual_id: int
-    team_id: int
-    kind: str
-    timezone: str
-    cadence: Cadence
-    anchor: date
-    since: datetime
-    skip_dates: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import OccurrenceStatus
-from bot.rituals.common.sessions import TEAM_SUBJECT, DueSession
+from bot.domain.team_rituals import TEAM_SUBJECT
+from bot.rituals.common.sessions import DueSession
 from bot.storage import occurrences
 from bot.storage.models import Occurrence, Team
 from bot.storage.teams import active_people

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt, field_validator
 
-from bot.config.base import _CHANNEL_ID, _USER_ID, ID_MAX, RitualSpec, _error
+from bot.platform.config_spec import _CHANNEL_ID, _USER_ID, ID_MAX, RitualSpec, _error
 
 
 def _digest_target(value: str) -> str:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.base import RitualDefinition
 from bot.rituals.common.measures import Measure, commitment_measures
-from bot.rituals.digest.policy import PeriodInput
+from bot.rituals.digest.policy import PeriodInput, SharedItem
 from bot.storage.commitments import commitment_owners_in_period
-from bot.storage.digest_data import shared_items, team_rituals_by_kind
+from bot.storage.digest_data import shared_replies, team_rituals_by_kind
 from bot.storage.models import Team
 
 
@@ -33,5 +33,7 @@ def period_input(session: Session, team: Team, rituals: Iterable[RitualDefinitio
         if keeping and row.id == keeping[0]:
             measures += commitment_measures(commitment_owners_in_period(
                 session, ritual_ids=keeping, start=start, end=end))
+    shared = shared_replies(session, team_id=team.id, start=start, end=end)
     return PeriodInput(period=period, measures=tuple(measures), shared=tuple(
-        shared_items(session, team_id=team.id, start=start, end=end)))
+        SharedItem(kind=s.kind, text=text, author_id=s.author_id, named=s.named)
+        for s, text in shared))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rituals.common.cadence import Cadence
+from bot.domain.cadence import Cadence
 from bot.rituals.common.schedule import fire_times_between, latest_fire_time
 
 

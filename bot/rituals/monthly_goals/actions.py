@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.core.context import Services
-from bot.core.followups import Followup, Note, Post, Update
-from bot.core.notices import open_form
 from bot.domain.enums import GoalDecision, GoalStatus
 from bot.messages.ids import goal_block
 from bot.messages.render import Message, render_view
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Note, Post, Update
+from bot.platform.notices import open_form
 from bot.rituals.common.commitments import local_today
 from bot.rituals.common.sessions import month_label
 from bot.rituals.monthly_goals import rules

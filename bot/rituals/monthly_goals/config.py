@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config.base import RitualSpec
+from bot.platform.config_spec import RitualSpec
 
 
 class MonthlyGoalsSpec(RitualSpec):

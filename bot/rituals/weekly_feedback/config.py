@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.config.base import RitualSpec
+from bot.platform.config_spec import RitualSpec
 
 
 class WeeklyFeedbackSpec(RitualSpec):

@@ -13,13 +13,43 @@ from bot.rituals.base import PlanReport, pair_participants
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
 from bot.rituals.common.commitment_visibility import shareable_with
 from bot.rituals.weekly_feedback.messages import render_checkin
-from bot.rituals.weekly_feedback.planning import DueCheckin, due_checkins
+from bot.rituals.weekly_feedback.planning import KIND, CheckinPair, DueCheckin, due_checkins
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import open_commitments_of_pair
 from bot.storage.models import Occurrence
-from bot.storage.weekly_feedback import checkin_pairs
+from bot.storage.teams import line_manager, ritual_cadence, skip_dates
+from bot.storage.weekly_feedback import checkin_rituals
 
 log = logging.getLogger(__name__)
+
+
+def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
+    """Every active (member, line manager) pair of an enabled weekly check-in.
+
+    Also returns (user_id, reason) for members skipped, so the clock can log why.
+    """
+    rituals, people = checkin_rituals(session, kind=KIND)
+    pairs: list[CheckinPair] = []
+    skipped: list[tuple[str, str]] = []
+    for ritual in rituals:
+        cadence = ritual_cadence(ritual)
+        for role in ritual.team.roles:
+            if role.role != "member" or not role.active:
+                continue
+            manager = line_manager(ritual.team, role)
+            if manager is None or manager == role.user_id:
+                continue  # nobody to meet, or a manager listed as a member
+            person = people[(ritual.team.workspace_id, role.user_id)]
+            if person.unreachable_reason or not person.tz:
+                skipped.append((role.user_id, person.unreachable_reason or "timezone_unknown"))
+                continue
+            pairs.append(CheckinPair(
+                ritual_id=ritual.id, member_id=role.user_id, manager_id=manager,
+                timezone=person.tz, cadence=cadence, anchor=ritual.anchor_date,
+                since=max(role.since, ritual.since), skip_dates=skip_dates(ritual),
+                away_until=person.away_until, workspace_id=ritual.team.workspace_id,
+            ))
+    return pairs, skipped
 
 
 def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.core.context import Services
 from bot.messages.render import render_message
+from bot.platform.context import Services
 from bot.slack.gateway import SlackCallError, respond
 
 log = logging.getLogger(__name__)

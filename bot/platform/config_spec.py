@@ -27,7 +27,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 from sqlalchemy import String
 
-from bot.rituals.common.cadence import Cadence, CadenceError
+from bot.domain.cadence import Cadence, CadenceError
 from bot.storage.models import Base, Person, Team
 
 _TEAM_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
