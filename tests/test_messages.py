@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.messages.render import (
     MAX_MESSAGE_BLOCKS,
     RenderError,
+    Template,
     render_message,
     render_view,
     validate_blocks,
@@ -29,7 +30,7 @@ from tests.properties import examples
 def _commitment(n: int, **overrides: Any) -> dict[str, Any]:
     item = {"id": n, "owner_id": "U001" if n % 2 else "U0MGR",
             "text": f"Result number {n} <shipped> & reviewed", "due_date": date(2026, 12, n),
-            "status": "open", "status_note": "", "carried_here": False}
+            "open": True, "status_note": "", "carried_here": False}
     return {**item, **overrides}
 
 
@@ -41,7 +42,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         member_id="U001", manager_id="U0MGR", week_label="week of 30 Nov", occurrence_id=8,
         commitments=[
             _commitment(1),
-            _commitment(2, status="done", status_note="  ✅ *done*"),
+            _commitment(2, open=False, status_note="  ✅ *done*"),
             _commitment(3, carried_here=True,
                         status_note="  ⏳ *not yet* — carried to the next check-in"),
         ], hidden_commitments=0)),
@@ -54,14 +55,14 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
                 "due_date": date(2027, 1, 15)}])),
     "goals_review": ("goals_review.json.j2", dict(month_label="January 2027", goals=[
         {"id": 1, "what": "Onboarding takes one day", "measure": "Two joiners say so",
-         "due_date": date(2027, 1, 15), "status": "open", "status_note": ""},
+         "due_date": date(2027, 1, 15), "open": True, "status_note": ""},
         {"id": 2, "what": "Faster deploys", "measure": "Under ten minutes",
-         "due_date": date(2027, 1, 20), "status": "carried",
+         "due_date": date(2027, 1, 20), "open": False,
          "status_note": "  🔁 *carried over*"}])),
     "quad_cycle": ("quad_cycle.json.j2", dict(
         members=["U001", "U002", "U003", "U004"], cycle=2, fresh=False, occurrence_id=11,
         next_cycle=date(2026, 12, 17), commitments=[
-            _commitment(1), _commitment(2, status="kept", status_note="  ✅ *kept*")])),
+            _commitment(1), _commitment(2, open=False, status_note="  ✅ *kept*")])),
     "commitment_recorded": ("commitment_recorded.json.j2", dict(
         owner_id="U0MGR", what="Unblock the <staging> budget", due_date=date(2026, 11, 27))),
 }
@@ -124,3 +125,23 @@ def test_more_than_fifty_blocks_is_refused() -> None:
     blocks = [{"type": "divider"}] * (MAX_MESSAGE_BLOCKS + 1)
     with pytest.raises(RenderError):
         validate_blocks(blocks, limit=MAX_MESSAGE_BLOCKS, where="test")
+
+
+def test_every_shared_template_name_is_a_template_file() -> None:
+    """Kills: a Template member misspelt or left behind after its file was renamed (the
+    enum is the one place code names a shared template)."""
+    from pathlib import Path
+
+    import bot.messages.render as render
+
+    folder = Path(render.__file__).parent / "templates"
+    assert {t.value for t in Template} <= {p.name for p in folder.glob("*.json.j2")}
+
+
+def test_a_shared_template_renders_by_its_enum_member_first() -> None:
+    """Kills: a Template member handed to Jinja as is (it compiles the name's repr into
+    Python, a SyntaxError when the member is the first to load the template)."""
+    from bot.messages.render import environment
+
+    environment.cache_clear()
+    assert "waiting for your answer" in render_message(Template.NUDGE, what="x", where="y").text

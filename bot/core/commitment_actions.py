@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.messages.ids import BlockId
-from bot.messages.render import Message, render_message, render_view
+from bot.messages.render import Message, Template, render_message, render_view
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note, Post, Update
 from bot.platform.notices import open_form
@@ -37,7 +37,7 @@ def open_commitment_modal(services: Services, *, workspace_id: str, occurrence_i
         next_cycle = occurrence.details.get("next_cycle") if occurrence else None
     if not allowed:
         return NOT_A_PARTICIPANT
-    view = render_view("commitment_modal.json.j2", occurrence_id=occurrence_id,
+    view = render_view(Template.COMMITMENT_MODAL, occurrence_id=occurrence_id,
                        initial_due=(date.fromisoformat(next_cycle) if next_cycle
                                     else today + timedelta(days=7)), min_length=rules.MIN_LENGTH,
                        max_length=rules.MAX_LENGTH)
@@ -81,7 +81,7 @@ def submit_commitment(services: Services, *, workspace_id: str, user_id: str,
             return Submission({})  # a twin recorded it (last guard; `handled` waits)
         record_commitment(session, occurrence=occurrence, owner_id=user_id, draft=draft,
                           now=now, policy=policy)
-        message = render_message("commitment_recorded.json.j2", owner_id=user_id,
+        message = render_message(Template.COMMITMENT_RECORDED, owner_id=user_id,
                                  what=draft.what, due_date=draft.due_date)
         confirmation = ((Post(occurrence.channel_id, occurrence.message_ts, message.text,
                               message.blocks),)

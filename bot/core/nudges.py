@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.messages.render import Message, render_message
+from bot.messages.render import Message, Template, render_message
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Update
 from bot.rituals import registry
@@ -147,7 +147,7 @@ def turn_off_from_button(services: Services, *, caller: Caller, channel_id: str,
     text = set_reminders(services, caller, on=False)
     if not (channel_id and message_ts):
         return Followup(caller.workspace_id)
-    note = render_message("notice.json.j2", text=text)
+    note = render_message(Template.NOTICE, text=text)
     return Followup(caller.workspace_id, (Update(channel_id, message_ts, note.text,
                                                  note.blocks),))
 

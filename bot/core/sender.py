@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.messages.render import render_message
+from bot.messages.render import Template, render_message
 from bot.slack.gateway import (
     HISTORY_METHOD,
     LookBackInterrupted,
@@ -263,7 +263,7 @@ def _notify_failure(session: Session, message: ClaimedMessage, *, error: str,
     if not notice:
         return
     text = str(notice["text"]).replace("{error}", error)
-    rendered = render_message("notice.json.j2", text=text)
+    rendered = render_message(Template.NOTICE, text=text)
     for user in notice.get("users", []):
         outbox.enqueue(session, workspace_id=message.workspace_id,
                        key=f"{message.key}:failed:{user}",

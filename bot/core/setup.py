@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.config.apply import apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
 from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS
-from bot.messages.render import render_view
+from bot.messages.render import Template, render_view
 from bot.platform.context import Caller, Services
 from bot.platform.notices import open_form
 from bot.rituals import registry
@@ -84,7 +84,7 @@ def open_setup(services: Services, *, caller: Caller, trigger_id: str,
         else:
             spec = next((t for t in export_config(session, caller.workspace_id).teams
                          if t.key == key), None)
-            view = render_view("setup_modal.json.j2", **_context(spec, caller.user_id))
+            view = render_view(Template.SETUP_MODAL, **_context(spec, caller.user_id))
     if view is None:
         return NOT_ALLOWED
     return open_form(services, workspace_id=caller.workspace_id, trigger_id=trigger_id, view=view,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.messages.render import render_view
+from bot.messages.render import Template, render_view
 from bot.platform.context import Caller, Services
 from bot.platform.notices import open_form
 from bot.storage.events import first_delivery, handled
@@ -32,7 +32,7 @@ def open_share_modal(services: Services, *, caller: Caller, channel_id: str, mes
     with services.db.scope() as session:
         reply = _own_reply(session, caller, find_reply(session, channel_id=channel_id,
                                                        ts=message_ts))
-        view = render_view("share_modal.json.j2", reply_id=reply.id, text=reply.text
+        view = render_view(Template.SHARE_MODAL, reply_id=reply.id, text=reply.text
                            ) if reply is not None else None
     if view is None:
         return ONLY_YOUR_OWN

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.nudges import set_reminders
 from bot.core.setup import may_set_up
-from bot.messages.render import MAX_MESSAGE_BLOCKS, Message, render_message
+from bot.messages.render import MAX_MESSAGE_BLOCKS, Message, Template, render_message
 from bot.platform.context import Caller, Services
 from bot.rituals import registry
 from bot.rituals.common.commitment_rules import CommitmentError, parse_when
@@ -48,7 +48,7 @@ def answer(services: Services, caller: Caller, text: str) -> Answer:
 
 
 def _notice(text: str) -> Message:
-    return render_message("notice.json.j2", text=text)
+    return render_message(Template.NOTICE, text=text)
 
 
 # -- help, by role -------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def _my_data(services: Services, caller: Caller, args: list[str]) -> Answer:
 
 
 def _forget_me(services: Services, caller: Caller, args: list[str]) -> Answer:
-    return Answer(render_message("forget_me_confirm.json.j2"))
+    return Answer(render_message(Template.FORGET_ME_CONFIRM))
 
 
 COMMANDS: dict[str, Callable[[Services, Caller, list[str]], Answer]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,20 @@ from bot.messages.text import clip, escape_clipped, slack_escape
 MAX_MESSAGE_BLOCKS = 50  # slack_sdk does not check this one
 MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
+
+
+class Template(StrEnum):
+    """The shared templates code renders by name (bot/messages/templates/). A ritual's
+    own templates are named in its package only, each in the one place that renders it."""
+
+    NOTICE = "notice.json.j2"
+    NUDGE = "nudge.json.j2"
+    HOME = "home.json.j2"
+    SETUP_MODAL = "setup_modal.json.j2"
+    SHARE_MODAL = "share_modal.json.j2"
+    COMMITMENT_MODAL = "commitment_modal.json.j2"
+    COMMITMENT_RECORDED = "commitment_recorded.json.j2"
+    FORGET_ME_CONFIRM = "forget_me_confirm.json.j2"
 
 
 class RenderError(ValueError):
@@ -82,7 +97,9 @@ def environment() -> Environment:
 
 
 def _render_json(template: str, context: dict[str, Any]) -> Any:
-    source = environment().get_template(template).render(**context)
+    # A plain str: Jinja writes the name into the code it compiles with repr(), and a
+    # Template member's repr is not a Python literal.
+    source = environment().get_template(str(template)).render(**context)
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:

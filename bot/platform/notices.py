@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.messages.render import render_message
+from bot.messages.render import Template, render_message
 from bot.platform.context import Services
 from bot.slack.gateway import SlackCallError, respond
 
@@ -18,7 +18,7 @@ def tell_privately(services: Services, *, workspace_id: str, channel: str, user:
     """A note only `user` sees: through the interaction's `response_url` when there is one
     (it works in any conversation), else an ephemeral in `channel`, in the thread
     `thread_ts` if given. If Slack refuses it, the refusal stands and is logged."""
-    note = render_message("notice.json.j2", text=text)
+    note = render_message(Template.NOTICE, text=text)
     try:
         if response_url:
             respond(response_url, text=note.text, blocks=note.blocks,

@@ -26,5 +26,5 @@ def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date
     elif commitment.status == CommitmentStatus.OPEN and commitment.due_date < today:
         note = "  (past its date)"
     return {"id": commitment.id, "owner_id": commitment.owner_id, "text": commitment.text,
-            "due_date": commitment.due_date, "status": commitment.status,
+            "due_date": commitment.due_date, "open": commitment.status == CommitmentStatus.OPEN,
             "status_note": note, "carried_here": carried_here}

@@ -14,7 +14,7 @@ STATUS_NOTES: dict[str, str] = {GoalStatus.DONE: "  ✅ *done*", GoalStatus.PART
 
 def goal_view(goal: Goal) -> dict[str, Any]:
     return {"id": goal.id, "what": goal.what, "measure": goal.measure,
-            "due_date": goal.due_date, "status": goal.status,
+            "due_date": goal.due_date, "open": goal.status == GoalStatus.OPEN,
             "status_note": STATUS_NOTES.get(goal.status, "")}
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import OccurrenceStatus
-from bot.messages.render import Message, render_message
+from bot.messages.render import Message, Template, render_message
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS, commitment_view
 from bot.rituals.common.commitment_visibility import shareable_with
 from bot.rituals.common.sessions import due_sessions, following_session
@@ -204,7 +204,7 @@ def _tell_coaches_too_few(session: Session, ritual: Ritual, count: int, *,
     text = (f"*{team.name}* has {count} member{'s' if count != 1 else ''}: quads need at least "
             f"{MIN_GROUP} people, so no quads were formed this cycle. Add members to the team "
             "(or switch quads off) to start them.")
-    message = render_message("notice.json.j2", text=text)
+    message = render_message(Template.NOTICE, text=text)
     for coach in active_people(team, "coach"):
         # Told once per team size, not every cycle.
         outbox.enqueue_once(session, workspace_id=team.workspace_id,

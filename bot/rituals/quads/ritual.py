@@ -12,7 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CommitmentDecision
-from bot.messages.render import Message, render_message, slack_escape
+from bot.messages.render import Message, Template, render_message, slack_escape
 from bot.rituals.base import (
     Nudges,
     PlanReport,
@@ -53,7 +53,7 @@ def _members(occurrence: Occurrence) -> list[str]:
 def _nudge(occurrence: Occurrence, zone: str) -> Message:
     cycle = occurrence.details.get("cycle", "")
     return render_message(
-        "nudge.json.j2", what="your quad's cycle",
+        Template.NUDGE, what="your quad's cycle",
         where=f"It's in your quad's group DM, in the thread *Quad · cycle {cycle}*.")
 
 

@@ -10,7 +10,7 @@ from typing import ClassVar
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CommitmentDecision
-from bot.messages.render import Message, render_message
+from bot.messages.render import Message, Template, render_message
 from bot.rituals.base import (
     Nudges,
     PlanReport,
@@ -43,7 +43,7 @@ COMMITMENTS = CommitmentPolicy(
 def _nudge(occurrence: Occurrence, zone: str) -> Message:
     manager = occurrence.counterpart_id or ""
     return render_message(
-        "nudge.json.j2", what=f"your weekly check-in with <@{manager}>",
+        Template.NUDGE, what=f"your weekly check-in with <@{manager}>",
         where=f"It's in your group DM with <@{manager}> "
               f"({week_label(occurrence.scheduled_at, zone)}).")
 
