@@ -1,7 +1,8 @@
 """The App Home tab: one view per person, with a section for each role they hold.
 
 Sections, in order: member (next check-ins, open commitments with their buttons, open
-goals, what others can see), coach (configuration, team-level ritual health, Edit),
+goals, what others can see), each ritual's blocks for its teams' members and managers
+(the retro's working agreements), coach (configuration, team-level ritual health, Edit),
 manager (each team's latest stored digest). Someone with no role gets a welcome.
 
 The view stays within Slack's 100 blocks however many teams and commitments there are:
@@ -54,6 +55,10 @@ def build_home(session: Session, workspace_id: str, user_id: str, now: datetime,
         "member": (_member(session, workspace_id, user_id, roles, now) if roles.member
                    else None),
         "coach": _coach(session, roles.coach, now) if roles.coach else None,
+        # What the rituals show the members and managers of a team (its agreements).
+        "team_blocks": sections.ritual_blocks(
+            session, list(dict.fromkeys([*(t for t, _ in roles.member), *roles.manager])),
+            user_id, now),
     }
     teams = roles.manager
     if not teams:

@@ -74,6 +74,14 @@ def next_runs(member: list[tuple[Team, TeamRole]], person: Person | None,
     return [line for _, line in sorted(dated, key=lambda item: item[0])]
 
 
+def ritual_blocks(session: Session, teams: list[Team], user_id: str, now: datetime
+                  ) -> list[dict[str, Any]]:
+    """Each ritual's own section for a member or manager of these teams (the retro's
+    working agreements), in the registry's order."""
+    return [block for ritual in registry.all_rituals()
+            for block in ritual.member_blocks(session, teams, user_id, now)]
+
+
 def open_commitments(session: Session, workspace_id: str, user_id: str) -> list[Commitment]:
     return open_commitments_of(session, rituals_in(workspace_id), user_id)
 
@@ -128,7 +136,9 @@ def coach_team(session: Session, team: Team, now: datetime) -> dict[str, Any]:
               f"{managers} manager{'s' if managers != 1 else ''}")
     rituals = _rituals(team)
     return {"key": team.key, "name": slack_escape(team.name), "people": people,
-            "lines": [_configuration_line(team, r, d, now) for r, d in rituals] or [
+            "lines": [line for r, d in rituals
+                      for line in (_configuration_line(team, r, d, now),
+                                   *d.coach_notes(session, team, r, now))] or [
                 "No rituals configured yet."],
             "health": [line for r, d in rituals
                        if (line := _health_line(session, team, r, d, now))]}

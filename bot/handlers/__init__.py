@@ -1,4 +1,5 @@
-"""Bolt listeners: thin, one module per kind of Slack interaction, each with register()."""
+"""Bolt listeners: thin, one module per kind of Slack interaction, each with register();
+then each ritual registers its own (`RitualDefinition.register_listeners`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from bot.handlers import (
     reminders,
     sharing,
 )
+from bot.handlers.after_ack import later, lazy
+from bot.rituals import registry
+from bot.rituals.base import AfterAck
 
 
 def register_all(app: App, services: Services) -> None:
@@ -26,3 +30,6 @@ def register_all(app: App, services: Services) -> None:
     sharing.register(app, services)
     reminders.register(app, services)
     lifecycle.register(app, services)
+    # Each ritual's own buttons and modals (the retro's votes), listened for in its package.
+    for ritual in registry.all_rituals():
+        ritual.register_listeners(app, services, AfterAck(later=later, lazy=lazy))

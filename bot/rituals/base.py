@@ -17,6 +17,8 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.config.base import RitualSpec
+from bot.core.context import Services
+from bot.core.followups import Followup
 from bot.messages.render import Message
 from bot.rituals.common.commitment_rules import CommitmentPolicy
 from bot.rituals.kinds import RitualKind
@@ -78,6 +80,30 @@ class SetupPart:
         lambda values, team: None)
 
 
+@dataclass(frozen=True)
+class TeamText:
+    """Team text a ritual keeps under the team in the teams file (the retro's
+    `agreements`): exported and imported with the team, validated like its other keys."""
+
+    key: str
+    field: tuple[Any, Any]  # the pydantic (type, default) of the key in TeamSpec
+    # export: the current value, or None to leave the key out
+    read: Callable[[Session, Team], Any]
+    # import: make the team's text this value (never called when the key is absent);
+    # returns whether anything changed
+    write: Callable[[Session, Team, Any, datetime], bool]
+
+
+@dataclass(frozen=True)
+class AfterAck:
+    """Acknowledge-first tools a ritual's Bolt listeners use (bot.handlers.after_ack),
+    handed over by bot.handlers so that a ritual package does not import them: they reach
+    the Home, which reaches the registry, which imports the rituals."""
+
+    later: Callable[[Any, Followup], None]  # (context, followup): what to do after the ack
+    lazy: Callable[[Services], list[Callable[..., Any]]]  # the `lazy=` running it
+
+
 def pair_participants(session: Session, occurrence: Occurrence) -> set[str]:
     """A conversation between its subject and their counterpart (a check-in)."""
     return {occurrence.subject_id,
@@ -99,6 +125,22 @@ class RitualDefinition:
     commitments: ClassVar[CommitmentPolicy | None] = None
     reply_lines: ClassVar[ReplyLines | None] = None
     nudges: ClassVar[Nudges | None] = None
+    team_text: ClassVar[TeamText | None] = None
+    # Lines of `/tend help` for members: what a thread line of this ritual records.
+    help_lines: ClassVar[tuple[str, ...]] = ()
+
+    @staticmethod
+    def titles() -> dict[str, str]:
+        """Every ritual's title by kind (a retro's ballot names the others without
+        importing them or the registry, which imports it)."""
+        found: dict[str, str] = {}
+        for ritual in RitualDefinition.__subclasses__():
+            found.setdefault(ritual.kind, ritual.title)
+        return found
+
+    # -- Slack interactions ----------------------------------------------------------------
+    def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
+        """Register this ritual's own Bolt listeners (its buttons and modals), if any."""
 
     # -- the tick ------------------------------------------------------------------------
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
@@ -121,9 +163,19 @@ class RitualDefinition:
         """A member's next run of this ritual, as (when, line), or None."""
         return None
 
+    def member_blocks(self, session: Session, teams: list[Team], user_id: str,
+                      now: datetime) -> list[dict[str, Any]]:
+        """Blocks for the Home of a member or manager of these teams (one section)."""
+        return []
+
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         """The coach's line on this ritual's cadence and next run."""
         raise NotImplementedError
+
+    def coach_notes(self, session: Session, team: Team, ritual: Ritual, now: datetime
+                    ) -> list[str]:
+        """More lines for the coach under the configuration (team-level only)."""
+        return []
 
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:
