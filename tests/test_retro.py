@@ -271,14 +271,21 @@ def test_votes_count_once_per_member_and_show_only_as_team_counts_after_close(
 
 
 def test_a_retro_closes_at_the_next_one_when_that_comes_first(world: World) -> None:
-    """Kills: closing only after 7 days (a weekly retro would stay open into the next)."""
-    setup_team(world, TEAM.replace("{every: month, day: last thu", "{every: week, day: thu"))
+    """Kills: closing only after 7 days (a session moved earlier by a new cadence would
+    leave the last one open beside it)."""
+    setup_team(world)
     world.tick(NOVEMBER)
     first = retro_post(world)
-    world.tick("2026-12-03T14:00:00+00:00")
+    # The coach moves the retro to Mondays: the next one is 4 days after this one.
+    world.load(TEAM.replace("{every: month, day: last thu", "{every: week, day: mon"),
+               now="2026-11-27T09:00:00+00:00")
+    world.tick("2026-11-30T13:59:00+00:00")
+    assert vote_buttons(next(m for m in world.standin.messages("C0PLATFORM")
+                             if m.ts == first.ts)) != {}
+    world.tick("2026-11-30T14:00:00+00:00")
     closed = next(m for m in world.standin.messages("C0PLATFORM") if m.ts == first.ts)
     assert vote_buttons(closed) == {}
-    assert vote_buttons(retro_post(world)) != {}
+    assert retro_post(world).ts != first.ts and vote_buttons(retro_post(world)) != {}
 
 
 def test_a_forged_vote_value_or_another_occurrence_records_nothing(world: World) -> None:

@@ -9,7 +9,6 @@ from bot.core.context import Services
 from bot.handlers import (
     commands,
     commitments,
-    goals,
     home,
     lifecycle,
     messages,
@@ -25,11 +24,11 @@ def register_all(app: App, services: Services) -> None:
     messages.register(app, services)
     commitments.register(app, services)
     home.register(app, services)
-    goals.register(app, services)
     commands.register(app, services)
     sharing.register(app, services)
     reminders.register(app, services)
     lifecycle.register(app, services)
-    # Each ritual's own buttons and modals (the retro's votes), listened for in its package.
+    # Each ritual's own buttons and modals (goal sharing's, the retro's votes), listened
+    # for in its package.
     for ritual in registry.all_rituals():
         ritual.register_listeners(app, services, AfterAck(later=later, lazy=lazy))

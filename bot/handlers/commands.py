@@ -11,8 +11,7 @@ from bot.core.context import Caller, Services
 from bot.core.followups import Followup, Home, Note
 from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.commitments import channel_of
-from bot.handlers.guard import submission_id, workspace
+from bot.handlers.guard import channel_of, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
 
 

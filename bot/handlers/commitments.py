@@ -10,7 +10,7 @@ from bot.core import commitment_actions, home
 from bot.core.context import Services
 from bot.core.followups import Followup, Note
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import record_id, submission_id, workspace
+from bot.handlers.guard import channel_of, record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 
 DECISIONS = {
@@ -84,8 +84,3 @@ def register(app: App, services: Services) -> None:
     for action_id in DECISIONS:
         app.action(action_id.value)(ack=close, lazy=lazy(services))
     app.view(CallbackId.COMMITMENT_MODAL.value)(ack=submit, lazy=lazy(services))
-
-
-def channel_of(body: dict[str, Any]) -> str:
-    """The conversation an interaction came from ("" for one in a Home or a modal)."""
-    return str((body.get("channel") or {}).get("id", ""))

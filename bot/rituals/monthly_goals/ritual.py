@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from bot.core.context import Services
 from bot.messages.text import slack_escape
-from bot.rituals.base import PlanReport, ReplyLines, RitualDefinition, SetupPart
+from bot.rituals.base import AfterAck, PlanReport, ReplyLines, RitualDefinition, SetupPart
 from bot.rituals.common.home import (
     team_session_line,
     team_session_runs,
@@ -41,6 +42,12 @@ class MonthlyGoals(RitualDefinition):
 
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+
+    def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
+        # Imported only here: bot.handlers, whose guard it uses, imports the registry.
+        from bot.rituals.monthly_goals import listeners
+
+        listeners.register(app, services, after_ack)
 
     def export_user(self, session: Session, rituals: Select[int], user_id: str
                     ) -> dict[str, Any]:
