@@ -163,9 +163,11 @@ class RitualDefinition:
         """A member's next run of this ritual, as (when, line), or None."""
         return None
 
-    def member_blocks(self, session: Session, teams: list[Team], user_id: str,
-                      now: datetime) -> list[dict[str, Any]]:
-        """Blocks for the Home of a member or manager of these teams (one section)."""
+    def home_blocks(self, session: Session, *, workspace_id: str, user_id: str,
+                    member_of: list[Team], manager_of: list[Team], now: datetime
+                    ) -> list[dict[str, Any]]:
+        """Its section of the Home of a member or manager (of these teams), shown with
+        the member's own things: their open goals, their teams' agreements."""
         return []
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:

@@ -21,6 +21,7 @@ from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
 from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
+from bot.rituals.monthly_goals.home import open_goals_blocks
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
 from bot.storage.goals import delete_goals_of, goals_of
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
@@ -71,6 +72,12 @@ class MonthlyGoals(RitualDefinition):
         return team_session_line(
             team, ritual, now,
             f"*Goal sharing* in <#{team.channel_id}> · {slack_escape(team.name)}")
+
+    def home_blocks(self, session: Session, *, workspace_id: str, user_id: str,
+                    member_of: list[Team], manager_of: list[Team], now: datetime
+                    ) -> list[dict[str, Any]]:
+        """A member's own open goals (P7: nobody else's)."""
+        return open_goals_blocks(session, workspace_id, user_id) if member_of else []
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         return team_zone_configuration_line(team, ritual, now, self.title)

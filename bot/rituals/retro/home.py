@@ -44,7 +44,7 @@ def agreement_blocks(session: Session, teams: list[Team]) -> list[dict[str, Any]
                     "`agree: <a norm the team keeps>` records one.")
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": clip(text, SECTION)}})
-    return blocks
+    return [{"type": "divider"}, *blocks] if blocks else []
 
 
 def coach_notes(session: Session, team: Team, ritual: Ritual, now: datetime) -> list[str]:

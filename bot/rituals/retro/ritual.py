@@ -87,9 +87,11 @@ class Retro(RitualDefinition):
             team, ritual, now,
             f"*Retrospective* in <#{team.channel_id}> · {slack_escape(team.name)}")
 
-    def member_blocks(self, session: Session, teams: list[Team], user_id: str,
-                      now: datetime) -> list[dict[str, Any]]:
-        return home.agreement_blocks(session, teams)
+    def home_blocks(self, session: Session, *, workspace_id: str, user_id: str,
+                    member_of: list[Team], manager_of: list[Team], now: datetime
+                    ) -> list[dict[str, Any]]:
+        """Every member's and manager's Home lists their teams' agreements."""
+        return home.agreement_blocks(session, list(dict.fromkeys([*member_of, *manager_of])))
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         return team_zone_configuration_line(team, ritual, now, self.title)
