@@ -74,28 +74,31 @@ def on_ballot(team: Team) -> list[Voted]:
             if r.enabled and r.kind in titles]
 
 
+def ballot_of(occurrence: Occurrence) -> list[Voted]:
+    """The rituals a session put to the vote (those still configured)."""
+    by_id = {r.id: r for r in occurrence.ritual.team.rituals}
+    titles = RitualDefinition.titles()
+    return [Voted(i, titles.get(by_id[i].kind, by_id[i].kind))
+            for i in (int(x) for x in occurrence.details.get("rituals", [])) if i in by_id]
+
+
 def render_occurrence_message(session: Session, occurrence: Occurrence, *, closed: bool
-                              ) -> tuple[Team, str, dict[str, Any]]:
+                              ) -> dict[str, Any]:
     """The session message as it reads now (open, or closed without its buttons)."""
     ritual = occurrence.ritual
     team = ritual.team
-    shown = [int(i) for i in occurrence.details.get("rituals", [])]
-    by_id = {r.id: r for r in team.rituals}
-    titles = RitualDefinition.titles()
-    ballot = [Voted(i, titles.get(by_id[i].kind, by_id[i].kind)) for i in shown if i in by_id]
-    label = month_label(occurrence.scheduled_at, team.timezone)
     message = render_session(
-        team_name=team.name, month=label, occurrence_id=occurrence.id,
-        agreements=team_agreements(session, team_id=team.id), rituals=ballot,
-        closes_at=closes_at(as_team_ritual(ritual), occurrence), timezone=team.timezone,
-        min_group=min_group(team), closed=closed)
-    return team, label, message.as_dict()
+        team_name=team.name, month=month_label(occurrence.scheduled_at, team.timezone),
+        occurrence_id=occurrence.id, agreements=team_agreements(session, team_id=team.id),
+        rituals=ballot_of(occurrence), closes_at=closes_at(as_team_ritual(ritual), occurrence),
+        timezone=team.timezone, min_group=min_group(team), closed=closed)
+    return message.as_dict()
 
 
 def _enqueue_session(session: Session, occurrence: Occurrence, *, now: datetime) -> None:
     team = occurrence.ritual.team
     occurrence.details = {**occurrence.details, "rituals": [v.id for v in on_ballot(team)]}
-    _, _, message = render_occurrence_message(session, occurrence, closed=False)
+    message = render_occurrence_message(session, occurrence, closed=False)
     payload = {**message, "join": True,
                "notify_on_failure": coach_notice(team, "the team retrospective")}
     outbox.enqueue(session, workspace_id=team.workspace_id,
@@ -107,26 +110,23 @@ def close_session(session: Session, occurrence: Occurrence, *, now: datetime) ->
     """Count the votes (team-level, P2) and close the retro, once: the session loses its
     buttons and the result is posted in the team channel."""
     team = occurrence.ritual.team
-    by_id = {r.id: r for r in team.rituals}
-    titles = RitualDefinition.titles()
     choices = choices_by_ritual(session, occurrence_id=occurrence.id)
     threshold = min_group(team)
-    results = stored([
-        rules.tally(titles.get(by_id[i].kind, by_id[i].kind), choices.get(i, []),
-                    min_group=threshold)
-        for i in (int(x) for x in occurrence.details.get("rituals", [])) if i in by_id])
+    results = stored([rules.tally(voted.title, choices.get(voted.id, []), min_group=threshold)
+                      for voted in ballot_of(occurrence)])
     if not record_result(session, occurrence_id=occurrence.id,
                          result={"rituals": results, "min_group": threshold}, now=now):
         return  # another tick closed it
     log.info("retro %s closed", occurrence.id)  # counts only in the channel, never voters
     if not (occurrence.channel_id and occurrence.message_ts):
         return  # never posted (missed, failed): nothing to update or answer
-    _, label, closed = render_occurrence_message(session, occurrence, closed=True)
+    closed = render_occurrence_message(session, occurrence, closed=True)
     outbox.enqueue(session, workspace_id=team.workspace_id,
                    key=f"occurrence:{occurrence.id}:closed",
                    payload={**closed, "update_ts": occurrence.message_ts},
                    channel_id=occurrence.channel_id, now=now)
-    result = render_result(team_name=team.name, month=label, results=results)
+    result = render_result(team_name=team.name, results=results,
+                           month=month_label(occurrence.scheduled_at, team.timezone))
     outbox.enqueue(session, workspace_id=team.workspace_id,
                    key=f"occurrence:{occurrence.id}:result", payload=result.as_dict(),
                    channel_id=occurrence.channel_id, now=now)
