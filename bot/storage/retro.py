@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.common.sessions import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import Occurrence, RetroResult, RetroVote, Ritual, TeamAgreement
+from bot.storage.models import Occurrence, RetroResult, RetroVote, TeamAgreement
 
 # -- agreements ---------------------------------------------------------------------------
 
@@ -115,15 +115,6 @@ def unclosed_sessions(session: Session, *, ritual_id: int) -> list[Occurrence]:
         .order_by(Occurrence.scheduled_at)))
 
 
-def next_session_after(session: Session, occurrence: Occurrence) -> Occurrence | None:
-    """The same retro's next planned session (in any state), if there is one yet."""
-    return session.scalars(
-        select(Occurrence).where(Occurrence.ritual_id == occurrence.ritual_id,
-                                 Occurrence.subject_id == TEAM_SUBJECT,
-                                 Occurrence.scheduled_at > occurrence.scheduled_at)
-        .order_by(Occurrence.scheduled_at)).first()
-
-
 def record_result(session: Session, *, occurrence_id: int, result: dict[str, Any],
                   now: datetime) -> bool:
     """Close a retro's voting once: False if it was closed already (by another tick)."""
@@ -143,6 +134,3 @@ def latest_result(session: Session, *, ritual_id: int) -> RetroResult | None:
         .where(Occurrence.ritual_id == ritual_id)
         .order_by(Occurrence.scheduled_at.desc())).first()
 
-
-def team_rituals_by_id(session: Session, *, team_id: int) -> dict[int, Ritual]:
-    return {r.id: r for r in session.scalars(select(Ritual).where(Ritual.team_id == team_id))}
