@@ -141,12 +141,12 @@ REJECTIONS = {
     "unknown team key": (
         edit("    name: Platform\n", "    name: Platform\n    colour: red\n"),
         "line 4: teams[0]: unknown key 'colour' (allowed: key, name, channel, timezone, "
-        "managers, coaches, members, rituals, digest, skip_dates)",
+        "managers, coaches, members, rituals, digest, skip_dates, agreements)",
     ),
     "unknown ritual": (
         edit("      weekly_feedback:", "      weekly_feedbak:"),
         "line 10: teams[0].rituals: unknown key 'weekly_feedbak' "
-        "(allowed: weekly_feedback, monthly_goals, quads)",
+        "(allowed: weekly_feedback, monthly_goals, quads, retro)",
     ),
     "unknown cadence key": (
         edit('time: "10:00"}', 'time: "10:00", at: noon}'),

@@ -1,4 +1,4 @@
-"""The HTTP door (`bot/web.py`, `bot/handlers/guard.py`): what is refused before Bolt,
+"""The HTTP door (`bot/web.py`, `bot/platform/guard.py`): what is refused before Bolt,
 how large bodies are refused unread, ids bounded, a modal recorded once per view,
 /metrics behind an optional bearer token, and Slack's `app_rate_limited` notice."""
 
@@ -26,7 +26,7 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from bot.handlers.guard import MAX_RECORD_ID, record_id
+from bot.platform.guard import MAX_RECORD_ID, record_id
 from bot.storage.db import Database
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import Commitment, Goal, ProcessedEvent, Reply, SharedReply
@@ -358,6 +358,8 @@ def test_a_goals_modal_submitted_twice_records_one_goal_set(world: World,
     assert all(body.strip() == "" for _, body in answers), answers
     assert [what for _owner, what, _status in goals(world)] == [
         "Ship the API", "Write docs", "Hire"]
+    # The goals are posted after the ack (a lazy listener): wait for them, then count.
+    wait_for(lambda: thread_posts(world, "C0PLATFORM", session.ts))
     assert len(thread_posts(world, "C0PLATFORM", session.ts)) == 1
 
 

@@ -161,7 +161,8 @@ def test_forget_me_deletes_that_person_s_rows_in_their_own_workspace_only(
     assert traces(multi, A) == traces(multi, B) == everything
     with multi.standin.from_workspace(A):
         note = confirm_forget_me(multi, SAME)
-    assert "deleted 1 answers, 1 commitments, 1 goals and 1 shared highlights" in note
+    assert ("deleted 1 answers, 1 commitments, 1 goals, 0 retro votes and 1 shared "
+            "highlights") in note
     assert traces(multi, A) == {"answers": 0, "commitments": 0, "goals": 0, "shared": 0,
                                 "away": "None", "reminders_off": False}
     assert traces(multi, B) == everything  # the same user id in Bravo keeps it all

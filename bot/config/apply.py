@@ -4,7 +4,8 @@ Import is idempotent: re-importing the same file changes nothing; a changed file
 updates teams in place. A person removed from a team is deactivated, their history
 kept. A ritual removed from a team is switched off (its history kept) and no longer
 exported. Teams absent from the file are left as they are (they may have been set up
-in Slack) and named in the summary.
+in Slack) and named in the summary; so is a team's text a ritual keeps (the retro's
+`agreements`) when its key is absent.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
             summary.teams_created.append(spec.key)
         changed = _sync_team(team, spec, now=now, summary=summary)
         changed |= _sync_rituals(team, spec, now=now)
+        changed |= _sync_team_text(session, team, spec, now=now)
         if changed and spec.key not in summary.teams_created:
             team.updated_at = now
             summary.teams_updated.append(spec.key)
@@ -169,11 +171,24 @@ def _sync_rituals(team: Team, spec: TeamSpec, *, now: datetime) -> bool:
     return changed
 
 
+def _sync_team_text(session: Session, team: Team, spec: TeamSpec, *, now: datetime) -> bool:
+    """Team text a ritual keeps (the retro's agreements). An absent key leaves it as it
+    is: like a team absent from the file, it may have been written in Slack."""
+    changed = False
+    for ritual in registry.all_rituals():
+        if ritual.team_text is not None:
+            value = getattr(spec, ritual.team_text.key, None)
+            if value is not None:
+                changed |= ritual.team_text.write(session, team, value, now)
+    return changed
+
+
 def export_config(session: Session, workspace_id: str) -> TendConfig:
-    return TendConfig(teams=[_team_spec(team) for team in all_teams(session, workspace_id)])
+    return TendConfig(teams=[_team_spec(session, team)
+                             for team in all_teams(session, workspace_id)])
 
 
-def _team_spec(team: Team) -> TeamSpec:
+def _team_spec(session: Session, team: Team) -> TeamSpec:
     active = [r for r in team.roles if r.active]
 
     def ids(role: str) -> list[str]:
@@ -196,4 +211,6 @@ def _team_spec(team: Team) -> TeamSpec:
         rituals=RitualsSpec(**{k: s for k, s in specs.items() if k not in beside}),
         **{k: s for k, s in specs.items() if k in beside},
         skip_dates=[date.fromisoformat(d) for d in team.skip_dates or []],
+        **{r.team_text.key: r.team_text.read(session, team)
+           for r in registry.all_rituals() if r.team_text},
     )

@@ -61,6 +61,11 @@ def _team(team: TeamSpec) -> Node:
     if team.skip_dates:
         dates = [ScalarNode(_TIMESTAMP, d.isoformat()) for d in team.skip_dates]
         pairs.append(("skip_dates", _sequence(dates, flow=True)))
+    for ritual in registry.all_rituals():  # team text a ritual keeps (agreements)
+        kept = ritual.team_text
+        texts = getattr(team, kept.key, None) if kept else None
+        if kept and texts is not None:
+            pairs.append((kept.key, _sequence([_scalar(t) for t in texts])))
     return _mapping(pairs)
 
 

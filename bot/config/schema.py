@@ -204,7 +204,8 @@ class _TypedTeam(_TeamBase):
     skip_dates: list[date]
 
 
-# The rituals configured beside `rituals` (the digest), then the holidays, in this order.
+# The rituals configured beside `rituals` (the digest), then the holidays, then team text
+# a ritual keeps (the retro's `agreements`), in this order.
 if TYPE_CHECKING:
     TeamSpec = _TypedTeam
 else:
@@ -213,7 +214,10 @@ else:
         **{r.kind.value: (r.config_spec | None, None) for r in registry.all_rituals()
            if r.team_level_key},
         # Local dates on which none of the team's rituals run (holidays).
-        skip_dates=(list[date], Field(default_factory=list)))
+        skip_dates=(list[date], Field(default_factory=list)),
+        # Team text a ritual keeps (the retro's agreements), absent unless given.
+        **{r.team_text.key: r.team_text.field for r in registry.all_rituals()
+           if r.team_text})
 
 
 def ritual_spec_of(team: TeamSpec, kind: str) -> RitualSpec | None:

@@ -1,7 +1,8 @@
 """The App Home tab: one view per person, with a section for each role they hold.
 
-Sections, in order: member (next check-ins, open commitments with their buttons, open
-goals, what others can see), coach (configuration, team-level ritual health, Edit),
+Sections, in order: member (next check-ins, open commitments with their buttons, each
+ritual's own part — open goals, the teams' working agreements —, what others can see),
+coach (configuration, team-level ritual health, Edit),
 manager (each team's latest stored digest). Someone with no role gets a welcome.
 
 The view stays within Slack's 100 blocks however many teams and commitments there are:
@@ -19,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from bot.core import home_sections as sections
 from bot.core.commitment_actions import rendered_now
-from bot.core.context import Services
-from bot.core.followups import Followup, Step, Update
-from bot.core.followups import Home as HomeStep
 from bot.core.tend_command import stored_digest
 from bot.messages.ids import ActionId
 from bot.messages.render import MAX_VIEW_BLOCKS, render_view
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Step, Update
+from bot.platform.followups import Home as HomeStep
 from bot.rituals import registry
 from bot.rituals.common.commitments import close_commitment, local_today
 from bot.rituals.digest.home import smallest_min_group
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 TEMPLATE = "home.json.j2"
 MAX_CHECKINS = 8
 MAX_COMMITMENTS = 8  # two blocks each
-MAX_GOALS = 5
 MAX_COACH_TEAMS = 8  # two blocks each
 
 
@@ -54,6 +54,8 @@ def build_home(session: Session, workspace_id: str, user_id: str, now: datetime,
         "member": (_member(session, workspace_id, user_id, roles, now) if roles.member
                    else None),
         "coach": _coach(session, roles.coach, now) if roles.coach else None,
+        # Each ritual's part for a member or manager (open goals, agreements).
+        "team_blocks": sections.ritual_blocks(session, workspace_id, user_id, roles, now),
     }
     teams = roles.manager
     if not teams:
@@ -77,11 +79,10 @@ def _member(session: Session, workspace_id: str, user_id: str, roles: sections.R
                                    MAX_CHECKINS)
     commitments, more_commitments = _cap(
         sections.open_commitments(session, workspace_id, user_id), MAX_COMMITMENTS)
-    goals, more_goals = _cap(sections.open_goals(session, workspace_id, user_id), MAX_GOALS)
     return {"checkins": checkins, "more_checkins": more_checkins,
             "commitments": [sections.commitment_item(session, c, today=today)
                             for c in commitments],
-            "more_commitments": more_commitments, "goals": goals, "more_goals": more_goals,
+            "more_commitments": more_commitments,
             "min_group": smallest_min_group([team for team, _ in roles.member])}
 
 

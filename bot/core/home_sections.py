@@ -1,6 +1,7 @@
 """What the App Home shows each role, read from storage as plain data for the template.
 
-A member sees only their own things: their next check-ins, commitments and goals (P7).
+A member sees only their own things: their next check-ins, commitments and (from each
+ritual's `home_blocks`) goals (P7), and their teams' working agreements.
 A coach sees configuration and, per ritual, whether recent runs were held, team-level
 only: a week of check-ins is one outcome for the whole team, never who was or was not
 sent one, and nothing here counts replies (P1). Managers' digests are in `home.py`.
@@ -19,7 +20,6 @@ from bot.messages.text import slack_escape
 from bot.rituals import registry
 from bot.rituals.base import RitualDefinition
 from bot.storage.commitments import open_commitments_of
-from bot.storage.goals import open_goals_with_teams
 from bot.storage.models import Commitment, Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.occurrences import recent_listings
 from bot.storage.scoping import rituals_in
@@ -74,6 +74,19 @@ def next_runs(member: list[tuple[Team, TeamRole]], person: Person | None,
     return [line for _, line in sorted(dated, key=lambda item: item[0])]
 
 
+def ritual_blocks(session: Session, workspace_id: str, user_id: str, roles: Roles,
+                  now: datetime) -> list[dict[str, Any]]:
+    """Each ritual's own part of a member's or manager's Home (goal sharing: their open
+    goals; the retro: their teams' agreements), in the registry's order."""
+    member_of = [team for team, _ in roles.member]
+    if not (member_of or roles.manager):
+        return []
+    return [block for ritual in registry.all_rituals()
+            for block in ritual.home_blocks(session, workspace_id=workspace_id,
+                                            user_id=user_id, member_of=member_of,
+                                            manager_of=roles.manager, now=now)]
+
+
 def open_commitments(session: Session, workspace_id: str, user_id: str) -> list[Commitment]:
     return open_commitments_of(session, rituals_in(workspace_id), user_id)
 
@@ -114,11 +127,6 @@ def commitment_item(session: Session, commitment: Commitment, *, today: date
             "can_carry": listing is not None and not carried}
 
 
-def open_goals(session: Session, workspace_id: str, user_id: str) -> list[dict[str, Any]]:
-    return [{"what": g.what, "measure": g.measure, "due_date": g.due_date,
-             "team": slack_escape(team)}
-            for g, team in open_goals_with_teams(session, rituals_in(workspace_id), user_id)]
-
 
 # -- coach ----------------------------------------------------------------------------
 def coach_team(session: Session, team: Team, now: datetime) -> dict[str, Any]:
@@ -128,7 +136,9 @@ def coach_team(session: Session, team: Team, now: datetime) -> dict[str, Any]:
               f"{managers} manager{'s' if managers != 1 else ''}")
     rituals = _rituals(team)
     return {"key": team.key, "name": slack_escape(team.name), "people": people,
-            "lines": [_configuration_line(team, r, d, now) for r, d in rituals] or [
+            "lines": [line for r, d in rituals
+                      for line in (_configuration_line(team, r, d, now),
+                                   *d.coach_notes(session, team, r, now))] or [
                 "No rituals configured yet."],
             "health": [line for r, d in rituals
                        if (line := _health_line(session, team, r, d, now))]}

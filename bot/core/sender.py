@@ -155,6 +155,15 @@ class _Sender:
             self.db, gateway, message.workspace_id, message.users, now=self.now)
         if message.payload.get("join"):
             _join(gateway, channel)
+        if update_ts := message.payload.get("update_ts"):
+            # An edit in place (a retro whose voting closed): repeating it is harmless,
+            # so it needs neither the look-back nor the post window.
+            gateway.update_message(channel, str(update_ts), text=message.payload["text"],
+                                   blocks=message.payload.get("blocks") or [])
+            self._in_db(lambda s: outbox.mark_sent(s, message, channel_id=channel,
+                                                   ts=str(update_ts), now=self.now))
+            self.report.sent += 1
+            return
         # An earlier attempt may have posted it, Slack accepting what we never recorded
         # (a crash, a timeout after success, a lost lease): look before posting again.
         ts = self._look_back(gateway, channel, message) if message.post_window else None

@@ -68,6 +68,7 @@ def help_text(services: Services, caller: Caller) -> str:
                   " to come back); nobody is told who is away",
                   "• `/tend reminders off` / `on` — the one private reminder for an "
                   "unanswered prompt"]
+        lines += [line for r in registry.all_rituals() for line in r.help_lines]
     if "manager" in roles:
         lines.append("• `/tend digest` — the latest digest of each team you manage")
     if "coach" in roles:

@@ -71,3 +71,11 @@ class GoalDecision(StrEnum):
     PARTLY = "partly"
     NOT_DONE = "not_done"
     CARRY = "carry"
+
+
+class RetroChoice(StrEnum):
+    """A retro vote on one of the team's rituals (P8: secret, only team counts shown)."""
+
+    KEEP = "keep"
+    CHANGE = "change"
+    DROP = "drop"

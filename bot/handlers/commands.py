@@ -9,8 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core import personal_data, setup
 from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.commitments import channel_of
-from bot.handlers.guard import submission_id, workspace
+from bot.platform.guard import channel_of, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Home, Note

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core import commitment_actions, home
 from bot.domain.enums import CommitmentDecision
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import record_id, submission_id, workspace
+from bot.platform.guard import channel_of, record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note
@@ -85,8 +85,3 @@ def register(app: App, services: Services) -> None:
     for action_id in DECISIONS:
         app.action(action_id.value)(ack=close, lazy=lazy(services))
     app.view(CallbackId.COMMITMENT_MODAL.value)(ack=submit, lazy=lazy(services))
-
-
-def channel_of(body: dict[str, Any]) -> str:
-    """The conversation an interaction came from ("" for one in a Home or a modal)."""
-    return str((body.get("channel") or {}).get("id", ""))

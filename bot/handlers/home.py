@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import workspace
+from bot.platform.guard import workspace
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Home
 

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.core import installs
-from bot.handlers.guard import NO_WORKSPACE, workspace
+from bot.platform.guard import NO_WORKSPACE, workspace
 from bot.platform.context import Services
 
 log = logging.getLogger(__name__)

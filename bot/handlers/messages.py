@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 
 from bot.core.replies import acknowledge, handle_message_event
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import workspace
+from bot.platform.guard import workspace
 from bot.platform.context import Services
 
 

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.core import nudges
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import workspace
+from bot.platform.guard import workspace
 from bot.messages.ids import ActionId
 from bot.platform.context import Caller, Services
 

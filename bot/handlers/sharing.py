@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.core import sharing
 from bot.handlers.after_ack import later, lazy
-from bot.handlers.guard import record_id, submission_id, workspace
+from bot.platform.guard import record_id, submission_id, workspace
 from bot.messages.ids import CallbackId
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Note

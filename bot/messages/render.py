@@ -113,6 +113,14 @@ def render_message(template: str, **context: Any) -> Message:
     return message
 
 
+def render_blocks(template: str, **context: Any) -> list[dict[str, Any]]:
+    """A template that writes a list of blocks: one part of a view (a ritual's section
+    of the Home), validated block by block; the whole view is validated when built."""
+    blocks: list[dict[str, Any]] = _render_json(template, context)
+    validate_blocks(blocks, limit=MAX_VIEW_BLOCKS, where=template)
+    return blocks
+
+
 def render_view(template: str, **context: Any) -> dict[str, Any]:
     view = _render_json(template, context)
     validate_blocks(view.get("blocks", []), limit=MAX_VIEW_BLOCKS, where=template)

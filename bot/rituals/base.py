@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.messages.render import Message
 from bot.platform.config_spec import RitualSpec
+from bot.platform.context import Services
+from bot.platform.followups import Followup
 from bot.rituals.common.commitment_rules import CommitmentPolicy
 from bot.rituals.common.measures import Measure
 from bot.rituals.kinds import RitualKind
@@ -79,6 +81,30 @@ class SetupPart:
         lambda values, team: None)
 
 
+@dataclass(frozen=True)
+class TeamText:
+    """Team text a ritual keeps under the team in the teams file (the retro's
+    `agreements`): exported and imported with the team, validated like its other keys."""
+
+    key: str
+    field: tuple[Any, Any]  # the pydantic (type, default) of the key in TeamSpec
+    # export: the current value, or None to leave the key out
+    read: Callable[[Session, Team], Any]
+    # import: make the team's text this value (never called when the key is absent);
+    # returns whether anything changed
+    write: Callable[[Session, Team, Any, datetime], bool]
+
+
+@dataclass(frozen=True)
+class AfterAck:
+    """Acknowledge-first tools a ritual's Bolt listeners use (bot.handlers.after_ack),
+    handed over by bot.handlers so that a ritual package does not import them: they reach
+    the Home, which reaches the registry, which imports the rituals."""
+
+    later: Callable[[Any, Followup], None]  # (context, followup): what to do after the ack
+    lazy: Callable[[Services], list[Callable[..., Any]]]  # the `lazy=` running it
+
+
 def pair_participants(session: Session, occurrence: Occurrence) -> set[str]:
     """A conversation between its subject and their counterpart (a check-in)."""
     return {occurrence.subject_id,
@@ -101,6 +127,22 @@ class RitualDefinition:
     digest_labels: ClassVar[dict[str, str]] = {}  # its digest figures: key -> label
     reply_lines: ClassVar[ReplyLines | None] = None
     nudges: ClassVar[Nudges | None] = None
+    team_text: ClassVar[TeamText | None] = None
+    # Lines of `/tend help` for members: what a thread line of this ritual records.
+    help_lines: ClassVar[tuple[str, ...]] = ()
+
+    @staticmethod
+    def titles() -> dict[str, str]:
+        """Every ritual's title by kind (a retro's ballot names the others without
+        importing them or the registry, which imports it)."""
+        found: dict[str, str] = {}
+        for ritual in RitualDefinition.__subclasses__():
+            found.setdefault(ritual.kind, ritual.title)
+        return found
+
+    # -- Slack interactions ----------------------------------------------------------------
+    def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
+        """Register this ritual's own Bolt listeners (its buttons and modals), if any."""
 
     # -- the tick ------------------------------------------------------------------------
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
@@ -123,9 +165,21 @@ class RitualDefinition:
         """A member's next run of this ritual, as (when, line), or None."""
         return None
 
+    def home_blocks(self, session: Session, *, workspace_id: str, user_id: str,
+                    member_of: list[Team], manager_of: list[Team], now: datetime
+                    ) -> list[dict[str, Any]]:
+        """Its section of the Home of a member or manager (of these teams), shown with
+        the member's own things: their open goals, their teams' agreements."""
+        return []
+
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         """The coach's line on this ritual's cadence and next run."""
         raise NotImplementedError
+
+    def coach_notes(self, session: Session, team: Team, ritual: Ritual, now: datetime
+                    ) -> list[str]:
+        """More lines for the coach under the configuration (team-level only)."""
+        return []
 
     def health(self, session: Session, team: Team, ritual: Ritual, now: datetime
                ) -> list[tuple[str, str]]:

@@ -13,4 +13,5 @@ class RitualKind(StrEnum):
     WEEKLY_FEEDBACK = "weekly_feedback"
     MONTHLY_GOALS = "monthly_goals"
     QUADS = "quads"
+    RETRO = "retro"
     DIGEST = "digest"

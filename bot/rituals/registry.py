@@ -14,6 +14,7 @@ from bot.rituals.common.commitment_rules import CommitmentPolicy
 from bot.rituals.digest.ritual import TeamDigest
 from bot.rituals.monthly_goals.ritual import MonthlyGoals
 from bot.rituals.quads.ritual import Quads
+from bot.rituals.retro.ritual import Retro
 from bot.rituals.weekly_feedback.ritual import WeeklyFeedback
 from bot.storage.models import Occurrence
 from bot.storage.occurrences import ritual_of
@@ -27,6 +28,7 @@ RITUALS: tuple[RitualDefinition, ...] = (
     WeeklyFeedback(),
     MonthlyGoals(),
     Quads(),
+    Retro(),
     TeamDigest(counted=all_rituals),
 )
 _BY_KIND: dict[str, RitualDefinition] = {r.kind: r for r in RITUALS}

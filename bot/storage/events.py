@@ -1,5 +1,5 @@
 """Processed Slack events: a retried delivery (same event_id) is handled once; so is a
-modal submitted twice (its view id and hash, see `bot/handlers/guard.py` submission_id)."""
+modal submitted twice (its view id and hash, see `bot/platform/guard.py` submission_id)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # slack_sdk's installation and OAuth state tables join Base.metadata (Alembic creates
 # them): importing them here puts them there wherever the models are used.
-from bot.domain.enums import CommitmentStatus, GoalStatus, OccurrenceStatus, OutboxStatus
+from bot.domain.enums import (
+    CommitmentStatus,
+    GoalStatus,
+    OccurrenceStatus,
+    OutboxStatus,
+    RetroChoice,
+)
 from bot.storage import slack_oauth  # noqa: F401
 from bot.storage.base import Base
 
@@ -339,3 +345,58 @@ class Digest(Base):
     view: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
+
+
+class TeamAgreement(Base):
+    """A working agreement the team keeps (`agree:` in a retro thread, or the teams file).
+
+    Team text, never attributed: there is no author column. When it came from a thread
+    line, the reply it was written in is kept so that an edit or deletion follows it.
+    """
+
+    __tablename__ = "team_agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    reply_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reply.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+
+
+class RetroVote(Base):
+    """One person's secret keep / change / drop vote on one ritual in one retro (P8).
+
+    Unique per (retro, ritual, voter): a replayed click counts once and a change of
+    mind replaces the vote. Only team counts at or above min_group are ever shown.
+    """
+
+    __tablename__ = "retro_vote"
+    __table_args__ = (
+        UniqueConstraint("occurrence_id", "ritual_id", "user_id"),
+        CheckConstraint("choice IN (" + ", ".join(f"'{c.value}'" for c in RetroChoice) + ")",
+                        name="choice"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrence.id", ondelete="CASCADE"))
+    ritual_id: Mapped[int] = mapped_column(ForeignKey("ritual.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RetroResult(Base):
+    """A closed retro: written once when voting closes, with what may be shown of it
+    (per ritual, team counts only at or above min_group; nothing about who voted)."""
+
+    __tablename__ = "retro_result"
+
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), primary_key=True
+    )
+    # [{"ritual": title, "counts": {"keep": n, …} or null when too few voted}]
+    result: Mapped[dict[str, Any]]
+    closed_at: Mapped[datetime]

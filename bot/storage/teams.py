@@ -55,10 +55,15 @@ def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
         select(Ritual).join(Team).where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
         .options(selectinload(Ritual.team))
     ).all()
-    return [TeamRitual(ritual_id=r.id, team_id=r.team_id, kind=r.kind,
-                       timezone=r.team.timezone, cadence=ritual_cadence(r),
-                       anchor=r.anchor_date, since=r.since, skip_dates=skip_dates(r))
-            for r in rituals]
+    return [as_team_ritual(r) for r in rituals]
+
+
+def as_team_ritual(ritual: Ritual) -> TeamRitual:
+    """What the pure planning of a team-wide ritual needs to know of it."""
+    return TeamRitual(ritual_id=ritual.id, team_id=ritual.team_id, kind=ritual.kind,
+                      timezone=ritual.team.timezone, cadence=ritual_cadence(ritual),
+                      anchor=ritual.anchor_date, since=ritual.since,
+                      skip_dates=skip_dates(ritual))
 
 
 def skip_dates(ritual: Ritual) -> frozenset[date]:

@@ -10,7 +10,8 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.messages.text import slack_escape
-from bot.rituals.base import PlanReport, ReplyLines, RitualDefinition, SetupPart
+from bot.platform.context import Services
+from bot.rituals.base import AfterAck, PlanReport, ReplyLines, RitualDefinition, SetupPart
 from bot.rituals.common.home import (
     team_session_line,
     team_session_runs,
@@ -21,6 +22,7 @@ from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
 from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
+from bot.rituals.monthly_goals.home import open_goals_blocks
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
 from bot.storage.goals import delete_goals_of, goal_owners_in_period, goals_of
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
@@ -51,6 +53,12 @@ class MonthlyGoals(RitualDefinition):
     def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
         return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
 
+    def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
+        # Imported only here: bot.handlers, whose guard it uses, imports the registry.
+        from bot.rituals.monthly_goals import listeners
+
+        listeners.register(app, services, after_ack)
+
     def export_user(self, session: Session, rituals: Select[int], user_id: str
                     ) -> dict[str, Any]:
         return {"goals": [
@@ -73,6 +81,12 @@ class MonthlyGoals(RitualDefinition):
         return team_session_line(
             team, ritual, now,
             f"*Goal sharing* in <#{team.channel_id}> · {slack_escape(team.name)}")
+
+    def home_blocks(self, session: Session, *, workspace_id: str, user_id: str,
+                    member_of: list[Team], manager_of: list[Team], now: datetime
+                    ) -> list[dict[str, Any]]:
+        """A member's own open goals (P7: nobody else's)."""
+        return open_goals_blocks(session, workspace_id, user_id) if member_of else []
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         return team_zone_configuration_line(team, ritual, now, self.title)

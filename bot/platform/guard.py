@@ -138,6 +138,11 @@ def workspace(context: Any) -> str:
     return team_id if isinstance(team_id, str) and _is_id(team_id) else NO_WORKSPACE
 
 
+def channel_of(body: dict[str, Any]) -> str:
+    """The conversation an interaction came from ("" for one in a Home or a modal)."""
+    return str((body.get("channel") or {}).get("id", ""))
+
+
 def submission_id(view: dict[str, Any]) -> str:
     """The key a modal's submission is recorded once under: its view id and hash, as
     Slack sends them (a double click or a replay repeats both; a `views.update` changes

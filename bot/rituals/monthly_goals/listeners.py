@@ -1,4 +1,7 @@
-"""Thin listeners for goal sharing: the session's button, its modal, the review buttons."""
+"""Thin listeners for goal sharing: the session's button, its modal, the review buttons.
+
+Their action and callback ids stay in `bot/messages/ids.py`: the request guard
+(`bot/platform/guard.py`) checks that these buttons and the modal carry a row id."""
 
 from __future__ import annotations
 
@@ -6,12 +9,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.core.context import Services
-from bot.core.followups import Followup, Note
-from bot.handlers.after_ack import later, lazy
-from bot.handlers.commitments import channel_of
-from bot.handlers.guard import record_id, submission_id, workspace
+from bot.platform.guard import channel_of, record_id, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
+from bot.platform.context import Services
+from bot.platform.followups import Followup, Note
+from bot.rituals.base import AfterAck
 from bot.rituals.monthly_goals import actions as goals
 from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH
 
@@ -37,7 +39,9 @@ def _slots(view: dict[str, Any]) -> dict[int, dict[str, str | None]]:
     return slots
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, after_ack: AfterAck) -> None:
+    later, lazy = after_ack.later, after_ack.lazy
+
     def share(ack: Ack, body: dict[str, Any], action: dict[str, Any],
               context: BoltContext) -> None:
         ack()

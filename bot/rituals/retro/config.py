@@ -1,0 +1,26 @@
+"""`rituals: {retro: …}` in the teams file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+
+from bot.platform.config_spec import RitualSpec, _error
+from bot.rituals.retro.rules import AgreementError, validate_agreement
+
+
+class RetroSpec(RitualSpec):
+    """The team retrospective, in the team channel (cadence in the team's zone)."""
+
+
+def _agreement(value: str) -> str:
+    try:
+        return validate_agreement(value)
+    except AgreementError as exc:
+        raise _error("agreement", str(exc)) from None
+
+
+# `agreements: [text, …]` under a team: its working agreements, as the retro keeps them.
+Agreement = Annotated[str, AfterValidator(_agreement)]
+AGREEMENTS_FIELD: tuple[Any, Any] = (list[Agreement] | None, None)

@@ -1,0 +1,59 @@
+"""Rendering the retro's messages: the session (open or closed) and its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.messages.render import Message, render_message
+from bot.messages.text import escape_clipped
+from bot.rituals.common.home import when
+from bot.rituals.retro.ids import RetroAction, vote_value
+from bot.rituals.retro.rules import TOO_FEW, RetroChoice, RitualResult
+
+MAX_SHOWN_AGREEMENTS = 10  # at 300 characters each they fill one 3000-character section
+
+
+@dataclass(frozen=True)
+class Voted:
+    """One of the team's rituals on the ballot."""
+
+    id: int
+    title: str
+
+
+def render_session(*, team_name: str, month: str, occurrence_id: int,
+                   agreements: list[str], rituals: list[Voted], closes_at: datetime,
+                   timezone: str, min_group: int, closed: bool = False) -> Message:
+    shown = agreements[:MAX_SHOWN_AGREEMENTS]
+    return render_message(
+        "retro_session.json.j2", team_name=team_name, month_label=month,
+        agreements=[escape_clipped(a, 280) for a in shown],
+        more_agreements=len(agreements) - len(shown),
+        rituals=[{"id": r.id, "title": r.title, "value": vote_value(occurrence_id, r.id)}
+                 for r in rituals],
+        actions={a.name: a.value for a in RetroAction}, min_group=min_group,
+        closes_label=f"{when(closes_at, ZoneInfo(timezone))} ({timezone})", closed=closed)
+
+
+def result_lines(results: list[dict[str, Any]]) -> list[str]:
+    """One line per ritual: its team counts, or P2's sentence when too few voted."""
+    lines = []
+    for item in results:
+        counts = item.get("counts")
+        shown = (" · ".join(f"{c.value} {counts.get(c.value, 0)}" for c in RetroChoice)
+                 if counts is not None else TOO_FEW)
+        lines.append(f"• *{item['title']}*: {shown}")
+    return lines
+
+
+def render_result(*, team_name: str, month: str, results: list[dict[str, Any]]) -> Message:
+    return render_message("retro_result.json.j2", team_name=team_name, month_label=month,
+                          lines=result_lines(results))
+
+
+def stored(results: list[RitualResult]) -> list[dict[str, Any]]:
+    """What a closed retro keeps: team counts or None per ritual, nothing about voters."""
+    return [{"title": r.title, "counts": r.counts} for r in results]
