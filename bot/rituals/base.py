@@ -8,7 +8,7 @@ commitments, no thread lines, no nudges, no line on a member's Home).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -101,8 +101,11 @@ class RitualDefinition:
     nudges: ClassVar[Nudges | None] = None
 
     # -- the tick ------------------------------------------------------------------------
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        """Record what is due at `now` (occurrences and outbox rows, exactly once)."""
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        """Record what is due at `now` (occurrences and outbox rows, exactly once) for
+        these rituals of its kind: the tick passes only those whose next due instant has
+        come (bot/core/planning.py), so planning costs what is due, not who exists."""
         raise NotImplementedError
 
     # -- a conversation -----------------------------------------------------------------

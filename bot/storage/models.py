@@ -54,7 +54,8 @@ class Person(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
-    tz_checked_at: Mapped[datetime | None]
+    # Indexed: the clock asks for never-checked and stale zones on every tick.
+    tz_checked_at: Mapped[datetime | None] = mapped_column(index=True)
     # Why the bot cannot reach this person (user_not_found, account_inactive, …), if so.
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
     # `/tend away DATE` or "skip me this week": no prompts for them until after this day.
@@ -124,6 +125,13 @@ class Ritual(Base):
     anchor_date: Mapped[date] = mapped_column(Date)
     since: Mapped[datetime]
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The earliest instant at which something of this ritual may fall due, over all its
+    # zones (the team's, or each member's); NULL: "recompute", set by every change that
+    # can move it (bot/storage/schedules.py). A tick plans only rituals due by this.
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The instant next_due_at was computed after: a clock set back before it (a replay,
+    # a test) recomputes too.
+    next_due_after: Mapped[datetime | None] = mapped_column(index=True)
 
     team: Mapped[Team] = relationship(back_populates="rituals")
 
@@ -151,6 +159,9 @@ class Occurrence(Base):
     # What the posted message showed (e.g. the commitments listed), to re-render it.
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    # From when its reminder's delay counts, for a prompt whose reminders are still to be
+    # looked at; NULL once nobody can be reminded of it any more (bot/core/nudges.py).
+    nudge_from: Mapped[datetime | None] = mapped_column(index=True)
 
     ritual: Mapped[Ritual] = relationship()
 
@@ -169,7 +180,7 @@ class Reply(Base):
     ts: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     edited_at: Mapped[datetime | None]
 
 
@@ -197,7 +208,7 @@ class Commitment(Base):
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("reply.id", ondelete="SET NULL"), unique=True
     )
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     closed_at: Mapped[datetime | None]
 
 
@@ -207,7 +218,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_event"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)  # retention
 
 
 class Conversation(Base):
@@ -252,7 +263,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_channel_id: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     sent_at: Mapped[datetime | None]
 
 
@@ -278,7 +289,7 @@ class Goal(Base):
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("reply.id", ondelete="SET NULL"), unique=True
     )
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     closed_at: Mapped[datetime | None]
 
 
@@ -327,5 +338,5 @@ class Digest(Base):
     # The policy's output only (team-level, rounded: what was shown, nothing more), with
     # the window it covers and its min_group: {"policy", "start", "end", "min_group"}.
     view: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention, the Homes
 

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Person, Team, TeamRole
+from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
 
 # users.info is asked again after this long, so a traveller's check-ins follow them.
@@ -42,12 +43,16 @@ def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
 def record_timezone(session: Session, *, workspace_id: str, user_id: str, tz: str,
                     now: datetime) -> None:
     row = session.get_one(Person, (workspace_id, user_id))
+    if (row.tz, row.unreachable_reason) != (tz, None):  # their check-ins may move
+        recompute_next_due(session, person=(workspace_id, user_id))
     row.tz, row.tz_checked_at, row.unreachable_reason = tz, now, None
 
 
 def record_unreachable(session: Session, *, workspace_id: str, user_id: str, reason: str,
                        now: datetime) -> None:
     row = session.get_one(Person, (workspace_id, user_id))
+    if row.unreachable_reason != reason:
+        recompute_next_due(session, person=(workspace_id, user_id))
     row.tz_checked_at, row.unreachable_reason = now, reason
 
 

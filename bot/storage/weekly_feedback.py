@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,14 +14,18 @@ from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.teams import line_manager, ritual_cadence, served, skip_dates
 
 
-def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
-    """Every active (member, line manager) pair of an enabled weekly check-in.
+def checkin_pairs(session: Session, ritual_ids: Collection[int] | None = None
+                  ) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
+    """Every active (member, line manager) pair of an enabled weekly check-in (of these
+    rituals only, if given: the tick passes the due ones).
 
     Also returns (user_id, reason) for members skipped, so the clock can log why.
     """
+    chosen = [Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served()]
+    if ritual_ids is not None:
+        chosen.append(Ritual.id.in_(list(ritual_ids)))
     rituals = session.scalars(
-        select(Ritual).join(Team)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
+        select(Ritual).join(Team).where(*chosen)
         .options(selectinload(Ritual.team).selectinload(Team.roles))
     ).all()
     # The people of those teams by join, not by an IN list that grows with the members.
@@ -28,7 +33,7 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
         select(Person).join(Team, Team.workspace_id == Person.workspace_id)
         .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
         .join(Ritual, Ritual.team_id == Team.id)
-        .where(Ritual.kind == WEEKLY_FEEDBACK, Ritual.enabled.is_(True), served())
+        .where(*chosen)
         .distinct())}
     pairs: list[CheckinPair] = []
     skipped: list[tuple[str, str]] = []

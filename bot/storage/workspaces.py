@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.db import rows_changed
 from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
+from bot.storage.schedules import recompute_next_due
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
 LEGACY_WORKSPACE = ""
@@ -28,6 +29,8 @@ def ensure_workspace(session: Session, workspace_id: str, *, now: datetime,
         workspace = Workspace(id=workspace_id, name=name, installed_at=now)
         session.add(workspace)
     else:
+        if workspace.uninstalled_at is not None:  # served again: plan it afresh
+            recompute_next_due(session, workspace=workspace_id)
         workspace.uninstalled_at = None
         workspace.name = name or workspace.name
     session.flush()

@@ -3,7 +3,7 @@ managers, never about one person. Its definition for the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -48,8 +48,10 @@ class TeamDigest(RitualDefinition):
         error_blocks={"to": "digest_to_user", "min_group": "digest_min_group"},
         context=_context)
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return PlanReport(planned=plan_digests(session, now=now, catchup=catchup))
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return PlanReport(planned=plan_digests(session, now=now, catchup=catchup,
+                    ritual_ids=ritual_ids))
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         return team_zone_configuration_line(team, ritual, now, self.title)

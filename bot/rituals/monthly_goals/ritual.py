@@ -3,6 +3,7 @@ goals each, reviewed the next month. Its definition for the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -39,8 +40,10 @@ class MonthlyGoals(RitualDefinition):
         defaults={"every": "month", "day": "1st mon", "time": "09:30"})
     reply_lines = ReplyLines(is_goal_line, sync_goal_from_reply, (GoalError,))
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup,
+                    ritual_ids=ritual_ids))
 
     def export_user(self, session: Session, rituals: Select[int], user_id: str
                     ) -> dict[str, Any]:

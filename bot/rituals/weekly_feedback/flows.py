@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,10 @@ from bot.storage.weekly_feedback import checkin_pairs
 log = logging.getLogger(__name__)
 
 
-def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-    pairs, skipped = checkin_pairs(session)
+def plan_checkins(session: Session, *, now: datetime, catchup: timedelta,
+                  ritual_ids: Collection[int] | None = None) -> PlanReport:
+    """Plan the due check-ins of these rituals (None: every weekly check-in)."""
+    pairs, skipped = checkin_pairs(session, ritual_ids)
     for user_id, reason in skipped:
         log.debug("check-in skipped for %s: %s", user_id, reason)
     candidates = due_checkins(pairs, now=now, catchup=catchup)
