@@ -1,0 +1,273 @@
+"""A quiet tick costs what is due, not who exists; and every change that can move what is
+due moves it at once (the next tick plans at the new time, not the old).
+
+The real tick (`run_tick`) against the stand-in and a real database (SQLite, or the one
+TEST_DATABASE_URL names), members written straight into the tables as `tend import` and
+weeks of check-ins leave them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, insert, select
+
+from bot.rituals.common.cadence import Cadence
+from bot.rituals.common.schedule import latest_fire_time
+from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from tests.harness import World, at
+
+ZONES = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo", "Europe/London",
+         "Asia/Kolkata")
+SINCE = at("2026-10-01T00:00:00+00:00")
+# A Wednesday night in every zone above: no check-in (Mondays) or quad (Thursdays) is due.
+QUIET = at("2026-11-25T03:00:00+00:00")
+TEAM_SIZE = 20
+
+
+@dataclass
+class Cost:
+    statements: int = 0
+    rows: int = 0
+
+
+@contextmanager
+def query_cost(world: World) -> Iterator[Cost]:
+    """SQL statements sent, and rows the database returned to tend, inside the block.
+
+    Rows are counted as the driver hands them over: on SQLite by a row factory on each
+    connection (called once per row fetched), on PostgreSQL by psycopg's rowcount of
+    each statement that returns rows (psycopg fetches a result whole). That is every row
+    tend reads; rows a database scans to find none are not counted here, which is why
+    the statements asked must be indexed ones (bench/tick.py EXPLAINs them).
+    """
+    engine = world.db.engine
+    postgres = engine.dialect.name == "postgresql"
+    cost = Cost()
+
+    def counted(_cursor: Any, row: Any) -> Any:
+        cost.rows += 1
+        return row
+
+    def before(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, _context: Any,
+               _many: bool) -> None:
+        cost.statements += 1
+
+    def after(_conn: Any, cursor: Any, _statement: str, _parameters: Any, _context: Any,
+              _many: bool) -> None:
+        if postgres and cursor.description is not None:
+            cost.rows += max(cursor.rowcount, 0)
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if not postgres:
+            dbapi_connection.row_factory = counted
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        if not postgres and dbapi_connection is not None:
+            dbapi_connection.row_factory = None
+
+    listeners = [(engine, "before_cursor_execute", before),
+                 (engine, "after_cursor_execute", after),
+                 (engine.pool, "checkout", checkout), (engine.pool, "checkin", checkin)]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    try:
+        yield cost
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
+
+
+def add_teams(world: World, first: int, count: int) -> None:
+    """`count` teams of 20 members and a manager, each with weekly check-ins (members in
+    five zones) and quads, and last week's check-ins and quad cycle already held."""
+    with world.db.scope() as session:
+        for t in range(first, first + count):
+            zone = ZONES[t % len(ZONES)]
+            manager = f"U{t:04d}BOSS"
+            members = [f"U{t:04d}M{m:02d}" for m in range(TEAM_SIZE)]
+            session.execute(insert(Person), [
+                {"workspace_id": world.workspace_id, "user_id": u,
+                 "tz": ZONES[n % len(ZONES)], "tz_checked_at": QUIET - dt.timedelta(hours=1)}
+                for n, u in enumerate([manager, *members])])
+            team_id = session.scalar(insert(Team).values(
+                workspace_id=world.workspace_id, key=f"t{t:04d}", name=f"Team {t}",
+                channel_id=f"C{t:04d}", timezone=zone, skip_dates=[], created_at=SINCE,
+                updated_at=SINCE).returning(Team.id))
+            session.execute(insert(TeamRole), [
+                {"team_id": team_id, "user_id": u, "role": role, "position": n,
+                 "active": True, "since": SINCE}
+                for n, (u, role) in enumerate([(manager, "manager"),
+                                               *((m, "member") for m in members)])])
+            checkins, quads = (session.scalar(insert(Ritual).values(
+                team_id=team_id, kind=kind, every="week", day=day, hour=hour, minute=0,
+                enabled=True, anchor_date=SINCE.date(), since=SINCE, options={},
+            ).returning(Ritual.id)) for kind, day, hour in (("weekly_feedback", "mon", 10),
+                                                          ("quads", "thu", 15)))
+            rows = [{"ritual_id": checkins, "subject_id": m, "counterpart_id": manager,
+                     "scheduled_at": latest_fire_time(
+                         Cadence("week", "mon", 10, 0), ZoneInfo(ZONES[n % len(ZONES)]),
+                         QUIET, anchor=SINCE.date()),
+                     "status": "sent", "details": {}, "created_at": SINCE}
+                    for n, m in enumerate(members, start=1)]
+            rows.append({"ritual_id": quads, "subject_id": "", "counterpart_id": None,
+                         "scheduled_at": latest_fire_time(Cadence("week", "thu", 15, 0),
+                                                          ZoneInfo(zone), QUIET,
+                                                          anchor=SINCE.date()),
+                         "status": "held", "details": {}, "created_at": SINCE})
+            session.execute(insert(Occurrence), rows)
+
+
+def quiet_tick_cost(world: World, at_minute: int) -> Cost:
+    """A tick that picks up what was just written (its next due instants are still to
+    be computed), then the quiet tick a minute later, measured."""
+    world.tick(QUIET + dt.timedelta(minutes=at_minute))
+    with query_cost(world) as cost:
+        report = world.tick(QUIET + dt.timedelta(minutes=at_minute + 1))
+    assert (report.plan.planned, report.send.sent) == (0, 0)
+    return cost
+
+
+def test_a_quiet_ticks_statements_and_rows_read_do_not_grow_with_members(
+        world: World) -> None:
+    """100 members, then 2,000: a quiet tick sends the same statements and reads the same
+    (no) rows. Catches planning every ritual on every tick (the tick not asking the
+    indexed `due_rituals`, or `due_rituals` without its `next_due_at <= now`: 20× the
+    rows), and reminders looked for among all posted prompts (`prompts_to_look_at`
+    without its `nudge_from` filter)."""
+    add_teams(world, 0, 5)
+    small = quiet_tick_cost(world, 0)
+    add_teams(world, 5, 95)
+    large = quiet_tick_cost(world, 2)
+    assert large.statements <= small.statements, (small, large)
+    assert large.rows <= small.rows, (small, large)
+    assert world.checkin_posts() == []
+
+
+# -- changes move the next due instant at once ------------------------------------------
+
+TEAM = """
+teams:
+  - key: platform
+    name: Platform
+    channel: C0PLATFORM
+    timezone: Europe/Amsterdam
+    managers: [U0MGR]
+    coaches: [U0COACH]
+    members: [{members}]
+    rituals:
+      weekly_feedback:
+        cadence: {{every: week, day: mon, time: "{time}"}}
+  - key: tokyo
+    name: Tokyo
+    channel: C0TOKYO
+    timezone: Asia/Tokyo
+    managers: [U0BOSS]
+    members: [U0TKY]
+"""
+SATURDAY = "2026-11-21T12:00:00+00:00"
+SUNDAY = "2026-11-22T12:00:00+00:00"
+# Monday 23 November 2026: 10:00 in Amsterdam is 09:00 UTC, 08:00 is 07:00 UTC; 10:00
+# in Tokyo is 01:00 UTC.
+MONDAY_TOKYO_10 = "2026-11-23T01:00:00+00:00"
+MONDAY_AMSTERDAM_8 = "2026-11-23T07:00:00+00:00"
+MONDAY_AMSTERDAM_10 = "2026-11-23T09:00:00+00:00"
+
+
+def setup_teams(world: World, *, members: str = "U001", time: str = "10:00") -> None:
+    for user, zone in (("U0MGR", "Europe/Amsterdam"), ("U0COACH", "Europe/Amsterdam"),
+                       ("U001", "Europe/Amsterdam"), ("U0BOSS", "Asia/Tokyo"),
+                       ("U0TKY", "Asia/Tokyo")):
+        world.standin.add_user(user, tz=zone)
+    world.load(TEAM.format(members=members, time=time), now=SATURDAY)
+    world.tick(SATURDAY)  # zones known; the next due instant is Monday 09:00 UTC
+
+
+def posted_to(world: World) -> list[set[str]]:
+    return [world.standin.conversation_members(m.channel) for m in world.checkin_posts()]
+
+
+def tend(world: World, user: str, text: str) -> str:
+    status, body = world.standin.deliver_command(world.url, command="/tend", text=text,
+                                                 user_id=user)
+    assert status == 200
+    return body
+
+
+def next_due(world: World) -> dt.datetime | None:
+    with world.db.scope() as session:
+        return session.scalar(select(Ritual.next_due_at).join(Team)
+                              .where(Team.key == "platform"))
+
+
+def test_a_cadence_change_fires_at_the_new_time(world: World) -> None:
+    """Catches an import (or setup save) that changes the cadence but leaves the old next
+    due instant (mutation: no `recompute_next_due` in `apply_config`)."""
+    setup_teams(world)
+    world.load(TEAM.format(members="U001", time="08:00"), now=SUNDAY)
+    world.tick(MONDAY_AMSTERDAM_8)
+    assert posted_to(world) == [{"U0MGR", "U001"}]
+
+
+def test_a_member_who_joins_from_another_zone_gets_their_checkin_at_their_time(
+        world: World) -> None:
+    """U0TKY (Tokyo, zone already known from the other team) joins: their Monday 10:00
+    comes eight hours before the team's. Catches a join that leaves the next due instant
+    where it was (mutation: no `recompute_next_due` in `apply_config`)."""
+    setup_teams(world)
+    world.load(TEAM.format(members="U001, U0TKY", time="10:00"), now=SUNDAY)
+    world.tick(MONDAY_TOKYO_10)
+    assert posted_to(world) == [{"U0MGR", "U0TKY"}]
+
+
+def test_a_leave_is_recomputed_at_once(world: World) -> None:
+    """The Tokyo member leaves: the ritual is marked for recomputing at once, and the
+    next tick moves its next due instant to the remaining member's time."""
+    setup_teams(world, members="U001, U0TKY")
+    assert next_due(world) == at(MONDAY_TOKYO_10)
+    world.load(TEAM.format(members="U001", time="10:00"), now=SUNDAY)
+    assert next_due(world) is None
+    world.tick("2026-11-22T12:01:00+00:00")
+    assert next_due(world) == at(MONDAY_AMSTERDAM_10)
+
+
+def test_a_zone_change_moves_the_checkin(world: World) -> None:
+    """U001 flies to Tokyo: the daily users.info refresh records it and their next
+    check-in comes at 10:00 Tokyo time. Catches `record_timezone` not marking the
+    person's rituals (mutation: its `recompute_next_due` call removed)."""
+    setup_teams(world)
+    world.standin.add_user("U001", tz="Asia/Tokyo")
+    world.tick("2026-11-22T12:00:01+00:00")  # over 24 h since the last look: refreshed
+    world.tick(MONDAY_TOKYO_10)
+    assert posted_to(world) == [{"U0MGR", "U001"}]
+
+
+def test_resuming_a_paused_checkin_plans_it_at_once(world: World) -> None:
+    """Paused over Monday 10:00, resumed within the catch-up window: the check-in goes
+    out at the next tick, as before next due instants existed. Catches a resume that
+    leaves the paused ritual's "never" (mutation: no `recompute_next_due` in the
+    pause/resume command)."""
+    setup_teams(world)
+    assert "paused" in tend(world, "U0COACH", "pause platform weekly_feedback")
+    world.tick(MONDAY_AMSTERDAM_10)
+    assert world.checkin_posts() == []
+    world.clock.set("2026-11-23T09:30:00+00:00")
+    assert "running again" in tend(world, "U0COACH", "resume platform weekly_feedback")
+    world.tick("2026-11-23T09:31:00+00:00")
+    assert posted_to(world) == [{"U0MGR", "U001"}]
+
+
+def test_a_skip_is_recorded_at_the_old_time_and_sends_nothing(world: World) -> None:
+    """`/tend skip` marks the ritual; Monday's check-in is recorded skipped, not sent."""
+    setup_teams(world)
+    world.clock.set(SUNDAY)
+    assert "will be skipped" in tend(world, "U0COACH", "skip platform weekly_feedback")
+    assert next_due(world) is None
+    world.tick(MONDAY_AMSTERDAM_10)
+    assert world.checkin_posts() == []
+    assert [o.status for o in world.occurrences()] == ["skipped"]
