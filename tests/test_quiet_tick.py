@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, select
 
 from bot.rituals.common.cadence import Cadence
 from bot.rituals.common.schedule import latest_fire_time
-from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.models import Digest, Occurrence, Person, Ritual, Team, TeamRole
 from tests.harness import World, at
 
 ZONES = ("Europe/Amsterdam", "America/New_York", "Asia/Tokyo", "Europe/London",
@@ -85,7 +85,8 @@ def query_cost(world: World) -> Iterator[Cost]:
 
 def add_teams(world: World, first: int, count: int) -> None:
     """`count` teams of 20 members and a manager, each with weekly check-ins (members in
-    five zones) and quads, and last week's check-ins and quad cycle already held."""
+    five zones) and quads, last week's check-ins and quad cycle already held, and two
+    digests older than the retention limit."""
     with world.db.scope() as session:
         for t in range(first, first + count):
             zone = ZONES[t % len(ZONES)]
@@ -121,6 +122,10 @@ def add_teams(world: World, first: int, count: int) -> None:
                                                           anchor=SINCE.date()),
                          "status": "held", "details": {}, "created_at": SINCE})
             session.execute(insert(Occurrence), rows)
+            session.execute(insert(Digest), [  # published long ago, past the retention limit
+                {"team_id": team_id, "period": f"2024-{month:02d}",
+                 "view": {"policy": {"shared": []}}, "created_at": SINCE - dt.timedelta(
+                     days=2000 - 30 * month)} for month in (1, 2)])
 
 
 def quiet_tick_cost(world: World, at_minute: int) -> Cost:
@@ -140,7 +145,9 @@ def test_a_quiet_ticks_statements_and_rows_read_do_not_grow_with_members(
     Catches planning every ritual on every tick (mutation: `due_rituals` selecting every
     ritual, `Ritual.id > 0` in place of its NULL test: 37 → 135 statements, 375 → 7,500
     rows), and reminders looked for among all posted prompts (mutation:
-    `prompts_to_look_at` filtering on `scheduled_at` instead of `nudge_from`)."""
+    `prompts_to_look_at` filtering on `scheduled_at` instead of `nudge_from`), and the
+    retention purge reading every old digest again (mutation: `digests_to_purge` without
+    its `text_purged_at` test)."""
     add_teams(world, 0, 5)
     small = quiet_tick_cost(world, 0)
     add_teams(world, 5, 95)

@@ -8,7 +8,8 @@ first tick after the upgrade plans each once and stores it.
 `occurrence.nudge_from` (indexed) marks prompts whose reminders are still to be looked
 at: the pending and sent ones start marked, and the first tick clears those nobody can
 be reminded of any more. The retention purge's `created_at` (and `received_at`)
-columns and `person.tz_checked_at` get indexes, so a quiet tick reads no rows per
+columns and `person.tz_checked_at` get indexes, and `digest.text_purged_at` records
+the digests whose shared words are already purged, so a quiet tick reads no rows per
 member.
 
 Revision ID: 0009
@@ -50,9 +51,16 @@ def upgrade() -> None:
     for table, column in INDEXED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("text_purged_at", sa.DateTime(), nullable=True))
+        batch_op.create_index("ix_digest_to_purge", ["text_purged_at", "created_at"],
+                              unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.drop_index("ix_digest_to_purge")
+        batch_op.drop_column("text_purged_at")
     for table, column in reversed(INDEXED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

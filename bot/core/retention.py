@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.rituals.digest.redaction import redact_digests
-from bot.storage.digests import digests_created_before
+from bot.storage.digests import digests_to_purge, mark_text_purged
 from bot.storage.retention import delete_old_rows
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purge
     purged = Purged(**delete_old_rows(session, before=before,
                                       events_before=now - EVENT_IDS_KEPT, now=now))
     # Shared words quoted in a stored digest go with the replies they came from.
-    purged.digests_redacted = redact_digests(
-        session, digests_created_before(session, before), drop=lambda _item: True).digests
+    old_digests = digests_to_purge(session, before)
+    purged.digests_redacted = redact_digests(session, old_digests,
+                                             drop=lambda _item: True).digests
+    mark_text_purged(session, old_digests, now)  # read once, never again
     if any(vars(purged).values()):
         log.info("retention: purged %s", vars(purged))
     return purged

@@ -330,7 +330,9 @@ class Digest(Base):
     """A team's digest for one period: built once, whatever the ticks (team, period)."""
 
     __tablename__ = "digest"
-    __table_args__ = (UniqueConstraint("team_id", "period"),)
+    __table_args__ = (UniqueConstraint("team_id", "period"),
+                      # the retention purge reads only digests it has not purged yet
+                      Index("ix_digest_to_purge", "text_purged_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
@@ -338,5 +340,7 @@ class Digest(Base):
     # The policy's output only (team-level, rounded: what was shown, nothing more), with
     # the window it covers and its min_group: {"policy", "start", "end", "min_group"}.
     view: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(index=True)  # retention, the Homes
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the Homes
+    # When the retention purge took the shared words out (once older than the limit).
+    text_purged_at: Mapped[datetime | None]
 
