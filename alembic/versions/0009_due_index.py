@@ -2,8 +2,9 @@
 
 `ritual.next_due_at` (indexed) is when the ritual may next have something due, and
 `next_due_after` the instant it was computed after (a clock set back before it
-recomputes); NULL means "recompute", which every existing ritual starts as, so the
-first tick after the upgrade plans each once and stores it.
+recomputes); 1970-01-01 (long past: due at once) means "recompute", which every
+existing ritual starts as, so the first tick after the upgrade plans each once and
+stores it.
 
 `occurrence.nudge_from` (indexed) marks prompts whose reminders are still to be looked
 at: the pending and sent ones start marked, and the first tick clears those nobody can
@@ -36,7 +37,8 @@ INDEXED = (("person", "tz_checked_at"), ("reply", "created_at"),
 
 def upgrade() -> None:
     with op.batch_alter_table("ritual", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("next_due_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("next_due_at", sa.DateTime(), nullable=False,
+                                      server_default="1970-01-01 00:00:00"))
         batch_op.add_column(sa.Column("next_due_after", sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f("ix_ritual_next_due_at"), ["next_due_at"],
                               unique=False)

@@ -7,7 +7,7 @@ message per idempotency key, a cached conversation per set of users.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 # them): importing them here puts them there wherever the models are used.
 from bot.storage import slack_oauth  # noqa: F401
 from bot.storage.base import Base
+
+# A ritual's next due instant when it is to be recomputed: long past, so it is due at the
+# next tick, and one range of the same index as every other due instant.
+RECOMPUTE = datetime(1970, 1, 1, tzinfo=UTC)
+RECOMPUTE_SQL = "1970-01-01 00:00:00"
 
 
 class Workspace(Base):
@@ -126,9 +131,11 @@ class Ritual(Base):
     since: Mapped[datetime]
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The earliest instant at which something of this ritual may fall due, over all its
-    # zones (the team's, or each member's); NULL: "recompute", set by every change that
-    # can move it (bot/storage/schedules.py). A tick plans only rituals due by this.
-    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # zones (the team's, or each member's); RECOMPUTE (long past, so due at once) is set
+    # by every change that can move it (bot/storage/schedules.py) and by a new ritual.
+    # A tick plans only the rituals due by this.
+    next_due_at: Mapped[datetime] = mapped_column(
+        index=True, default=RECOMPUTE, server_default=RECOMPUTE_SQL)
     # The instant next_due_at was computed after: a clock set back before it (a replay,
     # a test) recomputes too.
     next_due_after: Mapped[datetime | None] = mapped_column(index=True)

@@ -3,8 +3,8 @@
 A quiet tick asks one indexed question, `due_rituals`, and plans nothing else. The
 tick moves a planned ritual's instant on (`set_next_due`); every other change that can
 move it (the configuration, joins and leaves, pauses, skips, time zones, away, a
-reinstall) calls `recompute_next_due`, which sets it to NULL: "recompute at the next
-tick". A ritual created anywhere starts NULL, so it is planned at the next tick too.
+reinstall) calls `recompute_next_due`, which sets it to RECOMPUTE, an instant long
+past: "recompute at the next tick". A ritual created anywhere starts so too.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.rituals.common.cadence import Cadence
-from bot.storage.models import Person, Ritual, Team, TeamRole
+from bot.storage.models import RECOMPUTE, Person, Ritual, Team, TeamRole
 from bot.storage.teams import ritual_cadence
 
 # Stored for a ritual with nothing ever due (paused, no members with a known zone):
-# only a change (which sets NULL) brings it back.
+# only a change (which sets RECOMPUTE) brings it back.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 CHUNK = 500  # ids per IN list
 T = TypeVar("T")
@@ -42,14 +42,14 @@ class ScheduleInput:
 
 def due_rituals(session: Session, *, now: datetime) -> list[tuple[int, str]]:
     """(id, kind) of the rituals due at or before `now` or to be recomputed (marked, or
-    computed after a later instant than `now`: a clock set back), locked
+    computed after a later instant than `now`: a clock set back), by id. Two ranges of
+    two indexes (no ORDER BY: SQLite would scan the table in id order instead). Locked
     (FOR UPDATE on PostgreSQL) until the tick's planning commits: a second clock waits,
     then finds them moved on, and a concurrent change waits and marks them again."""
-    return [(ritual_id, kind) for ritual_id, kind in session.execute(
+    return sorted((ritual_id, kind) for ritual_id, kind in session.execute(
         select(Ritual.id, Ritual.kind)
-        .where(or_(Ritual.next_due_at.is_(None), Ritual.next_due_at <= now,
-                   Ritual.next_due_after > now))
-        .order_by(Ritual.id).with_for_update())]
+        .where(or_(Ritual.next_due_at <= now, Ritual.next_due_after > now))
+        .with_for_update()))
 
 
 def schedule_inputs(session: Session, ritual_ids: Collection[int], *, member_zone: bool
@@ -110,7 +110,7 @@ def recompute_next_due(session: Session, *, rituals: Collection[int] = (),
         which.append(Ritual.team_id.in_(select(Team.id).where(Team.workspace_id == workspace)))
     if which:
         session.execute(update(Ritual).where(or_(*which))
-                        .values(next_due_at=None, next_due_after=None)
+                        .values(next_due_at=RECOMPUTE, next_due_after=None)
                         .execution_options(synchronize_session=False))
 
 
