@@ -9,14 +9,11 @@ weeks of check-ins leave them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
+from bench.common import QueryCost, query_cost
 from bot.rituals.common.cadence import Cadence
 from bot.rituals.common.schedule import latest_fire_time
 from bot.storage.models import RECOMPUTE, Digest, Occurrence, Person, Ritual, Team, TeamRole
@@ -28,59 +25,6 @@ SINCE = at("2026-10-01T00:00:00+00:00")
 # A Wednesday night in every zone above: no check-in (Mondays) or quad (Thursdays) is due.
 QUIET = at("2026-11-25T03:00:00+00:00")
 TEAM_SIZE = 20
-
-
-@dataclass
-class Cost:
-    statements: int = 0
-    rows: int = 0
-
-
-@contextmanager
-def query_cost(world: World) -> Iterator[Cost]:
-    """SQL statements sent, and rows the database returned to tend, inside the block.
-
-    Rows are counted as the driver hands them over: on SQLite by a row factory on each
-    connection (called once per row fetched), on PostgreSQL by psycopg's rowcount of
-    each statement that returns rows (psycopg fetches a result whole). That is every row
-    tend reads; rows a database scans to find none are not counted here, which is why
-    the statements asked must be indexed ones (bench/tick.py EXPLAINs them).
-    """
-    engine = world.db.engine
-    postgres = engine.dialect.name == "postgresql"
-    cost = Cost()
-
-    def counted(_cursor: Any, row: Any) -> Any:
-        cost.rows += 1
-        return row
-
-    def before(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, _context: Any,
-               _many: bool) -> None:
-        cost.statements += 1
-
-    def after(_conn: Any, cursor: Any, _statement: str, _parameters: Any, _context: Any,
-              _many: bool) -> None:
-        if postgres and cursor.description is not None:
-            cost.rows += max(cursor.rowcount, 0)
-
-    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if not postgres:
-            dbapi_connection.row_factory = counted
-
-    def checkin(dbapi_connection: Any, _record: Any) -> None:
-        if not postgres and dbapi_connection is not None:
-            dbapi_connection.row_factory = None
-
-    listeners = [(engine, "before_cursor_execute", before),
-                 (engine, "after_cursor_execute", after),
-                 (engine.pool, "checkout", checkout), (engine.pool, "checkin", checkin)]
-    for target, name, fn in listeners:
-        event.listen(target, name, fn)
-    try:
-        yield cost
-    finally:
-        for target, name, fn in listeners:
-            event.remove(target, name, fn)
 
 
 def add_teams(world: World, first: int, count: int) -> None:
@@ -128,11 +72,11 @@ def add_teams(world: World, first: int, count: int) -> None:
                      days=2000 - 30 * month)} for month in (1, 2)])
 
 
-def quiet_tick_cost(world: World, at_minute: int) -> Cost:
+def quiet_tick_cost(world: World, at_minute: int) -> QueryCost:
     """A tick that picks up what was just written (its next due instants are still to
     be computed), then the quiet tick a minute later, measured."""
     world.tick(QUIET + dt.timedelta(minutes=at_minute))
-    with query_cost(world) as cost:
+    with query_cost(world.db.engine) as cost:
         report = world.tick(QUIET + dt.timedelta(minutes=at_minute + 1))
     assert (report.plan.planned, report.send.sent) == (0, 0)
     return cost
@@ -141,13 +85,15 @@ def quiet_tick_cost(world: World, at_minute: int) -> Cost:
 def test_a_quiet_ticks_statements_and_rows_read_do_not_grow_with_members(
         world: World) -> None:
     """100 members, then 2,000: a quiet tick sends the same statements and reads the same
-    (no) rows; today's code sent 40 then 150 statements and read 605 then 12,100 rows.
-    Catches planning every ritual on every tick (mutation: `due_rituals` selecting every
-    ritual, `Ritual.id > 0` in place of its NULL test: 37 → 135 statements, 375 → 7,500
-    rows), and reminders looked for among all posted prompts (mutation:
-    `prompts_to_look_at` filtering on `scheduled_at` instead of `nudge_from`), and the
-    retention purge reading every old digest again (mutation: `digests_to_purge` without
-    its `text_purged_at` test)."""
+    (no) rows. Rows are those the database returned to tend, counted as the driver hands
+    them over (`bench.common.query_cost`: a row factory on SQLite, psycopg's rowcount on
+    PostgreSQL); rows a scan passes over are bench/tick.py's pg_stat row. Today's code
+    sent 40 then 150 statements and read 605 then 12,100 rows. Catches planning every
+    ritual on every tick (mutation: `due_rituals` selecting every ritual, `Ritual.id > 0`
+    in place of `next_due_at <= now`), reminders looked for among all posted prompts
+    (mutation: `prompts_to_look_at` filtering on `scheduled_at` instead of
+    `nudge_from`), and the retention purge reading every old digest again (mutation:
+    `digests_to_purge` without its `text_purged_at` test)."""
     add_teams(world, 0, 5)
     small = quiet_tick_cost(world, 0)
     add_teams(world, 5, 95)
