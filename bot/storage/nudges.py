@@ -19,11 +19,11 @@ T = TypeVar("T")
 def prompts_to_look_at(session: Session, *, before: datetime) -> list[Occurrence]:
     """Prompts whose reminders are due to be looked at: `nudge_from` (indexed) at or
     before `before`, with their ritual, team and roles. A quiet tick reads none."""
-    return list(session.scalars(
+    found = session.scalars(  # no ORDER BY: SQLite would walk every id instead
         select(Occurrence).where(Occurrence.nudge_from <= before)
         .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
-                 .selectinload(Team.roles))
-        .order_by(Occurrence.id)))
+                 .selectinload(Team.roles)))
+    return sorted(found, key=lambda o: o.id)
 
 
 def set_nudge_from(session: Session, nudge_from: Mapping[int, datetime | None]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, delete
+from sqlalchemy import CursorResult, Executable, delete, func
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Commitment, Goal, OutboxMessage, ProcessedEvent, Reply
@@ -27,8 +27,10 @@ def delete_old_rows(session: Session, *, before: datetime, events_before: dateti
             Commitment.status != "open", Commitment.created_at < before)),
         "goals": _count(session, delete(Goal).where(
             Goal.status != "open", Goal.created_at < before)),
+        # coalesce(): not the (status, next_attempt_at) index, which SQLite would pick
+        # and then walk every sent message; created_at's finds only the old ones.
         "messages": _count(session, delete(OutboxMessage).where(
-            OutboxMessage.status.in_(("sent", "failed")),
+            func.coalesce(OutboxMessage.status, "").in_(("sent", "failed")),
             OutboxMessage.created_at < before)),
         "events": _count(session, delete(ProcessedEvent).where(
             ProcessedEvent.received_at < events_before)),
