@@ -9,11 +9,12 @@ weeks of check-ins leave them.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bench.common import QueryCost, query_cost
+from bench.common import QueryCost, counted_statements, query_cost
 from bot.rituals.common.cadence import Cadence
 from bot.rituals.common.schedule import latest_fire_time
 from bot.storage.models import RECOMPUTE, Digest, Occurrence, Person, Ritual, Team, TeamRole
@@ -74,12 +75,31 @@ def add_teams(world: World, first: int, count: int) -> None:
 
 def quiet_tick_cost(world: World, at_minute: int) -> QueryCost:
     """A tick that picks up what was just written (its next due instants are still to
-    be computed), then the quiet tick a minute later, measured."""
+    be computed), then the quiet tick a minute later, measured; on SQLite each of its
+    statements is checked to be an index search (EXPLAIN QUERY PLAN)."""
     world.tick(QUIET + dt.timedelta(minutes=at_minute))
-    with query_cost(world.db.engine) as cost:
+    with query_cost(world.db.engine) as cost, counted_statements(world.db.engine) as seen:
         report = world.tick(QUIET + dt.timedelta(minutes=at_minute + 1))
     assert (report.plan.planned, report.send.sent) == (0, 0)
+    if world.db.engine.dialect.name == "sqlite":
+        assert_no_table_scans(world, seen)
     return cost
+
+
+# Tables with a row per workspace or per install attempt, not per member.
+SMALL_TABLES = {"workspace", "slack_oauth_states"}
+
+
+def assert_no_table_scans(world: World, statements: list[tuple[str, Any]]) -> None:
+    with world.db.engine.connect() as connection:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+                continue
+            plan = [str(row[-1]) for row in connection.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            scans = [step for step in plan if step.startswith("SCAN ")
+                     and step.split()[1] not in SMALL_TABLES and "CONSTANT ROW" not in step]
+            assert not scans, (statement, plan)
 
 
 def test_a_quiet_ticks_statements_and_rows_read_do_not_grow_with_members(
@@ -93,7 +113,9 @@ def test_a_quiet_ticks_statements_and_rows_read_do_not_grow_with_members(
     in place of `next_due_at <= now`), reminders looked for among all posted prompts
     (mutation: `prompts_to_look_at` filtering on `scheduled_at` instead of
     `nudge_from`), and the retention purge reading every old digest again (mutation:
-    `digests_to_purge` without its `text_purged_at` test)."""
+    `digests_to_purge` without its `text_purged_at` test). On SQLite every statement of
+    the quiet tick must also be an index search, not a table scan (mutation:
+    `people_needing_timezone` ordered by the person's key again: SCAN team_role)."""
     add_teams(world, 0, 5)
     small = quiet_tick_cost(world, 0)
     add_teams(world, 5, 95)

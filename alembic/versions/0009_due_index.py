@@ -32,7 +32,8 @@ depends_on: str | Sequence[str] | None = None
 # (table, column) indexed by the naming convention ix_<table>_<column>.
 INDEXED = (("person", "tz_checked_at"), ("reply", "created_at"),
            ("commitment", "created_at"), ("processed_event", "received_at"),
-           ("outbox", "created_at"), ("goal", "created_at"), ("digest", "created_at"))
+           ("outbox", "created_at"), ("goal", "created_at"), ("digest", "created_at"),
+           ("goal", "carried_from_id"))
 
 
 def upgrade() -> None:

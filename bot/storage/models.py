@@ -290,8 +290,8 @@ class Goal(Base):
     due_date: Mapped[date] = mapped_column(Date)
     # open | done | partly | not_done | carried
     status: Mapped[str] = mapped_column(String(16), default="open")
-    carried_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("goal.id", ondelete="SET NULL")
+    carried_from_id: Mapped[int | None] = mapped_column(  # indexed: deleting a goal
+        ForeignKey("goal.id", ondelete="SET NULL"), index=True  # finds its carried ones
     )
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("reply.id", ondelete="SET NULL"), unique=True
