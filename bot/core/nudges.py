@@ -63,9 +63,9 @@ def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> i
         return 0
     served = served_teams(session, {o.ritual.team_id for o in prompts})
     current = [o for o in prompts if _current(o, served, now=now)]
-    later: dict[int, datetime | None] = {o.id: None for o in prompts}
-    for o in prompts:
-        if o.status == OccurrenceStatus.PENDING and o in current:
+    later: dict[int, datetime | None] = {o.id: None for o in prompts}  # None: never again
+    for o in current:
+        if o.status == OccurrenceStatus.PENDING:
             later[o.id] = o.nudge_from  # not posted yet: look again next tick
     sent = [o for o in current if o.status == OccurrenceStatus.SENT]
     pending = [(o, u) for o in sent for u in _asked(o)]
