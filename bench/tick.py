@@ -136,6 +136,8 @@ def _run_size(ctx: Context, kind: str, p: Plan, members: int) -> tuple[Quiet, li
                                   clock=lambda: QUIET)
         first, _ = timed(lambda: run_tick(services, now=QUIET))
         ctx.log(f"[tick] {kind}: first tick (every next due instant) {first:.1f} s")
+        if kind == "postgresql":  # statistics of steady state, as autovacuum would have
+            analyze(bench_db)
         quiet = _measure_quiet(bench_db, services, members, p.repeats)
         ctx.log(f"[tick] {kind}: quiet tick {quiet.tick * 1000:.1f} ms, "
                 f"{quiet.cost.statements} statements")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.digest.redaction import redact_digests
 from bot.storage.digests import digests_to_purge, mark_text_purged
-from bot.storage.retention import delete_old_rows
+from bot.storage.retention import anything_to_purge, delete_old_rows
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,11 @@ class Purged:
 
 
 def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
-    before = now - keep
-    purged = Purged(**delete_old_rows(session, before=before,
-                                      events_before=now - EVENT_IDS_KEPT, now=now))
+    before, events_before = now - keep, now - EVENT_IDS_KEPT
+    if not anything_to_purge(session, before=before, events_before=events_before, now=now):
+        return Purged()  # the usual tick: one indexed question, nothing deleted
+    purged = Purged(**delete_old_rows(session, before=before, events_before=events_before,
+                                      now=now))
     # Shared words quoted in a stored digest go with the replies they came from.
     old_digests = digests_to_purge(session, before)
     purged.digests_redacted = redact_digests(session, old_digests,
