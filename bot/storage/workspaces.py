@@ -49,6 +49,7 @@ def adopt_legacy_rows(session: Session, workspace_id: str, *, now: datetime) -> 
             .values(workspace_id=workspace_id)
             .execution_options(synchronize_session=False))
     session.execute(delete(Workspace).where(Workspace.id == LEGACY_WORKSPACE))
+    recompute_next_due(session, workspace=workspace_id)  # its teams are served now
     return moved
 
 
