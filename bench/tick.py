@@ -276,7 +276,8 @@ def _quiet_rows(kind: str, quiet: list[Quiet]) -> list[Row]:
             goal="≤ 10× floor" if last else "—",
             passed=(q.tick <= 10 * q.floor) if last else None,
             note=f"floor: the indexed due query (`schedules.due_rituals`); "
-                 f"{q.cost.statements} SQL statements, {q.cost.rows:,} rows returned{read}"))
+                 f"{q.cost.statements} SQL statements, {q.cost.rows:,} "
+                 f"row{'' if q.cost.rows == 1 else 's'} returned{read}"))
     if len(quiet) > 1:
         sizes = " / ".join(f"{q.members:,}" for q in quiet)
 
