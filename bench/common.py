@@ -35,7 +35,8 @@ from bot.storage.models import Person, Ritual, Team, TeamRole
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BENCH_PG_DATABASE = "bench"
+# The database the benchmarks make their schemas in, on the server of --pg-url.
+BENCH_PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench")
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 
@@ -208,6 +209,74 @@ def counted_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+@dataclass
+class QueryCost:
+    statements: int = 0
+    rows: int = 0  # rows the database returned to tend
+
+
+@contextlib.contextmanager
+def query_cost(engine: Engine) -> Iterator[QueryCost]:
+    """SQL statements sent, and rows the database returned, inside the block.
+
+    Rows are counted as the driver hands them over: on SQLite by a row factory on each
+    connection checked out (called once per row fetched), on PostgreSQL by psycopg's
+    rowcount of each statement that returns rows (psycopg fetches a result whole). Rows
+    a database scans without returning are not counted here: `pg_rows_read` counts
+    those on PostgreSQL.
+    """
+    postgres = engine.dialect.name == "postgresql"
+    cost = QueryCost()
+
+    def counted(_cursor: Any, row: Any) -> Any:
+        cost.rows += 1
+        return row
+
+    def before(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, _context: Any,
+               _many: bool) -> None:
+        cost.statements += 1
+
+    def after(_conn: Any, cursor: Any, _statement: str, _parameters: Any, _context: Any,
+              _many: bool) -> None:
+        if postgres and cursor.description is not None:
+            cost.rows += max(cursor.rowcount, 0)
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if not postgres:
+            dbapi_connection.row_factory = counted
+
+    def checkin(dbapi_connection: Any, _record: Any) -> None:
+        if not postgres and dbapi_connection is not None:
+            dbapi_connection.row_factory = None
+
+    listeners: list[tuple[Any, str, Callable[..., Any]]] = [
+        (engine, "before_cursor_execute", before), (engine, "after_cursor_execute", after),
+        (engine.pool, "checkout", checkout), (engine.pool, "checkin", checkin)]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    try:
+        yield cost
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
+
+
+def pg_rows_read(engine: Engine) -> int:
+    """Rows PostgreSQL has read from this schema's tables so far, by sequential and
+    index scans (pg_stat_user_tables: seq_tup_read + idx_tup_fetch). The engine's
+    connections are closed first: a backend reports its counts when it exits."""
+    engine.dispose()
+    time.sleep(0.5)  # the exiting backends' reports land
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        read = connection.exec_driver_sql(
+            "SELECT coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)"
+            " FROM pg_stat_user_tables WHERE schemaname = current_schema()").scalar()
+    engine.dispose()
+    time.sleep(0.5)
+    return int(read or 0)
 
 
 def parameter_count(parameters: Any) -> int:

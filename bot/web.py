@@ -15,8 +15,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from werkzeug.datastructures import Headers
 
-from bot.platform.guard import parse_body, well_formed
 from bot.platform.context import wall_clock
+from bot.platform.guard import parse_body, well_formed
 from bot.platform.metrics import metrics_page
 from bot.storage.db import Database
 

@@ -68,11 +68,16 @@ def test_digest(tmp_path: Path) -> None:
 
 def test_tick(tmp_path: Path) -> None:
     rows = _run("tick", tmp_path)
-    _numeric(_find(rows, "tick", "nothing due, 200 members: plan check-ins")[0])
+    quiet = _find(rows, "tick", "nothing due, 200 members: whole tick")[0]
+    _numeric(quiet)
+    # nothing due: one row read (retention's "anything old enough?"), none per member
+    assert "SQL statements, 1 row returned" in quiet.note
     busy = _find(rows, "tick", "due: whole tick, outbox drained")[0]
     assert isinstance(busy.value, float) and busy.passed is not None
-    for query in ("occurrences.existing_keys", "outbox.claim_due"):
+    for query in ("schedules.due_rituals", "occurrences.existing_keys", "outbox.claim_due"):
         assert _find(rows, "tick", f"EXPLAIN {query}")[0].value
+    clock = _find(rows, "memory", "`tend clock` peak RSS, 200 members")[0]
+    assert isinstance(clock.value, float) and clock.value > 0
 
 
 def test_table_goes_between_the_readme_markers(tmp_path: Path) -> None:

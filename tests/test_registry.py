@@ -8,10 +8,12 @@ help`, `/tend pause` and the setup modal with no edit elsewhere.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config.schema import RitualsSpec, TeamSpec
@@ -84,10 +86,11 @@ class Retro(RitualDefinition):
     setup = SetupPart(title="Team retrospective", help="What helped, what got in our way.",
                       defaults={"every": "month", "day": "last thu", "time": "15:00"})
     def __init__(self) -> None:
-        self.planned: list[datetime] = []
+        self.planned: list[tuple[datetime, list[int]]] = []
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        self.planned.append(now)
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        self.planned.append((now, sorted(ritual_ids)))
         return PlanReport(planned=1)
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
@@ -114,10 +117,20 @@ def test_a_registered_ritual_is_in_the_setup_modal(with_retro: Retro) -> None:
 
 def test_a_registered_ritual_is_planned_helped_and_paused(world: World,
                                                           with_retro: Retro) -> None:
-    """Kills: the tick, `/tend help` or `/tend pause` naming the rituals by hand."""
+    """Kills: the tick, `/tend help` or `/tend pause` naming the rituals by hand. The tick
+    plans a ritual of the new kind (its next due instant still to be computed) through
+    its registered definition, with that ritual's id."""
     setup_team(world)
+    with world.db.scope() as session:  # a retro row, as its migration and config would add
+        team = session.scalars(select(Team)).one()
+        retro = Ritual(team_id=team.id, kind="retro", every="month", day="last thu",
+                       hour=15, minute=0, enabled=True, anchor_date=date(2026, 11, 1),
+                       since=at("2026-11-01T00:00:00+00:00"), options={})
+        session.add(retro)
+        session.flush()
+        retro_id = retro.id
     world.tick(at("2026-11-23T09:00:00+00:00"))
-    assert with_retro.planned == [at("2026-11-23T09:00:00+00:00")]
+    assert with_retro.planned == [(at("2026-11-23T09:00:00+00:00"), [retro_id])]
     assert "team retrospectives" in tend(world, "U0COACH", "help")
-    # Known to /tend pause, and not configured for this team:
-    assert "platform has no retro configured" in tend(world, "U0COACH", "pause platform retro")
+    # Known to /tend pause, which pauses this team's:
+    assert "retro of platform is paused" in tend(world, "U0COACH", "pause platform retro")

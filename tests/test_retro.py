@@ -220,7 +220,8 @@ def test_votes_count_once_per_member_and_show_only_as_team_counts_after_close(
     """Kills: a double click or a change of mind counted twice (no upsert); an outsider's
     vote recorded; counts shown while open; counts shown below min_group (P2); the
     session keeping its buttons after close; a vote accepted after close; a voter's
-    id logged with their choice."""
+    id logged with their choice; the tick not planning the retro when its vote closes,
+    seven days after the session and weeks before its next one (`due_besides`)."""
     caplog.set_level(logging.INFO)
     setup_team(world)
     world.tick(NOVEMBER)

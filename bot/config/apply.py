@@ -30,6 +30,7 @@ from bot.domain.cadence import Cadence
 from bot.rituals import registry
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
+from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
 
 REMOVED = "removed_from_config"
@@ -75,6 +76,8 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
         if changed and spec.key not in summary.teams_created:
             team.updated_at = now
             summary.teams_updated.append(spec.key)
+        if changed:  # a cadence, a zone, a join or a leave can move what is due
+            recompute_next_due(session, teams=[team.id])
     in_file = {t.key for t in config.teams}
     summary.teams_untouched = [t.key for t in all_teams(session, workspace_id)
                                if t.key not in in_file]

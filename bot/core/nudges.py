@@ -9,26 +9,29 @@ person alone (a DM), names nobody else's answers, and is logged only as a count 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus
 from bot.messages.render import Message, Template, render_message
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Update
 from bot.rituals import registry
 from bot.rituals.base import Nudges
-from bot.rituals.common.nudge_rules import Waiting, nudge_due
+from bot.rituals.common.nudge_rules import Waiting, next_waking_moment, nudge_at, nudge_due
 from bot.rituals.common.schedule import next_fire_time
 from bot.storage import outbox
 from bot.storage.models import Occurrence, Person, Ritual
 from bot.storage.nudges import (
     already_nudged,
     answered,
-    current_prompts,
     people_by_key,
     prompt_sent_at,
+    prompts_to_look_at,
+    served_teams,
+    set_nudge_from,
 )
 from bot.storage.people import ensure_people
 from bot.storage.scoping import workspace_of
@@ -49,41 +52,85 @@ def nudge_key(occurrence_id: int, user_id: str) -> str:
 
 
 def plan_nudges(session: Session, *, now: datetime, nudge_after: timedelta) -> int:
-    """Queue the reminders due at `now`; returns how many were queued (a count only)."""
-    nudging = [r for r in registry.all_rituals() if r.nudges is not None]
-    prompts = current_prompts(
-        session, kinds=[r.kind for r in nudging],
-        many_asked=[r.kind for r in nudging if r.nudges and not r.nudges.asks_subject_only],
-        now=now, nudge_after=nudge_after, horizon=HORIZON)
-    pending = [(o, u) for o in prompts for u in _asked(o)]
-    if not pending:
+    """Queue the reminders due at `now`; returns how many were queued (a count only).
+
+    Only prompts whose `nudge_from` (indexed) is at least `nudge_after` old are looked
+    at, so a quiet tick reads none. Each is then cleared (answered, reminded, moved on,
+    nobody left to remind) or moved to the moment its next reminder may fall due.
+    """
+    prompts = prompts_to_look_at(session, before=now - nudge_after)
+    if not prompts:
         return 0
-    replied = answered(session, [o.id for o in prompts])
+    served = served_teams(session, {o.ritual.team_id for o in prompts})
+    current = [o for o in prompts if _current(o, served, now=now)]
+    later: dict[int, datetime | None] = {o.id: None for o in prompts}  # None: never again
+    for o in current:
+        if o.status == OccurrenceStatus.PENDING:
+            later[o.id] = o.nudge_from  # not posted yet: look again next tick
+    sent = [o for o in current if o.status == OccurrenceStatus.SENT]
+    pending = [(o, u) for o in sent for u in _asked(o)]
+    replied = answered(session, [o.id for o in sent])
     done = already_nudged(session, [nudge_key(o.id, u) for o, u in pending])
     people = people_by_key(session, {(workspace_of(o), u) for o, u in pending})
-    prompted = prompt_sent_at(session, [o.id for o in prompts])
+    prompted = prompt_sent_at(session, [o.id for o in sent])
     next_at: dict[tuple[int, str, datetime], datetime] = {}  # many share a schedule
     queued = 0
     for occurrence, user_id in pending:
         person = people.get((workspace_of(occurrence), user_id))
         if ((occurrence.id, user_id) in replied or nudge_key(occurrence.id, user_id) in done
-                or person is None or not _may_remind(person, occurrence.ritual, now=now)):
+                or person is None):
             continue
         zone = person.tz or occurrence.ritual.team.timezone
         waiting = Waiting(
             occurrence_id=occurrence.id, user_id=user_id, timezone=zone,
             prompted_at=prompted.get(occurrence.id, occurrence.scheduled_at),
             next_prompt_at=_next_prompt(occurrence, zone, cache=next_at))
-        if not nudge_due(waiting, now=now, delay=nudge_after):
+        if _may_remind(person, occurrence.ritual, now=now) and nudge_due(
+                waiting, now=now, delay=nudge_after):
+            message = render_nudge(occurrence, zone=zone)
+            outbox.enqueue_once(session, workspace_id=workspace_of(occurrence),
+                                key=nudge_key(occurrence.id, user_id),
+                                payload=message.as_dict(), now=now, users=[user_id])
+            queued += 1
             continue
-        message = render_nudge(occurrence, zone=zone)
-        outbox.enqueue_once(session, workspace_id=workspace_of(occurrence),
-                            key=nudge_key(occurrence.id, user_id),
-                            payload=message.as_dict(), now=now, users=[user_id])
-        queued += 1
+        again = _look_again(person, occurrence.ritual, waiting, now=now, delay=nudge_after)
+        if again is not None:
+            earliest = later[occurrence.id]
+            later[occurrence.id] = min(again - nudge_after, earliest or again)
+    set_nudge_from(session, later)
     if queued:
         log.info("nudges: %d queued", queued)
     return queued
+
+
+def _current(occurrence: Occurrence, served: set[int], *, now: datetime) -> bool:
+    """A prompt whose reminders may still matter: of a ritual that reminds, running, in
+    a workspace still served, posted or about to be, and younger than the horizon."""
+    ritual = occurrence.ritual
+    definition = registry.find(ritual.kind)
+    return (definition is not None and definition.nudges is not None and ritual.enabled
+            and ritual.team_id in served
+            and occurrence.status in (OccurrenceStatus.PENDING, OccurrenceStatus.SENT)
+            and occurrence.scheduled_at > now - HORIZON)
+
+
+def _look_again(person: Person, ritual: Ritual, waiting: Waiting, *, now: datetime,
+                delay: timedelta) -> datetime | None:
+    """When this person's reminder may next fall due, or None if it never will (they
+    turned reminders off, are unreachable, left the team, or the prompt moves on first).
+    Someone away is looked at again the morning after their last day away."""
+    if (person.reminders_off or person.unreachable_reason
+            or not _is_member(person, ritual)):
+        return None
+    zone = ZoneInfo(waiting.timezone)
+    moment = max(nudge_at(waiting, delay=delay), now)
+    if person.away_until is not None:
+        back = datetime.combine(person.away_until + timedelta(days=1), time(0), tzinfo=zone)
+        moment = max(moment, back)
+    moment = next_waking_moment(moment, zone)
+    if moment <= now:  # waking now, but not due (cannot happen): look again next tick
+        moment = now
+    return moment if moment < waiting.next_prompt_at else None
 
 
 def _nudges(occurrence: Occurrence) -> Nudges:
@@ -104,6 +151,10 @@ def _may_remind(person: Person, ritual: Ritual, *, now: datetime) -> bool:
     today = now.astimezone(ZoneInfo(person.tz or ritual.team.timezone)).date()
     if person.away_until is not None and person.away_until >= today:
         return False
+    return _is_member(person, ritual)
+
+
+def _is_member(person: Person, ritual: Ritual) -> bool:
     return any(r.user_id == person.user_id and r.active and r.role == "member"
                for r in ritual.team.roles)
 

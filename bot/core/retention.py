@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.rituals.digest.redaction import redact_digests
-from bot.storage.digests import digests_created_before
-from bot.storage.retention import delete_old_rows
+from bot.storage.digests import digests_to_purge, mark_text_purged
+from bot.storage.retention import anything_to_purge, delete_old_rows
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,16 @@ class Purged:
 
 
 def purge_old_text(session: Session, *, now: datetime, keep: timedelta) -> Purged:
-    before = now - keep
-    purged = Purged(**delete_old_rows(session, before=before,
-                                      events_before=now - EVENT_IDS_KEPT, now=now))
+    before, events_before = now - keep, now - EVENT_IDS_KEPT
+    if not anything_to_purge(session, before=before, events_before=events_before, now=now):
+        return Purged()  # the usual tick: one indexed question, nothing deleted
+    purged = Purged(**delete_old_rows(session, before=before, events_before=events_before,
+                                      now=now))
     # Shared words quoted in a stored digest go with the replies they came from.
-    purged.digests_redacted = redact_digests(
-        session, digests_created_before(session, before), drop=lambda _item: True).digests
+    old_digests = digests_to_purge(session, before)
+    purged.digests_redacted = redact_digests(session, old_digests,
+                                             drop=lambda _item: True).digests
+    mark_text_purged(session, old_digests, now)  # read once, never again
     if any(vars(purged).values()):
         log.info("retention: purged %s", vars(purged))
     return purged

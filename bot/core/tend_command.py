@@ -24,6 +24,7 @@ from bot.rituals.digest.flows import render_digest, view_from_json
 from bot.rituals.digest.period import Window
 from bot.storage.digests import latest_digest
 from bot.storage.models import Person, Team, TeamRole
+from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import ritual_cadence, roles_of, team_by_key, teams_where
 
 NOT_A_MANAGER = ("Only a team's managers can read its digest here, and only for the "
@@ -161,6 +162,7 @@ def _switch(enabled: bool) -> Callable[[Services, Caller, list[str]], Answer]:
             if ritual is None or ritual.options.get("removed_from_config"):
                 return Answer(_notice(f"{key} has no {name} configured: `/tend setup {key}`."))
             ritual.enabled = enabled
+            recompute_next_due(session, rituals=[ritual.id])
         state = "running again" if enabled else "paused"
         return Answer(_notice(f"{name} of {key} is {state}. (`tend export` shows "
                               f"`enabled: {str(enabled).lower()}`.)"))
@@ -191,11 +193,13 @@ def _skip(services: Services, caller: Caller, args: list[str]) -> Answer:
             day = fire.astimezone(zone).date()
             skipped = sorted({*ritual.options.get("skip_dates", []), day.isoformat()})
             ritual.options = {**ritual.options, "skip_dates": skipped}
+            recompute_next_due(session, rituals=[ritual.id])
             return Answer(_notice(f"The next {what} of {team.name}, on {day:%a %d %b}, "
                                   "will be skipped."))
         if day < services.now().astimezone(zone).date():
             return Answer(_notice(f"{day:%d %b %Y} has passed."))
         team.skip_dates = sorted({*(team.skip_dates or []), day.isoformat()})
+        recompute_next_due(session, teams=[team.id])
         return Answer(_notice(f"{team.name}'s rituals will skip {day:%a %d %b %Y}."))
 
 
@@ -212,6 +216,7 @@ def _away(services: Services, caller: Caller, args: list[str]) -> Answer:
             return Answer(_notice(f"{state} `/tend away 2026-12-31` or `/tend away off`."))
         if args[0].lower() == "off":
             person.away_until = None
+            recompute_next_due(session, person=(caller.workspace_id, caller.user_id))
             return Answer(_notice("Welcome back: your prompts resume from the next one."))
         today = local_today(session, caller.workspace_id, caller.user_id, now)
         try:
@@ -222,6 +227,7 @@ def _away(services: Services, caller: Caller, args: list[str]) -> Answer:
         if until < today or until > today + timedelta(days=366):
             return Answer(_notice("Pick a date from today to a year ahead."))
         person.away_until = until
+        recompute_next_due(session, person=(caller.workspace_id, caller.user_id))
     return Answer(_notice(f"You are away until {until:%a %d %b %Y}: no prompts until then. "
                           "Nobody is told who is away."))
 
@@ -236,6 +242,7 @@ def away_this_week(services: Services, caller: Caller) -> str:
                             services.now())
         sunday = today + timedelta(days=6 - today.weekday())
         person.away_until = max(person.away_until or sunday, sunday)
+        recompute_next_due(session, person=(caller.workspace_id, caller.user_id))
     return (f"Skipped: no prompts for you until after {sunday:%a %d %b}. Nobody is told "
             "who is away.")
 

@@ -9,11 +9,11 @@ from datetime import datetime
 from bot.core.home import managers_of_new_digests, refresh_homes_of
 from bot.core.installs import purge_departed
 from bot.core.nudges import plan_nudges
+from bot.core.planning import plan_due
 from bot.core.retention import purge_old_text
 from bot.core.sender import SendReport, drain_outbox
 from bot.core.timezones import refresh_timezones
 from bot.platform.context import Services
-from bot.rituals import registry
 from bot.rituals.base import PlanReport
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
     def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
         with services.db.scope() as session:
-            plan = PlanReport()
-            for ritual in registry.all_rituals():  # in the registry's order
-                plan += ritual.plan(session, now=now, catchup=services.catchup)
+            plan = plan_due(session, now=now, catchup=services.catchup)
             plan_nudges(session, now=now, nudge_after=services.nudge_after)
             return plan, managers_of_new_digests(session, now=now)
 

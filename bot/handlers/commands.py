@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core import personal_data, setup
 from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import channel_of, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Home, Note
+from bot.platform.guard import channel_of, submission_id, workspace
 
 
 def _caller(context: BoltContext, user_id: str) -> Caller:

@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, BoltContext
 from bot.core import commitment_actions, home
 from bot.domain.enums import CommitmentDecision
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import channel_of, record_id, submission_id, workspace
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note
+from bot.platform.guard import channel_of, record_id, submission_id, workspace
 
 DECISIONS = {
     ActionId.COMMITMENT_DONE: CommitmentDecision.DONE,

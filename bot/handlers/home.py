@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import workspace
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Home
+from bot.platform.guard import workspace
 
 
 def register(app: App, services: Services) -> None:

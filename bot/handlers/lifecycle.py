@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.core import installs
-from bot.platform.guard import NO_WORKSPACE, workspace
 from bot.platform.context import Services
+from bot.platform.guard import NO_WORKSPACE, workspace
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from slack_bolt import App, BoltContext
 
 from bot.core.replies import acknowledge, handle_message_event
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import workspace
 from bot.platform.context import Services
+from bot.platform.guard import workspace
 
 
 def register(app: App, services: Services) -> None:

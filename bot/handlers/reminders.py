@@ -8,9 +8,9 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.core import nudges
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import workspace
 from bot.messages.ids import ActionId
 from bot.platform.context import Caller, Services
+from bot.platform.guard import workspace
 
 
 def register(app: App, services: Services) -> None:

@@ -8,10 +8,10 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.core import sharing
 from bot.handlers.after_ack import later, lazy
-from bot.platform.guard import record_id, submission_id, workspace
 from bot.messages.ids import CallbackId
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Note
+from bot.platform.guard import record_id, submission_id, workspace
 
 
 def register(app: App, services: Services) -> None:

@@ -8,7 +8,7 @@ commitments, no thread lines, no nudges, no line on a member's Home).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -145,9 +145,19 @@ class RitualDefinition:
         """Register this ritual's own Bolt listeners (its buttons and modals), if any."""
 
     # -- the tick ------------------------------------------------------------------------
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        """Record what is due at `now` (occurrences and outbox rows, exactly once)."""
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        """Record what is due at `now` (occurrences and outbox rows, exactly once) for
+        these rituals of its kind: the tick passes only those whose next due instant has
+        come (bot/core/planning.py), so planning costs what is due, not who exists."""
         raise NotImplementedError
+
+    def due_besides(self, session: Session, ritual_ids: Collection[int]
+                    ) -> dict[int, datetime]:
+        """Instants besides its cadence at which these rituals must be planned again, by
+        ritual id (the retro: when an open vote closes). The tick's next due instant for
+        a ritual is the earliest of its next fire time and this."""
+        return {}
 
     # -- a conversation -----------------------------------------------------------------
     def participants(self, session: Session, occurrence: Occurrence) -> set[str]:

@@ -32,8 +32,15 @@ def posted_periods(session: Session, team_id: int) -> set[str]:
     return set(session.scalars(select(Digest.period).where(Digest.team_id == team_id)))
 
 
-def digests_created_before(session: Session, before: datetime) -> list[Digest]:
-    return list(session.scalars(select(Digest).where(Digest.created_at < before)))
+def digests_to_purge(session: Session, before: datetime) -> list[Digest]:
+    """Digests stored before `before` whose shared words are not purged yet."""
+    return list(session.scalars(select(Digest).where(Digest.text_purged_at.is_(None),
+                                                     Digest.created_at < before)))
+
+
+def mark_text_purged(session: Session, digests: list[Digest], now: datetime) -> None:
+    for row in digests:
+        row.text_purged_at = now
 
 
 def digests_of_teams(session: Session, teams: Select[int]) -> list[Digest]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.db import rows_changed
 from bot.storage.models import Commitment, Person, Reply, SharedReply
+from bot.storage.schedules import recompute_next_due
 from bot.storage.scoping import occurrences_in, rituals_in, teams_in
 
 
@@ -47,5 +48,6 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False
+        recompute_next_due(session, person=(workspace_id, user_id))  # no longer away
     return Deleted(answers=answers, commitments=commitments, shared=shared,
                    shared_texts=texts)

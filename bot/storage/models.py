@@ -7,7 +7,7 @@ message per idempotency key, a cached conversation per set of users.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +36,11 @@ from bot.domain.enums import (
 )
 from bot.storage import slack_oauth  # noqa: F401
 from bot.storage.base import Base
+
+# A ritual's next due instant when it is to be recomputed: long past, so it is due at the
+# next tick, and one range of the same index as every other due instant.
+RECOMPUTE = datetime(1970, 1, 1, tzinfo=UTC)
+RECOMPUTE_SQL = "1970-01-01 00:00:00"
 
 
 def one_of(enum: type[StrEnum], column: str = "status") -> CheckConstraint:
@@ -70,7 +75,8 @@ class Person(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
-    tz_checked_at: Mapped[datetime | None]
+    # Indexed: the clock asks for never-checked and stale zones on every tick.
+    tz_checked_at: Mapped[datetime | None] = mapped_column(index=True)
     # Why the bot cannot reach this person (user_not_found, account_inactive, …), if so.
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
     # `/tend away DATE` or "skip me this week": no prompts for them until after this day.
@@ -140,6 +146,15 @@ class Ritual(Base):
     anchor_date: Mapped[date] = mapped_column(Date)
     since: Mapped[datetime]
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The earliest instant at which something of this ritual may fall due, over all its
+    # zones (the team's, or each member's); RECOMPUTE (long past, so due at once) is set
+    # by every change that can move it (bot/storage/schedules.py) and by a new ritual.
+    # A tick plans only the rituals due by this.
+    next_due_at: Mapped[datetime] = mapped_column(
+        index=True, default=RECOMPUTE, server_default=RECOMPUTE_SQL)
+    # The instant next_due_at was computed after: a clock set back before it (a replay,
+    # a test) recomputes too.
+    next_due_after: Mapped[datetime | None] = mapped_column(index=True)
 
     team: Mapped[Team] = relationship(back_populates="rituals")
 
@@ -167,6 +182,9 @@ class Occurrence(Base):
     # What the posted message showed (e.g. the commitments listed), to re-render it.
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    # From when its reminder's delay counts, for a prompt whose reminders are still to be
+    # looked at; NULL once nobody can be reminded of it any more (bot/core/nudges.py).
+    nudge_from: Mapped[datetime | None] = mapped_column(index=True)
 
     ritual: Mapped[Ritual] = relationship()
 
@@ -185,7 +203,7 @@ class Reply(Base):
     ts: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     edited_at: Mapped[datetime | None]
 
 
@@ -214,7 +232,7 @@ class Commitment(Base):
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("reply.id", ondelete="SET NULL"), unique=True
     )
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     closed_at: Mapped[datetime | None]
 
 
@@ -224,7 +242,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_event"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)  # retention
 
 
 class Conversation(Base):
@@ -268,7 +286,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_channel_id: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     sent_at: Mapped[datetime | None]
 
 
@@ -288,13 +306,13 @@ class Goal(Base):
     measure: Mapped[str] = mapped_column(Text)
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=GoalStatus.OPEN)
-    carried_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("goal.id", ondelete="SET NULL")
+    carried_from_id: Mapped[int | None] = mapped_column(  # indexed: deleting a goal
+        ForeignKey("goal.id", ondelete="SET NULL"), index=True  # finds its carried ones
     )
     reply_id: Mapped[int | None] = mapped_column(
         ForeignKey("reply.id", ondelete="SET NULL"), unique=True
     )
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention
     closed_at: Mapped[datetime | None]
 
 
@@ -335,7 +353,9 @@ class Digest(Base):
     """A team's digest for one period: built once, whatever the ticks (team, period)."""
 
     __tablename__ = "digest"
-    __table_args__ = (UniqueConstraint("team_id", "period"),)
+    __table_args__ = (UniqueConstraint("team_id", "period"),
+                      # the retention purge reads only digests it has not purged yet
+                      Index("ix_digest_to_purge", "text_purged_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
@@ -343,7 +363,9 @@ class Digest(Base):
     # The policy's output only (team-level, rounded: what was shown, nothing more), with
     # the window it covers and its min_group: {"policy", "start", "end", "min_group"}.
     view: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the Homes
+    # When the retention purge took the shared words out (once older than the limit).
+    text_purged_at: Mapped[datetime | None]
 
 
 

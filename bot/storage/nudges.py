@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    SQLColumnExpression,
-    String,
-    cast,
-    exists,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain.enums import OccurrenceStatus
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
 from bot.storage.teams import served
 
@@ -26,40 +16,27 @@ CHUNK = 500  # ids per IN list
 T = TypeVar("T")
 
 
-def current_prompts(session: Session, *, kinds: list[str], many_asked: list[str],
-                    now: datetime, nudge_after: timedelta, horizon: timedelta
-                    ) -> list[Occurrence]:
-    """Posted prompts of these kinds of enabled rituals, old enough to nudge, young enough to
-    still be current, that may still wait for someone.
-
-    A prompt that asks one person (a check-in's subject) and that they answered or were
-    already reminded about is left out here, in SQL: in steady state that is nearly all of
-    them, and loading them only to drop them cost seconds and an IN list per prompt. A
-    quad's members are in its JSON details, so quads are filtered afterwards (they are few).
-    """
-    subject = Occurrence.subject_id
-    answered = exists().where(Reply.occurrence_id == Occurrence.id, Reply.user_id == subject)
-    nudged = exists().where(OutboxMessage.key == nudge_key_sql(Occurrence.id, subject))
-    return list(session.scalars(
-        select(Occurrence).join(Ritual, Ritual.id == Occurrence.ritual_id)
-        .join(Team, Team.id == Ritual.team_id)
-        .where(Ritual.kind.in_(kinds), Ritual.enabled.is_(True),
-               Occurrence.status == OccurrenceStatus.SENT,
-               served(),
-               Occurrence.scheduled_at > now - horizon,
-               Occurrence.scheduled_at <= now - nudge_after)
-        .where(or_(Ritual.kind.in_(many_asked), ~answered & ~nudged))
+def prompts_to_look_at(session: Session, *, before: datetime) -> list[Occurrence]:
+    """Prompts whose reminders are due to be looked at: `nudge_from` (indexed) at or
+    before `before`, with their ritual, team and roles. A quiet tick reads none."""
+    found = session.scalars(  # no ORDER BY: SQLite would walk every id instead
+        select(Occurrence).where(Occurrence.nudge_from <= before)
         .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
-                 .selectinload(Team.roles))
-        .order_by(Occurrence.id)
-    ))
+                 .selectinload(Team.roles)))
+    return sorted(found, key=lambda o: o.id)
 
 
-def nudge_key_sql(occurrence_id: SQLColumnExpression[int],
-                  user_id: SQLColumnExpression[str]) -> ColumnElement[str]:
-    """nudge_key() as an SQL expression (`||` on both SQLite and PostgreSQL)."""
-    return (literal("occurrence:") + cast(occurrence_id, String) + literal(":nudge:")
-            + user_id)
+def set_nudge_from(session: Session, nudge_from: Mapping[int, datetime | None]) -> None:
+    """When each prompt's reminders are next looked at (None: never again)."""
+    if nudge_from:
+        session.execute(update(Occurrence), [{"id": occurrence_id, "nudge_from": at}
+                                             for occurrence_id, at in nudge_from.items()])
+
+
+def served_teams(session: Session, team_ids: Iterable[int]) -> set[int]:
+    """Those of these teams whose workspace is still installed."""
+    return {team_id for chunk in _chunks(sorted(set(team_ids))) for team_id in
+            session.scalars(select(Team.id).where(Team.id.in_(chunk), served()))}
 
 
 def _chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:

@@ -35,8 +35,13 @@ def existing_keys(session: Session, keys: Sequence[OccurrenceKey]) -> set[Occurr
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert occurrences; those another tick inserted first are skipped. Returns new ids."""
-    return insert_ignoring_conflicts(session, Occurrence, rows, returning=Occurrence.id)
+    """Insert occurrences; those another tick inserted first are skipped. Returns new ids.
+
+    A prompt to be sent (pending) is marked for the reminders to look at from its
+    scheduled time on (`nudge_from`, see bot/core/nudges.py)."""
+    marked = [{**row, "nudge_from": row["scheduled_at"]
+               if row["status"] == OccurrenceStatus.PENDING else None} for row in rows]
+    return insert_ignoring_conflicts(session, Occurrence, marked, returning=Occurrence.id)
 
 
 def occurrence_for_thread(session: Session, *, channel_id: str, ts: str) -> Occurrence | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Person, Team, TeamRole
+from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
 
 # users.info is asked again after this long, so a traveller's check-ins follow them.
@@ -24,30 +25,38 @@ def ensure_people(session: Session, workspace_id: str, user_ids: set[str]) -> No
 
 def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
                             ) -> list[tuple[str, str]]:
-    """(workspace, user) of active members and managers whose time zone is unknown or stale."""
+    """(workspace, user) of active members and managers whose time zone is unknown or stale.
+
+    Driven by the index on `tz_checked_at` (no ORDER BY, which would have SQLite walk
+    every person in key order): when nobody is due, nobody is read.
+    """
     stale_before = now - TIMEZONE_MAX_AGE
+    in_a_team = (exists().where(TeamRole.user_id == Person.user_id, TeamRole.active.is_(True),
+                                TeamRole.role.in_(("member", "manager")))
+                 .where(Team.id == TeamRole.team_id, Team.workspace_id == Person.workspace_id,
+                        served()))
     query = (
         select(Person.workspace_id, Person.user_id)
-        .join(Team, Team.workspace_id == Person.workspace_id)
-        .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
-        .where(TeamRole.active.is_(True), TeamRole.role.in_(("member", "manager")), served())
         .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
-        .distinct()
-        .order_by(Person.workspace_id, Person.user_id)
+        .where(in_a_team)
         .limit(limit)
     )
-    return [(ws, user) for ws, user in session.execute(query)]
+    return sorted((ws, user) for ws, user in session.execute(query))
 
 
 def record_timezone(session: Session, *, workspace_id: str, user_id: str, tz: str,
                     now: datetime) -> None:
     row = session.get_one(Person, (workspace_id, user_id))
+    if (row.tz, row.unreachable_reason) != (tz, None):  # their check-ins may move
+        recompute_next_due(session, person=(workspace_id, user_id))
     row.tz, row.tz_checked_at, row.unreachable_reason = tz, now, None
 
 
 def record_unreachable(session: Session, *, workspace_id: str, user_id: str, reason: str,
                        now: datetime) -> None:
     row = session.get_one(Person, (workspace_id, user_id))
+    if row.unreachable_reason != reason:
+        recompute_next_due(session, person=(workspace_id, user_id))
     row.tz_checked_at, row.unreachable_reason = now, reason
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import OccurrenceStatus
 from bot.domain.team_rituals import TEAM_SUBJECT
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Occurrence, RetroResult, RetroVote, TeamAgreement
@@ -110,7 +111,8 @@ def unclosed_sessions(session: Session, *, ritual_id: int) -> list[Occurrence]:
     return list(session.scalars(
         select(Occurrence).where(Occurrence.ritual_id == ritual_id,
                                  Occurrence.subject_id == TEAM_SUBJECT,
-                                 Occurrence.status.in_(("pending", "sent")),
+                                 Occurrence.status.in_(
+                                     (OccurrenceStatus.PENDING, OccurrenceStatus.SENT)),
                                  Occurrence.id.not_in(closed))
         .order_by(Occurrence.scheduled_at)))
 

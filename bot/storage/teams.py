@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, exists, select
@@ -49,11 +50,14 @@ def line_manager(team: Team, member: TeamRole) -> str | None:
     return managers[0] if managers else None
 
 
-def team_rituals(session: Session, kind: str) -> list[TeamRitual]:
-    """Enabled rituals of one kind, with their team's time zone."""
+def team_rituals(session: Session, kind: str, ritual_ids: Collection[int] | None = None
+                 ) -> list[TeamRitual]:
+    """Enabled rituals of one kind (of these ids only, if given), with their team's zone."""
+    chosen = [Ritual.kind == kind, Ritual.enabled.is_(True), served()]
+    if ritual_ids is not None:
+        chosen.append(Ritual.id.in_(list(ritual_ids)))
     rituals = session.scalars(
-        select(Ritual).join(Team).where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
-        .options(selectinload(Ritual.team))
+        select(Ritual).join(Team).where(*chosen).options(selectinload(Ritual.team))
     ).all()
     return [as_team_ritual(r) for r in rituals]
 

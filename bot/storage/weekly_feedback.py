@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,13 +13,16 @@ from bot.storage.models import Occurrence, Person, Reply, Ritual, Team, TeamRole
 from bot.storage.teams import served
 
 
-def checkin_rituals(session: Session, *, kind: str
+def checkin_rituals(session: Session, *, kind: str, ritual_ids: Collection[int] | None = None
                     ) -> tuple[list[Ritual], dict[tuple[str, str], Person]]:
-    """Every enabled check-in ritual of a served team, with its team and roles loaded, and
-    the people of those teams by (workspace, user)."""
+    """Every enabled check-in ritual of a served team (of these rituals only, if given:
+    the tick passes the due ones), with its team and roles loaded, and the people of
+    those teams by (workspace, user)."""
+    chosen = [Ritual.kind == kind, Ritual.enabled.is_(True), served()]
+    if ritual_ids is not None:
+        chosen.append(Ritual.id.in_(list(ritual_ids)))
     rituals = list(session.scalars(
-        select(Ritual).join(Team)
-        .where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
+        select(Ritual).join(Team).where(*chosen)
         .options(selectinload(Ritual.team).selectinload(Team.roles))
     ))
     # The people of those teams by join, not by an IN list that grows with the members.
@@ -26,7 +30,7 @@ def checkin_rituals(session: Session, *, kind: str
         select(Person).join(Team, Team.workspace_id == Person.workspace_id)
         .join(TeamRole, (TeamRole.team_id == Team.id) & (TeamRole.user_id == Person.user_id))
         .join(Ritual, Ritual.team_id == Team.id)
-        .where(Ritual.kind == kind, Ritual.enabled.is_(True), served())
+        .where(*chosen)
         .distinct())}
     return rituals, people
 

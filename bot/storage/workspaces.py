@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import OutboxStatus
 from bot.storage.db import rows_changed
 from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
+from bot.storage.schedules import recompute_next_due
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
 LEGACY_WORKSPACE = ""
@@ -29,6 +30,8 @@ def ensure_workspace(session: Session, workspace_id: str, *, now: datetime,
         workspace = Workspace(id=workspace_id, name=name, installed_at=now)
         session.add(workspace)
     else:
+        if workspace.uninstalled_at is not None:  # served again: plan it afresh
+            recompute_next_due(session, workspace=workspace_id)
         workspace.uninstalled_at = None
         workspace.name = name or workspace.name
     session.flush()
@@ -47,6 +50,7 @@ def adopt_legacy_rows(session: Session, workspace_id: str, *, now: datetime) -> 
             .values(workspace_id=workspace_id)
             .execution_options(synchronize_session=False))
     session.execute(delete(Workspace).where(Workspace.id == LEGACY_WORKSPACE))
+    recompute_next_due(session, workspace=workspace_id)  # its teams are served now
     return moved
 
 

@@ -31,6 +31,7 @@ entirely when the gap is at midnight (e.g. America/Santiago, 00:30 on 2026-09-06
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -79,6 +80,15 @@ def latest_fire_time(cadence: Cadence, tz: ZoneInfo, now: datetime, *, anchor: d
     while (following := next_fire_time(cadence, tz, fire, anchor=anchor)) <= now:
         fire = following
     return fire
+
+
+def next_due(cadence: Cadence, zones: Iterable[str], after: datetime, *, anchor: date
+             ) -> datetime | None:
+    """The first fire time strictly after `after` in any of these zones (a ritual's
+    zone group: the team's zone, or its members'); None when there is no zone."""
+    fires = [next_fire_time(cadence, ZoneInfo(zone), after, anchor=anchor)
+             for zone in set(zones)]
+    return min(fires, default=None)
 
 
 def fire_times_between(

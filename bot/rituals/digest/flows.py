@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -255,9 +255,10 @@ def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) 
 
 
 def plan_digests(session: Session, rituals: Sequence[RitualDefinition], *, now: datetime,
-                 catchup: timedelta) -> int:
+                 catchup: timedelta, ritual_ids: Collection[int] | None = None) -> int:
+    """Plan the due sessions of these rituals (None: every one of its kind)."""
     published = 0
-    for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
+    for due in due_sessions(team_rituals(session, KIND, ritual_ids), now=now, catchup=catchup):
         if due.missed or due.skipped:
             continue  # a late digest is built on demand (`tend digest`), not sent late
         team = session.get_one(Team, due.ritual.team_id)

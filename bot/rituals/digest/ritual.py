@@ -3,7 +3,7 @@ managers, never about one person. Its definition for the registry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -53,9 +53,10 @@ class TeamDigest(RitualDefinition):
         # the registry lists the digest itself.
         self.counted = counted
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
         return PlanReport(planned=plan_digests(session, self.counted(), now=now,
-                                               catchup=catchup))
+                                               catchup=catchup, ritual_ids=ritual_ids))
 
     def configuration_line(self, team: Team, ritual: Ritual, now: datetime) -> str:
         return team_zone_configuration_line(team, ritual, now, self.title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,9 +26,11 @@ KIND = RitualKind.MONTHLY_GOALS
 MAX_REVIEWED_GOALS = 10  # two blocks each: well inside Slack's 50
 
 
-def plan_goal_sessions(session: Session, *, now: datetime, catchup: timedelta) -> int:
+def plan_goal_sessions(session: Session, *, now: datetime, catchup: timedelta,
+                       ritual_ids: Collection[int] | None = None) -> int:
+    """Plan the due sessions of these rituals (None: every one of its kind)."""
     planned = 0
-    for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
+    for due in due_sessions(team_rituals(session, KIND, ritual_ids), now=now, catchup=catchup):
         occurrence = claim_session(session, due, now=now)
         if occurrence is not None and not (due.missed or due.skipped):
             _enqueue_session(session, occurrence, now=now)

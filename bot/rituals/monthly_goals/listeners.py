@@ -9,10 +9,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.platform.guard import channel_of, record_id, submission_id, workspace
 from bot.messages.ids import ActionId, CallbackId, goal_block
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note
+from bot.platform.guard import channel_of, record_id, submission_id, workspace
 from bot.rituals.base import AfterAck
 from bot.rituals.monthly_goals import actions as goals
 from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH

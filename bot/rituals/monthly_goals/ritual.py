@@ -3,6 +3,7 @@ goals each, reviewed the next month. Its definition for the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -50,8 +51,10 @@ class MonthlyGoals(RitualDefinition):
         "goals_carried": "goals carried over",
     }
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup))
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return PlanReport(planned=plan_goal_sessions(session, now=now, catchup=catchup,
+                    ritual_ids=ritual_ids))
 
     def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
         # Imported only here: bot.handlers, whose guard it uses, imports the registry.

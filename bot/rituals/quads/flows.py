@@ -9,6 +9,7 @@ than five, or puts a manager with their report, the groups are drawn afresh inst
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,9 +35,11 @@ KIND = RitualKind.QUADS
 MIN_GROUP, MAX_GROUP = 3, 5
 
 
-def plan_quad_cycles(session: Session, *, now: datetime, catchup: timedelta) -> int:
+def plan_quad_cycles(session: Session, *, now: datetime, catchup: timedelta,
+                     ritual_ids: Collection[int] | None = None) -> int:
+    """Plan the due sessions of these rituals (None: every one of its kind)."""
     planned = 0
-    for due in due_sessions(team_rituals(session, KIND), now=now, catchup=catchup):
+    for due in due_sessions(team_rituals(session, KIND, ritual_ids), now=now, catchup=catchup):
         marker = claim_session(session, due, now=now, held_status=OccurrenceStatus.HELD)
         if marker is None or due.missed or due.skipped:
             continue

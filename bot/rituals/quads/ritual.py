@@ -3,7 +3,7 @@ zone, holding each other to their commitments. Its definition for the registry."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -95,8 +95,10 @@ class Quads(RitualDefinition):
         "quad_commitments_kept": "quad commitments kept",
     }
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return PlanReport(planned=plan_quad_cycles(session, now=now, catchup=catchup))
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return PlanReport(planned=plan_quad_cycles(session, now=now, catchup=catchup,
+                    ritual_ids=ritual_ids))
 
     def export_user(self, session: Session, rituals: Select[int], user_id: str
                     ) -> dict[str, Any]:

@@ -4,6 +4,7 @@ ones (each exactly once, through the outbox); and `agree:` lines kept in step.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,9 +38,11 @@ log = logging.getLogger(__name__)
 KIND = RitualKind.RETRO
 
 
-def plan_retros(session: Session, *, now: datetime, catchup: timedelta) -> int:
-    """Close what is over first, so a retro closes before the next one is posted."""
-    rituals = team_rituals(session, KIND)
+def plan_retros(session: Session, *, now: datetime, catchup: timedelta,
+                ritual_ids: Collection[int] | None = None) -> int:
+    """Close what is over first, so a retro closes before the next one is posted (of
+    these rituals only, if given: the tick passes the due ones)."""
+    rituals = team_rituals(session, KIND, ritual_ids)
     for ritual in rituals:
         for held in unclosed_sessions(session, ritual_id=ritual.ritual_id):
             if now >= closes_at(ritual, held):
@@ -51,6 +54,17 @@ def plan_retros(session: Session, *, now: datetime, catchup: timedelta) -> int:
             _enqueue_session(session, occurrence, now=now)
             planned += 1
     return planned
+
+
+def next_closes(session: Session, ritual_ids: Collection[int]) -> dict[int, datetime]:
+    """When each of these retros' earliest open vote closes (none: nothing open)."""
+    found: dict[int, datetime] = {}
+    for ritual in team_rituals(session, KIND, ritual_ids):
+        closes = [closes_at(ritual, held)
+                  for held in unclosed_sessions(session, ritual_id=ritual.ritual_id)]
+        if closes:
+            found[ritual.ritual_id] = min(closes)
+    return found
 
 
 def closes_at(ritual: TeamRitual, occurrence: Occurrence) -> datetime:

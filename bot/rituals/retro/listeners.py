@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.platform.guard import record_id, workspace
 from bot.platform.context import Services
+from bot.platform.guard import record_id, workspace
 from bot.rituals.base import AfterAck
 from bot.rituals.retro import votes
 from bot.rituals.retro.ids import CHOICE_OF, RetroAction

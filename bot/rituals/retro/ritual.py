@@ -4,6 +4,7 @@ each of the team's rituals. Its definition for the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -28,7 +29,7 @@ from bot.rituals.common.home import (
 from bot.rituals.kinds import RitualKind
 from bot.rituals.retro import home
 from bot.rituals.retro.config import AGREEMENTS_FIELD, RetroSpec
-from bot.rituals.retro.flows import plan_retros, sync_agreement_from_reply
+from bot.rituals.retro.flows import next_closes, plan_retros, sync_agreement_from_reply
 from bot.rituals.retro.rules import AgreementError, is_agreement_line
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.retro import delete_votes_of, replace_agreements, team_agreements, votes_of
@@ -67,8 +68,14 @@ class Retro(RitualDefinition):
     help_lines = ("• In a retrospective's thread, `agree: <a norm the team keeps>` records a "
                   "team working agreement (📌); editing or deleting the line follows",)
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return PlanReport(planned=plan_retros(session, now=now, catchup=catchup))
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return PlanReport(planned=plan_retros(session, now=now, catchup=catchup,
+                                              ritual_ids=ritual_ids))
+
+    def due_besides(self, session: Session, ritual_ids: Collection[int]
+                    ) -> dict[int, datetime]:
+        return next_closes(session, ritual_ids)  # an open vote closes between sessions
 
     def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
         # Imported only here: bot.handlers, whose guard it uses, imports the registry.

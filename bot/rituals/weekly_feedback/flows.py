@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,12 +24,14 @@ from bot.storage.weekly_feedback import checkin_rituals
 log = logging.getLogger(__name__)
 
 
-def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
-    """Every active (member, line manager) pair of an enabled weekly check-in.
+def checkin_pairs(session: Session, ritual_ids: Collection[int] | None = None
+                  ) -> tuple[list[CheckinPair], list[tuple[str, str]]]:
+    """Every active (member, line manager) pair of an enabled weekly check-in (of these
+    rituals only, if given: the tick passes the due ones).
 
     Also returns (user_id, reason) for members skipped, so the clock can log why.
     """
-    rituals, people = checkin_rituals(session, kind=KIND)
+    rituals, people = checkin_rituals(session, kind=KIND, ritual_ids=ritual_ids)
     pairs: list[CheckinPair] = []
     skipped: list[tuple[str, str]] = []
     for ritual in rituals:
@@ -52,8 +55,10 @@ def checkin_pairs(session: Session) -> tuple[list[CheckinPair], list[tuple[str, 
     return pairs, skipped
 
 
-def plan_checkins(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-    pairs, skipped = checkin_pairs(session)
+def plan_checkins(session: Session, *, now: datetime, catchup: timedelta,
+                  ritual_ids: Collection[int] | None = None) -> PlanReport:
+    """Plan the due check-ins of these rituals (None: every weekly check-in)."""
+    pairs, skipped = checkin_pairs(session, ritual_ids)
     for user_id, reason in skipped:
         log.debug("check-in skipped for %s: %s", user_id, reason)
     candidates = due_checkins(pairs, now=now, catchup=catchup)

@@ -3,6 +3,7 @@ group DM, at the member's own local time. Its definition for the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import ClassVar
@@ -73,8 +74,9 @@ class WeeklyFeedback(RitualDefinition):
                     zone=lambda ritual, member_zone: member_zone,  # the member's own time
                     render=_nudge)
 
-    def plan(self, session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
-        return plan_checkins(session, now=now, catchup=catchup)
+    def plan(self, session: Session, *, now: datetime, catchup: timedelta,
+             ritual_ids: Collection[int]) -> PlanReport:
+        return plan_checkins(session, now=now, catchup=catchup, ritual_ids=ritual_ids)
 
     def render_occurrence(self, session: Session, occurrence: Occurrence, *,
                           today: date) -> Message | None:
