@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Person, Team, TeamRole
 from bot.storage.teams import served
 
-# users.info is asked again after this long, so a traveller's check-ins follow them.
+# Zones are asked again (users.list) after this long, so a traveller's check-ins follow them.
 TIMEZONE_MAX_AGE = timedelta(hours=24)
 
 
@@ -55,3 +55,20 @@ def zones_of(session: Session, workspace_id: str, user_ids: set[str]) -> dict[st
     """The known time zone of each of these people, by user id."""
     return {user: tz for user, tz in session.execute(select(Person.user_id, Person.tz).where(
         Person.workspace_id == workspace_id, Person.user_id.in_(user_ids)))}
+
+
+def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[str, str],
+                            deleted: set[str], now: datetime) -> int:
+    """Record a whole users.list of one workspace for the people tend knows there: their
+    zones, and the deleted accounts as unreachable. Returns how many zones were recorded."""
+    known = set(session.scalars(select(Person.user_id).where(
+        Person.workspace_id == workspace_id)))
+    # ORM bulk UPDATE by primary key: one executemany, nothing loaded.
+    listed = [{"workspace_id": workspace_id, "user_id": user, "tz": tz, "tz_checked_at": now,
+               "unreachable_reason": None} for user, tz in zones.items() if user in known]
+    gone = [{"workspace_id": workspace_id, "user_id": user, "tz_checked_at": now,
+             "unreachable_reason": "account_inactive"} for user in deleted & known]
+    for rows in (listed, gone):
+        if rows:
+            session.execute(update(Person), rows)
+    return len(listed)
