@@ -27,6 +27,7 @@ from bot.config.schema import (
 )
 from bot.rituals import registry
 from bot.rituals.common.cadence import Cadence
+from bot.storage.conversations import want_conversations
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
@@ -74,9 +75,11 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
             team.updated_at = now
             summary.teams_updated.append(spec.key)
     in_file = {t.key for t in config.teams}
-    summary.teams_untouched = [t.key for t in all_teams(session, workspace_id)
-                               if t.key not in in_file]
+    teams = all_teams(session, workspace_id)
+    summary.teams_untouched = [t.key for t in teams if t.key not in in_file]
     session.flush()
+    want_conversations(session, workspace_id=workspace_id,
+                       groups=registry.conversations_of(teams), now=now)
     return summary
 
 

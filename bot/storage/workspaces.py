@@ -13,11 +13,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.db import rows_changed
-from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
+from bot.storage.models import (
+    Conversation,
+    ConversationToOpen,
+    OutboxMessage,
+    Person,
+    Team,
+    Workspace,
+)
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
 LEGACY_WORKSPACE = ""
-SCOPED = (Team, Person, Conversation, OutboxMessage)
+SCOPED = (Team, Person, Conversation, ConversationToOpen, OutboxMessage)
 
 
 def ensure_workspace(session: Session, workspace_id: str, *, now: datetime,
@@ -73,6 +80,9 @@ def mark_uninstalled(session: Session, workspace_id: str, *, now: datetime) -> N
     session.execute(delete(OutboxMessage).where(
         OutboxMessage.workspace_id == workspace_id,
         OutboxMessage.status.in_(("pending", "sending"))))
+    # Nor can conversations be opened.
+    session.execute(delete(ConversationToOpen).where(
+        ConversationToOpen.workspace_id == workspace_id))
 
 
 def due_for_purge(session: Session, *, now: datetime, grace: timedelta) -> list[str]:
