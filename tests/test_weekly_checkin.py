@@ -39,7 +39,8 @@ PAIRS = {"U001,U0MGR", "U002,U0MGR", "U003,U0MGR"}
 
 def opens(world: World) -> Counter[str]:
     """conversations.open calls, by the users they named."""
-    return Counter(str(c.params["users"]) for c in world.standin.calls_to("conversations.open"))
+    return Counter(",".join(sorted(str(c.params["users"]).split(",")))
+                   for c in world.standin.calls_to("conversations.open"))
 
 
 def posted_to(world: World) -> list[set[str]]:
