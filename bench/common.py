@@ -35,7 +35,7 @@ from bot.storage.models import Person, Ritual, Team, TeamRole
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
-BENCH_PG_DATABASE = "bench"
+BENCH_PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench")  # a database of its own
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 

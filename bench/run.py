@@ -7,7 +7,8 @@ NAME is ack, fanout, digest, tick, or memory (= ack and fanout, whose runs it me
 Without --db, SQLite and (when reachable) PostgreSQL; PostgreSQL is reached at
 $BENCH_POSTGRES_URL, else $TEST_DATABASE_URL if it is a PostgreSQL URL, else
 postgresql://postgres@127.0.0.1:5432/test, and the benchmarks use a schema of their own
-in its `bench` database. `--quick` runs everything at a tiny size (what CI runs).
+in its `bench` database ($BENCH_PG_DATABASE names another). `--quick` runs everything
+at a tiny size (what CI runs).
 """
 
 from __future__ import annotations
