@@ -47,7 +47,8 @@ def _checked_in(_dbapi_connection: Any, record: Any) -> None:
     record.info["checked_in_at"] = time.monotonic()
 
 
-def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any,
+                  _proxy: Any) -> None:
     idle_since = record.info.get("checked_in_at")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
         return  # just connected, or in steady use
@@ -110,7 +111,7 @@ class Database:
     def retry_on_connection_loss(self, step: Callable[[], T], *, what: str,
                                  pause: float = 1.0) -> T:
         """Run `step`; if the database connection was lost, run it once more after
-        `pause` seconds, on a fresh connection (the pool pings before reuse).
+        `pause` seconds, on a fresh connection (SQLAlchemy discarded the pool's older ones).
 
         `step` must be whole `scope()` blocks (a transaction that failed was rolled back
         and is simply redone) and safe to repeat as a whole: the tick's steps are, because
