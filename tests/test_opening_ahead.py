@@ -197,3 +197,15 @@ def test_a_deleted_user_in_users_list_gets_no_checkin(world: World) -> None:
                for m in world.checkin_posts()}
     assert len(members) == 24
     assert frozenset({MEMBERS[5], "U0MGR"}) not in members
+
+
+def test_a_member_who_left_before_their_dm_was_opened_is_not_opened(world: World) -> None:
+    """The team file applied again without a member drops their pair from the list.
+    Catches a departed member's group DM opened all the same."""
+    _team(world, members=MEMBERS[:3])
+    assert _waiting(world) == 3
+    world.load(TEAM.replace(", ".join(MEMBERS), ", ".join(MEMBERS[:2])),
+               now="2026-11-18T12:30:00+00:00")
+    assert _waiting(world) == 2
+    world.tick(LOADED)
+    assert _opens(world) == {_key(m, "U0MGR"): 1 for m in MEMBERS[:2]}

@@ -36,18 +36,30 @@ def remember_conversation(
 
 def want_conversations(session: Session, *, workspace_id: str, groups: list[list[str]],
                        now: datetime) -> int:
-    """Mark these conversations to be opened ahead, unless their ids are cached already;
-    returns how many were newly marked."""
+    """The conversations a workspace's rituals will post to, to be opened ahead: those
+    not cached yet are marked, and marks no longer wanted (a member who left) dropped.
+    Returns how many were newly marked."""
     keys = {users_key(users) for users in groups}
-    if not keys:
-        return 0
-    cached = set(session.scalars(select(Conversation.users_key).where(
-        Conversation.workspace_id == workspace_id, Conversation.users_key.in_(keys))))
+    marked = set(session.scalars(select(ConversationToOpen.users_key).where(
+        ConversationToOpen.workspace_id == workspace_id)))
+    for chunk in _chunks(sorted(marked - keys)):
+        session.execute(delete(ConversationToOpen).where(
+            ConversationToOpen.workspace_id == workspace_id,
+            ConversationToOpen.users_key.in_(chunk)))
+    cached: set[str] = set()
+    for chunk in _chunks(sorted(keys - marked)):
+        cached.update(session.scalars(select(Conversation.users_key).where(
+            Conversation.workspace_id == workspace_id, Conversation.users_key.in_(chunk))))
     return len(insert_ignoring_conflicts(
         session, ConversationToOpen,
         [{"workspace_id": workspace_id, "users_key": key, "created_at": now}
-         for key in sorted(keys - cached)],
+         for key in sorted(keys - marked - cached)],
         returning=ConversationToOpen.users_key))
+
+
+def _chunks(keys: list[str], size: int = 500) -> list[list[str]]:
+    """IN lists of a bounded size (SQLite allows 32,766 parameters a statement)."""
+    return [keys[start:start + size] for start in range(0, len(keys), size)]
 
 
 def conversations_to_open(session: Session, *, limit: int) -> list[tuple[str, list[str]]]:
