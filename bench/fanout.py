@@ -188,7 +188,7 @@ def _run_kind(ctx: Context, kind: str, s: Size) -> list[Row]:
     try:
         time.sleep(max(3.0, s.tick_seconds * 1.5))  # a tick or two with nothing to do
         if not clock.alive():
-            raise RuntimeError(f"tend clock exited:\n{clock.output()}")
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
         idle_mb = rss_kb(clock.pid) / 1024
         start = dt.datetime.now(dt.UTC)  # each week's cadence names its own weekday
         first = start.replace(second=0, microsecond=0) - dt.timedelta(minutes=2)
@@ -240,7 +240,7 @@ def _days_before(ctx: Context, kind: str, s: Size, db: Database, standin: Limite
 
     def done() -> bool:
         if not clock.alive():
-            raise RuntimeError(f"tend clock exited:\n{clock.output()}")
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
         return _waiting_to_open(db) == 0 and _zones_unknown(db) == 0
 
     wait_until(done, timeout=max(120.0, minutes * 60 * 2), every=1.0,
@@ -273,7 +273,7 @@ def _week(ctx: Context, kind: str, s: Size, db: Database, standin: LimitedStandI
 
     def done() -> bool:
         if not clock.alive():
-            raise RuntimeError(f"tend clock exited:\n{clock.output()}")
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
         return _planned(db, at) == s.people and _outbox_busy(db) == 0
 
     wait_until(done, timeout=timeout, every=0.5, what=f"week {week} to be delivered")

@@ -44,6 +44,7 @@ def test_ack(tmp_path: Path) -> None:
             _numeric(_find(rows, "ack", f"{rate}/s for 1 s: {which}")[0])
     assert _find(rows, "ack", "forged signature")[0].passed
     assert _find(rows, "ack", "replies stored")[0].passed
+    _numeric(_find(rows, "ack", "sustained rate")[0])
     _numeric(_find(rows, "memory", "tend serve")[0])
 
 
