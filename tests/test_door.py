@@ -358,6 +358,8 @@ def test_a_goals_modal_submitted_twice_records_one_goal_set(world: World,
     assert all(body.strip() == "" for _, body in answers), answers
     assert [what for _owner, what, _status in goals(world)] == [
         "Ship the API", "Write docs", "Hire"]
+    # The confirmation is posted after the ack (a lazy listener): wait for it, then count.
+    wait_for(lambda: thread_posts(world, "C0PLATFORM", session.ts))
     assert len(thread_posts(world, "C0PLATFORM", session.ts)) == 1
 
 
