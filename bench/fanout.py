@@ -2,14 +2,19 @@
 
 A real `tend clock` process runs against the stand-in with Slack's limits
 (`bench/limits.py`: ~1 post/s per channel with bursts, conversations.open at Tier 3,
-users.info at Tier 4, 20 ms per call, 5% of calls answered 429 or 5xx at random). The
-clock uses the wall clock, so the teams' weekly check-in is configured at a time a few
-minutes ago today: the next tick finds every check-in due and fans them out.
+users.list at Tier 2, users.info at Tier 4, 20 ms per call, 5% of calls answered 429 or
+5xx at random). The clock uses the wall clock.
+
+The days before: the teams are imported with their check-in tomorrow, and the clock
+runs until it has learnt every time zone (users.list) and opened every pair's group DM
+in the background, paced under Tier 3. Week 1: the cadence is moved to a few minutes ago
+today, so the next tick finds every check-in due and fans them out, with no
+conversations.open left to make.
 
 Week 2 is the ritual's next run: the cadence is moved one minute later (so a new
 occurrence is due at once instead of in seven days) and the time zones are aged by a
-week, as they would be (tend asks users.info again after 24 h). Conversation ids are
-cached, so week 2 must make no conversations.open.
+week, as they would be (tend asks users.list again after 24 h). Conversation ids are
+cached, so neither week makes a conversations.open.
 
 Counted at the stand-in: top-level posts per group DM. Every pair's group DM must get
 exactly one post per week (zero duplicates, zero losses).
@@ -43,9 +48,10 @@ from bench.limits import LimitedStandIn, Limits
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
 from bot.core.tick import run_tick
+from bot.platform.pacing import OPENS_PER_MINUTE
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
-from bot.storage.models import Occurrence, OutboxMessage, Person
+from bot.storage.models import ConversationToOpen, Occurrence, OutboxMessage, Person
 
 
 @dataclass(frozen=True)
@@ -62,9 +68,9 @@ class Size:
 
 def size(ctx: Context) -> Size:
     if ctx.quick:  # rate limits run 10× faster; small bursts so they still bind
-        return Size(2, 5, 1, Limits(time_scale=10.0, tier3_burst=3, tier4_burst=4,
-                                    seed=ctx.seed))
-    return Size(20, 10, 5, Limits(seed=ctx.seed))
+        # (conversations.open keeps its burst of 10: tend's own pacing is not scaled)
+        return Size(2, 5, 1, Limits(time_scale=10.0, tier4_burst=4, seed=ctx.seed))
+    return Size(100, 10, 5, Limits(seed=ctx.seed))  # the issue's 1,000 members
 
 
 def kinds(ctx: Context) -> list[str]:
@@ -76,16 +82,17 @@ def kinds(ctx: Context) -> list[str]:
 
 
 def issue_size_floor(limits: Limits | None = None) -> str:
-    """The floor at the issue's size (1,000 members in 100 teams), in words."""
+    """How the fan-out is timed, and what opening ahead costs, in words."""
     lim = limits or Limits()
-    opens = (1000 - lim.tier3_burst) / lim.tier3_per_minute
-    zones = (1100 - lim.tier4_burst) / lim.tier4_per_minute
-    return (f"at the issue's 1,000 members in 100 teams, conversations.open alone needs "
-            f"(1,000 − {lim.tier3_burst}) / {lim.tier3_per_minute:g} per minute ≈ "
-            f"{opens:.0f} minutes (the floor), and tend asks users.info for the 1,100 "
-            f"people's time zones first, (1,100 − {lim.tier4_burst}) / "
-            f"{lim.tier4_per_minute:g} per minute ≈ {zones:.0f} minutes more before it "
-            f"plans, so a first week would take at least {opens + zones:.0f} minutes")
+    opens = (1000 - lim.tier3_burst) / OPENS_PER_MINUTE
+    return (f"the issue's 1,000 members in 100 teams are run; their 1,000 group DMs are "
+            f"opened in the days before, in the background of the clock at "
+            f"{OPENS_PER_MINUTE:g} a minute (under Tier 3's {lim.tier3_per_minute:g}), "
+            f"about {opens:.0f} minutes at TEND_TICK_SECONDS=5 (10 a tick at the default "
+            f"30 s: about 50 minutes), and the 1,100 time zones come from 6 users.list "
+            f"pages; the cadence time then needs only chat.postMessage, so the floor is "
+            f"20 ms per post for a sender posting one at a time, plus the Retry-After "
+            f"(1 s) of each random 429 its posts met")
 
 
 def run(ctx: Context) -> list[Row]:
@@ -96,7 +103,8 @@ def run(ctx: Context) -> list[Row]:
         f"TEND_TICK_SECONDS={s.tick_seconds}; limits: chat.postMessage "
         f"{lim.post_per_channel_per_s * lim.time_scale:g}/s per channel (burst "
         f"{lim.post_burst}), conversations.open {lim.tier3_per_minute * lim.time_scale:g}/min "
-        f"(burst {lim.tier3_burst}), users.info {lim.tier4_per_minute * lim.time_scale:g}/min "
+        f"(burst {lim.tier3_burst}), users.list {lim.tier2_per_minute * lim.time_scale:g}/min "
+        f"(burst {lim.tier2_burst}), users.info {lim.tier4_per_minute * lim.time_scale:g}/min "
         f"(burst {lim.tier4_burst}), {lim.latency * 1000:g} ms per call, "
         f"{lim.fault_rate:.0%} of calls 429/500/503 at random; on "
         f"{' and '.join(kinds(ctx))}")
@@ -180,11 +188,13 @@ def _run_kind(ctx: Context, kind: str, s: Size) -> list[Row]:
     try:
         time.sleep(max(3.0, s.tick_seconds * 1.5))  # a tick or two with nothing to do
         if not clock.alive():
-            raise RuntimeError(f"tend clock exited:\n{clock.output()}")
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
         idle_mb = rss_kb(clock.pid) / 1024
         start = dt.datetime.now(dt.UTC)  # each week's cadence names its own weekday
         first = start.replace(second=0, microsecond=0) - dt.timedelta(minutes=2)
         since = start - dt.timedelta(days=1)
+        rows += _days_before(ctx, kind, s, bench_db.db, standin, clock,
+                             tomorrow=first + dt.timedelta(days=1), since=since)
         weeks = []
         for week, at in ((1, first), (2, first + dt.timedelta(minutes=1))):
             if week == 2:  # a week later: every time zone is older than 24 h
@@ -206,23 +216,64 @@ def _run_kind(ctx: Context, kind: str, s: Size) -> list[Row]:
     return rows
 
 
+def _waiting_to_open(db: Database) -> int:
+    with db.scope() as session:
+        return session.scalar(select(func.count()).select_from(ConversationToOpen)) or 0
+
+
+def _zones_unknown(db: Database) -> int:
+    with db.scope() as session:
+        return session.scalar(select(func.count()).select_from(Person).where(
+            Person.tz.is_(None))) or 0
+
+
+def _days_before(ctx: Context, kind: str, s: Size, db: Database, standin: LimitedStandIn,
+                 clock: Process, *, tomorrow: dt.datetime, since: dt.datetime) -> list[Row]:
+    """The teams imported with their check-in tomorrow: the clock learns the zones and
+    opens every pair's group DM in the background, paced under Tier 3."""
+    calls_before = len(standin.calls)
+    counts_before = standin.counts
+    imported = time.time()
+    _load(db, s, tomorrow, since=since)
+    ctx.log(f"[fanout] {kind}: imported for tomorrow; opening {s.people} group DMs ahead")
+    minutes = s.people / OPENS_PER_MINUTE
+
+    def done() -> bool:
+        if not clock.alive():
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
+        return _waiting_to_open(db) == 0 and _zones_unknown(db) == 0
+
+    wait_until(done, timeout=max(120.0, minutes * 60 * 2), every=1.0,
+               what="the group DMs to be opened ahead")
+    took = time.time() - imported
+    calls = standin.calls[calls_before:]
+    methods = Counter(c.method for c in calls)
+    over = (standin.counts - counts_before)["ratelimited_conversations.open"]
+    return [
+        Row("fanout", f"the days before: {s.people} group DMs opened in the background",
+            took, "s", db=kind,
+            note=f"{', '.join(f'{m} {n}' for m, n in sorted(methods.items()))}; paced at "
+                 f"{OPENS_PER_MINUTE:g} a minute"),
+        Row("fanout", "the days before: conversations.open answered 429 over Tier 3", over,
+            db=kind, goal="0", passed=over == 0,
+            note="random 429s (the 5% faults) not counted: they are not the limit"),
+    ]
+
+
 def _week(ctx: Context, kind: str, s: Size, db: Database, standin: LimitedStandIn,
           channels: dict[str, str], clock: Process, week: int, at: dt.datetime,
           since: dt.datetime) -> list[Row]:
-    people = s.people + s.teams
     calls_before = len(standin.calls)
     counts_before = standin.counts
     imported = time.time()
     _load(db, s, at, since=since)
     ctx.log(f"[fanout] {kind}: week {week} imported ({at:%a %H:%M} UTC); waiting")
-    floor = s.limits.floor_seconds({"users.info": people,
-                                    "conversations.open": s.people if week == 1 else 0,
-                                    "chat.postMessage": s.people})
-    timeout = 120.0 if ctx.quick else max(600.0, floor * 6)
+    # Zones and conversations are known from the days before: only the posts remain.
+    timeout = 120.0 if ctx.quick else max(600.0, s.people * 0.5)
 
     def done() -> bool:
         if not clock.alive():
-            raise RuntimeError(f"tend clock exited:\n{clock.output()}")
+            raise RuntimeError(f"tend clock exited ({clock.popen.returncode}):\n{clock.output()}")
         return _planned(db, at) == s.people and _outbox_busy(db) == 0
 
     wait_until(done, timeout=timeout, every=0.5, what=f"week {week} to be delivered")
@@ -235,12 +286,17 @@ def _week(ctx: Context, kind: str, s: Size, db: Database, standin: LimitedStandI
     lost = sum(max(0, week - posts.get(channel, 0)) for channel in channels)
     failed = _failed(db)
     methods = Counter(c.method for c in calls)
+    # A sender posting one at a time waits out each random 429 its posts meet (1 s).
+    refused = sum(1 for c in calls if c.method == "chat.postMessage"
+                  and c.error == "ratelimited")
+    floor = s.limits.floor_seconds({"chat.postMessage": s.people}) + refused / s.limits.time_scale
     counts = standin.counts - counts_before
     faults = sum(n for k, n in counts.items() if k.startswith("fault_"))
     limited = sum(n for k, n in counts.items() if k.startswith("ratelimited_"))
     note = (f"{len(calls)} calls ({', '.join(f'{m} {n}' for m, n in sorted(methods.items()))}); "
             f"{faults} random 429/5xx, {limited} over a limit; first call "
-            f"{started - imported:.1f} s after the import")
+            f"{started - imported:.1f} s after the import; floor: {s.people} posts at "
+            f"{s.limits.latency * 1000:g} ms + {refused} random 429s on posts at 1 s")
     label = f"week {week}: {s.people} check-ins in {s.teams} teams"
     rows = [
         Row("fanout", f"{label}, time to deliver all", finished - started, "s", db=kind,
@@ -249,10 +305,10 @@ def _week(ctx: Context, kind: str, s: Size, db: Database, standin: LimitedStandI
             f"{duplicates} / {lost} ({failed})", db=kind, goal="0 / 0 (0)",
             passed=duplicates == 0 and lost == 0 and failed == 0),
     ]
-    if week == 2:
-        opens = methods.get("conversations.open", 0)
-        rows.append(Row("fanout", "week 2: conversations.open calls (ids cached)", opens,
-                        db=kind, goal="0", passed=opens == 0))
+    opens = methods.get("conversations.open", 0)
+    rows.append(Row("fanout", f"week {week}: conversations.open calls at the cadence time",
+                    opens, db=kind, goal="0", passed=opens == 0,
+                    note="opened in the days before" if week == 1 else "ids cached"))
     return rows
 
 

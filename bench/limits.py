@@ -4,6 +4,7 @@ Slack's limits as documented (api.slack.com/apis/rate-limits):
 - `chat.postMessage`: about one message per second per channel, short bursts allowed.
 - `conversations.open`: Tier 3, 50+ per minute (bursts allowed).
 - `users.info`: Tier 4, 100+ per minute (bursts allowed).
+- `users.list`: Tier 2, 20+ per minute (bursts allowed); one call a page of 200 people.
 A call over the limit is answered HTTP 429 `ratelimited` with `Retry-After` in whole
 seconds, as Slack does. Each limit is a token bucket (rate, burst); the burst sizes are
 not documented by Slack and are this benchmark's choice (`Limits`).
@@ -47,6 +48,8 @@ class Limits:
     tier3_burst: int = 10
     tier4_per_minute: float = 100.0  # users.info
     tier4_burst: int = 20
+    tier2_per_minute: float = 20.0  # users.list
+    tier2_burst: int = 3
     fault_rate: float = 0.05  # share of calls answered 429 or 5xx at random
     post_fails_after_storing: float = 0.0  # share of posts stored, then answered 500
     time_scale: float = 1.0  # >1 runs the rate limits faster (used by --quick only)
@@ -58,6 +61,7 @@ class Limits:
             "chat.postMessage": (self.post_per_channel_per_s, self.post_burst),
             "conversations.open": (self.tier3_per_minute / 60, self.tier3_burst),
             "users.info": (self.tier4_per_minute / 60, self.tier4_burst),
+            "users.list": (self.tier2_per_minute / 60, self.tier2_burst),
         }.get(method)
         if per_s is None:
             return None
@@ -67,11 +71,12 @@ class Limits:
         """The least time these calls can take within the limits, for a sender making
         one call at a time: the slowest bucket's drain time, or the calls' latency.
 
-        `calls` counts the calls an ideal sender needs: users.info, conversations.open,
-        and chat.postMessage (one per channel: the per-channel limit never binds).
+        `calls` counts the calls an ideal sender needs: users.list, users.info,
+        conversations.open, and chat.postMessage (one per channel: the per-channel limit
+        never binds).
         """
         drains = []
-        for method in ("users.info", "conversations.open"):
+        for method in ("users.list", "users.info", "conversations.open"):
             rate, burst = self.rate(method) or (math.inf, 0)
             drains.append(max(0, calls.get(method, 0) - burst) / rate)
         serial = sum(calls.values()) * self.latency

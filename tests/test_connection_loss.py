@@ -132,7 +132,8 @@ def _after_post(n: int) -> Trigger:
 
 POINTS: dict[str, tuple[Trigger, bool]] = {
     # name: (when to kill, whether the tick's own retry finishes the fan-out)
-    "time zones: recording the 10th": (_statement("UPDATE person", 10), True),
+    # 41 newcomers: their zones come from one users.list, recorded in one bulk UPDATE.
+    "time zones: recording users.list": (_statement("UPDATE person", 1), True),
     "planning: the 1st occurrence": (_statement("INSERT INTO occurrence", 1), True),
     "planning: the 25th outbox row": (_statement("INSERT INTO outbox", 25), True),
     "sending: claiming the batch": (_claim, True),

@@ -107,6 +107,7 @@ def test_the_manifest_asks_only_for_what_tend_uses() -> None:
     gateway = (Path(__file__).resolve().parents[1] / "bot/slack/gateway.py").read_text()
     needs = {"chat.postMessage": "chat:write", "chat.update": "chat:write",
              "conversations.open": "mpim:write", "users.info": "users:read",
+             "users.list": "users:read",
              "reactions.add": "reactions:write", "conversations.join": "channels:join"}
     for method, scope in needs.items():
         assert f'"{method}"' in gateway

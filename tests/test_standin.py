@@ -68,6 +68,34 @@ def test_auth_test_and_users_info(standin: SlackStandIn, client: WebClient) -> N
     assert err.value.response["error"] == "user_not_found"
 
 
+def test_users_list_pages_with_slacks_cursor(standin: SlackStandIn,
+                                             client: WebClient) -> None:
+    """users.list as Slack answers it: `limit` per page, an opaque `next_cursor` that is
+    "" after the last page (slack_sdk's iteration follows it), deleted users and bots
+    listed with `tz`, `tz_offset`, `deleted` and `is_bot`; a bad cursor is refused."""
+    first = client.users_list(limit=2)
+    assert [u["id"] for u in first["members"]] == ["U1", "U2"]
+    cursor = first["response_metadata"]["next_cursor"]
+    assert cursor and "U3" not in cursor  # opaque, as Slack's base64 cursors are
+    pages = [[u["id"] for u in page["members"]] for page in client.users_list(limit=2)]
+    assert pages[:2] == [["U1", "U2"], ["U3", "UGONE"]]
+    everyone = [u for page in client.users_list(limit=2) for u in page["members"]]
+    assert client.users_list(limit=2, cursor=cursor)["members"][0]["id"] == "U3"
+    last = client.users_list(limit=1000)
+    assert last["response_metadata"]["next_cursor"] == ""
+    assert [u["id"] for u in last["members"]] == [u["id"] for u in everyone]
+    assert len(client.users_list(limit=5000)["members"]) == len(everyone)  # at most 1000
+    gone = next(u for u in everyone if u["id"] == "UGONE")
+    assert gone["deleted"] is True
+    bob = next(u for u in everyone if u["id"] == "U2")
+    assert (bob["tz"], bob["is_bot"]) == ("America/New_York", False)
+    assert bob["tz_offset"] in (-18000, -14400)
+    assert isinstance(last["cache_ts"], int)
+    with pytest.raises(SlackApiError) as err:
+        client.users_list(limit=2, cursor="not-a-cursor")
+    assert err.value.response["error"] == "invalid_cursor"
+
+
 def test_tz_offset_follows_the_standin_clock() -> None:
     winter = datetime(2025, 1, 15, 12, tzinfo=UTC).timestamp()
     summer = datetime(2025, 7, 15, 12, tzinfo=UTC).timestamp()

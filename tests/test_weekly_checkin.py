@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import select
 
 from bot.storage.models import Commitment, Reply
@@ -29,6 +31,16 @@ def setup_team(world: World, *, loaded_at: str = "2026-11-01T00:00:00+00:00") ->
     world.standin.add_user("U002", tz="America/New_York")
     world.standin.add_user("U003", tz="Asia/Kolkata")
     world.load(TEAM, now=loaded_at)
+
+
+# The three pairs' group DMs: each opened once, ahead of its first check-in or by it.
+PAIRS = {"U001,U0MGR", "U002,U0MGR", "U003,U0MGR"}
+
+
+def opens(world: World) -> Counter[str]:
+    """conversations.open calls, by the users they named."""
+    return Counter(",".join(sorted(str(c.params["users"]).split(",")))
+                   for c in world.standin.calls_to("conversations.open"))
 
 
 def posted_to(world: World) -> list[set[str]]:
@@ -75,7 +87,7 @@ def test_a_repeated_tick_sends_nothing_twice(world: World) -> None:
     for _ in range(3):
         world.tick("2026-11-23T09:05:00+00:00")
     assert posted_to(world) == [{"U0MGR", "U001"}]  # Kolkata's 04:30 was too long ago
-    assert len(world.standin.calls_to("conversations.open")) == 1
+    assert opens(world) == dict.fromkeys(PAIRS, 1)
     assert len(world.standin.calls_to("chat.postMessage")) == 1
 
 
@@ -103,10 +115,10 @@ def test_a_new_team_starts_at_its_next_fire_time(world: World) -> None:
 def test_conversation_ids_are_cached_across_weeks(world: World) -> None:
     setup_team(world)
     world.tick("2026-11-23T09:00:00+00:00")
-    opened = len(world.standin.calls_to("conversations.open"))
+    assert opens(world) == dict.fromkeys(PAIRS, 1)
     world.tick("2026-11-30T09:00:00+00:00")
     assert posted_to(world) == [{"U0MGR", "U001"}] * 2
-    assert len(world.standin.calls_to("conversations.open")) == opened == 1
+    assert opens(world) == dict.fromkeys(PAIRS, 1)
 
 
 def test_a_slack_error_for_one_person_skips_only_them(world: World) -> None:

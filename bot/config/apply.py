@@ -28,6 +28,7 @@ from bot.config.schema import (
 )
 from bot.domain.cadence import Cadence
 from bot.rituals import registry
+from bot.storage.conversations import want_conversations
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.schedules import recompute_next_due
@@ -79,9 +80,11 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
         if changed:  # a cadence, a zone, a join or a leave can move what is due
             recompute_next_due(session, teams=[team.id])
     in_file = {t.key for t in config.teams}
-    summary.teams_untouched = [t.key for t in all_teams(session, workspace_id)
-                               if t.key not in in_file]
+    teams = all_teams(session, workspace_id)
+    summary.teams_untouched = [t.key for t in teams if t.key not in in_file]
     session.flush()
+    want_conversations(session, workspace_id=workspace_id,
+                       groups=registry.conversations_of(teams), now=now)
     return summary
 
 

@@ -15,11 +15,11 @@ from bot.platform.followups import Followup, Note, Reaction
 from bot.rituals import registry
 from bot.rituals.base import ReplyLines
 from bot.storage import occurrences
-from bot.storage.events import first_delivery
+from bot.storage.events import first_delivery, first_delivery_in_thread
 from bot.storage.limits import fits, storable_text
 from bot.storage.models import Occurrence, ProcessedEvent, Reply
 from bot.storage.replies import find_reply, insert_reply, store_reply
-from bot.storage.scoping import in_workspace, reply_in_workspace
+from bot.storage.scoping import in_workspace, reply_in_workspace, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +52,28 @@ def handle_message_event(
     if channel is None or not fits(channel, Reply.channel_id):
         return None  # not one of tend's conversations
     now = services.now()
+    subtype = event.get("subtype")
     with services.db.scope() as session:
+        answer = posted_message(event) if is_answer(subtype) else None
+        thread_ts = _tend_thread_ts(answer)
+        if answer is not None and thread_ts is not None:
+            # The hot path, a reply in a thread: its event id recorded and the thread's
+            # occurrence found in one statement on PostgreSQL (None for a retry).
+            occurrence = (
+                first_delivery_in_thread(session, event_id=event_id, now=now,
+                                         channel_id=channel, ts=thread_ts)
+                if isinstance(event_id, str) else
+                occurrences.occurrence_for_thread(session, channel_id=channel, ts=thread_ts))
+            return _new_reply(session, in_workspace(occurrence, workspace_id), channel,
+                              answer, now=now)
         if isinstance(event_id, str) and not first_delivery(session, event_id=event_id,
                                                             now=now):
             return None  # Slack's retry of an event already handled
-        subtype = event.get("subtype")
         if subtype == "message_changed":
             return _edited(session, workspace_id, channel,
                            posted_message(event.get("message")), now=now)
         if subtype == "message_deleted":
             _deleted(session, workspace_id, channel, text_field(event, "deleted_ts"))
-            return None
-        if is_answer(subtype):
-            return _new_reply(session, workspace_id, channel, posted_message(event), now=now)
     return None
 
 
@@ -75,13 +84,13 @@ def _describe(value: object) -> str:
     return type(value).__name__
 
 
-def _thread_occurrence(session: Session, workspace_id: str, channel: str,
-                       message: PostedMessage) -> Occurrence | None:
-    thread_ts = message.thread_ts
-    if not message.is_reply() or not fits(thread_ts, Occurrence.message_ts):
-        return None  # not a reply in a thread (of tend's: its ts would fit)
-    return in_workspace(occurrences.occurrence_for_thread(session, channel_id=channel,
-                                                          ts=thread_ts), workspace_id)
+def _tend_thread_ts(message: PostedMessage | None) -> str | None:
+    """The thread's ts if the message is a reply in a thread that could be tend's (its
+    ts would fit the column), else None."""
+    if message is None or not message.is_reply() or not fits(message.thread_ts,
+                                                             Occurrence.message_ts):
+        return None
+    return message.thread_ts
 
 
 def _stored_reply(session: Session, workspace_id: str, channel: str, ts: str | None
@@ -111,11 +120,9 @@ def _text_to_store(message: PostedMessage) -> str:
     return text
 
 
-def _new_reply(session: Session, workspace_id: str, channel: str,
-               message: PostedMessage | None, *, now: datetime) -> ReplyFeedback | None:
-    if message is None:
-        return None
-    occurrence = _thread_occurrence(session, workspace_id, channel, message)
+def _new_reply(session: Session, occurrence: Occurrence | None, channel: str,
+               message: PostedMessage, *, now: datetime) -> ReplyFeedback | None:
+    """A reply in `occurrence`'s thread (None: not a thread of the workspace's)."""
     author = _participant(session, message, occurrence) if occurrence else None
     if occurrence is None or author is None:
         return None
@@ -136,7 +143,7 @@ def _new_reply(session: Session, workspace_id: str, channel: str,
                         ts=message.ts, user_id=author, text=text, now=now)
     if reply is None:
         return None
-    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
+    return _commitment_feedback(session, workspace_of(occurrence), reply, occurrence, now=now)
 
 
 def _edited(session: Session, workspace_id: str, channel: str,

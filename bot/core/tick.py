@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.home import managers_of_new_digests, refresh_homes_of
 from bot.core.installs import purge_departed
 from bot.core.nudges import plan_nudges
+from bot.core.opening_ahead import open_conversations_ahead
 from bot.core.planning import plan_due
 from bot.core.retention import purge_old_text
 from bot.core.sender import SendReport, drain_outbox
@@ -49,6 +50,10 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
                        what="time zones")
     # their Home shows the latest digest
     retry(lambda: refresh_homes_of(services, digest_readers), what="homes")
+    # Conversations of pairs that exist, opened before their first check-in is due.
+    retry(lambda: open_conversations_ahead(services.db, services.slack, now=now,
+                                           bucket=services.open_bucket),
+          what="opening conversations")
 
     def purge() -> None:
         with services.db.scope() as session:

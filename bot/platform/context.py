@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.platform.pacing import TokenBucket
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
 from bot.slack.workspaces import SlackWorkspaces
@@ -41,6 +42,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=wall_clock)
 
     uninstall_grace: timedelta = timedelta(days=_setting_default("tend_uninstall_grace_days"))
+    # Paces the conversations this process opens ahead (one bucket per process).
+    open_bucket: TokenBucket = field(default_factory=TokenBucket)
 
     def now(self) -> datetime:
         return self.clock()

@@ -164,6 +164,12 @@ class RitualDefinition:
         """Who takes part in this occurrence's conversation (may see and answer it)."""
         return pair_participants(session, occurrence)
 
+    def conversations(self, team: Team, ritual: Ritual) -> list[list[str]]:
+        """The conversations (their people) its messages to this team will go to, known
+        before its first run: opened ahead, so its first posts need no
+        conversations.open. Conversations formed only at run time (quads) are not."""
+        return []
+
     def render_occurrence(self, session: Session, occurrence: Occurrence, *,
                           today: date) -> Message | None:
         """The occurrence's message as it should read now (an update in place)."""

@@ -16,7 +16,7 @@ from bot.rituals.monthly_goals.ritual import MonthlyGoals
 from bot.rituals.quads.ritual import Quads
 from bot.rituals.retro.ritual import Retro
 from bot.rituals.weekly_feedback.ritual import WeeklyFeedback
-from bot.storage.models import Occurrence
+from bot.storage.models import Occurrence, Team
 from bot.storage.occurrences import ritual_of
 
 
@@ -62,6 +62,13 @@ def of_occurrence(session: Session, occurrence: Occurrence) -> RitualDefinition:
 def participants(session: Session, occurrence: Occurrence) -> set[str]:
     """Who takes part in this occurrence's conversation (and so may see and answer it)."""
     return of_occurrence(session, occurrence).participants(session, occurrence)
+
+
+def conversations_of(teams: list[Team]) -> list[list[str]]:
+    """The conversations the teams' enabled rituals will post to, known ahead."""
+    return [users for team in teams for ritual in team.rituals if ritual.enabled
+            and (found := find(ritual.kind)) is not None
+            for users in found.conversations(team, ritual)]
 
 
 def commitment_policy(kind: str) -> CommitmentPolicy | None:

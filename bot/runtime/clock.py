@@ -15,6 +15,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.opening_ahead import mark_conversations_to_open
 from bot.core.tick import run_tick
 from bot.platform.context import Services
 
@@ -47,6 +48,10 @@ def _tick(services: Services) -> None:
 
 
 def schedule_ticks(scheduler: BaseScheduler, services: Services, interval_seconds: int) -> None:
+    try:  # the ticks open them, paced, from now on
+        mark_conversations_to_open(services.db, now=datetime.now(UTC))
+    except Exception:  # a team file applied later marks them too
+        log.exception("could not list the conversations to open ahead")
     # Never two ticks at once in a process (max_instances=1); runs missed meanwhile, or
     # while a busy process woke the scheduler late, become one run (coalesce), however
     # late (no misfire grace: the default 1 s would drop a late tick with a warning).

@@ -6,10 +6,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import CursorResult, Dialect, Engine, Executable, create_engine, event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged before it is used (a
+# server restart meanwhile would have closed it). SQLAlchemy's pool_pre_ping would ping
+# at every checkout: a whole round trip on each Slack request. A connection in steady
+# use is not pinged; if it was lost all the same, its statement fails, SQLAlchemy
+# discards the pool's older connections, the clock redoes the step on a fresh one
+# (`retry_on_connection_loss`) and Slack redelivers an event not answered 200.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any,
+                  _proxy: Any) -> None:
+    idle_since = record.info.get("checked_in_at")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return  # just connected, or in steady use
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:  # the pool connects anew and tries again
+        raise DisconnectionError("the connection was closed while idle") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,7 +111,7 @@ class Database:
     def retry_on_connection_loss(self, step: Callable[[], T], *, what: str,
                                  pause: float = 1.0) -> T:
         """Run `step`; if the database connection was lost, run it once more after
-        `pause` seconds, on a fresh connection (the pool pings before reuse).
+        `pause` seconds, on a fresh connection (SQLAlchemy discarded the pool's older ones).
 
         `step` must be whole `scope()` blocks (a transaction that failed was rolled back
         and is simply redone) and safe to repeat as a whole: the tick's steps are, because

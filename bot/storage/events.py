@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session, joinedload
 
 from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import ProcessedEvent
+from bot.storage.models import Occurrence, ProcessedEvent, Ritual
+from bot.storage.occurrences import occurrence_for_thread
 
 
 def first_delivery(session: Session, *, event_id: str, now: datetime) -> bool:
@@ -23,6 +25,33 @@ def first_delivery(session: Session, *, event_id: str, now: datetime) -> bool:
         returning=ProcessedEvent.event_id,
     )
     return bool(inserted)
+
+
+def first_delivery_in_thread(session: Session, *, event_id: str, now: datetime,
+                             channel_id: str, ts: str) -> Occurrence | None:
+    """Record the event id and find the occurrence whose thread (channel, ts) this is,
+    with its ritual and team: None for a retry or a duplicate, or outside tend's threads.
+
+    On PostgreSQL this is one round trip, the insert a data-modifying CTE: PostgreSQL runs
+    it to completion whatever the query around it reads, so the id is recorded for any
+    event, and the occurrence is returned only if this delivery recorded it. Elsewhere
+    (SQLite, a local file: no round trip to save) it is `first_delivery` and a lookup.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        if not first_delivery(session, event_id=event_id, now=now):
+            return None
+        return occurrence_for_thread(session, channel_id=channel_id, ts=ts)
+    recorded = (postgresql.insert(ProcessedEvent)
+                .values(event_id=event_id, received_at=now)
+                .on_conflict_do_nothing()
+                .returning(ProcessedEvent.event_id)
+                .cte("recorded"))
+    return session.scalars(
+        select(Occurrence).options(joinedload(Occurrence.ritual, innerjoin=True)
+                                   .joinedload(Ritual.team, innerjoin=True))
+        .where(Occurrence.channel_id == channel_id, Occurrence.message_ts == ts,
+               exists(select(recorded.c.event_id)))
+    ).first()
 
 
 def handled(session: Session, *, event_id: str) -> bool:

@@ -256,6 +256,18 @@ class Conversation(Base):
     created_at: Mapped[datetime]
 
 
+class ConversationToOpen(Base):
+    """A conversation tend will post to, to open ahead of its first post (a check-in
+    pair's group DM): the clock opens these in the background, paced to Tier 3, so the
+    cadence time needs no conversations.open. Deleted once the id is cached."""
+
+    __tablename__ = "conversation_to_open"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    users_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that caused it."""
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Person, Team, TeamRole
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
 
-# users.info is asked again after this long, so a traveller's check-ins follow them.
+# Zones are asked again (users.list) after this long, so a traveller's check-ins follow them.
 TIMEZONE_MAX_AGE = timedelta(hours=24)
+# Beyond this many people whose zone moved in one users.list, the whole workspace's
+# rituals are recomputed in one statement instead of one statement per person.
+MOVED_ONE_BY_ONE = 20
 
 
 def ensure_people(session: Session, workspace_id: str, user_ids: set[str]) -> None:
@@ -64,3 +67,33 @@ def zones_of(session: Session, workspace_id: str, user_ids: set[str]) -> dict[st
     """The known time zone of each of these people, by user id."""
     return {user: tz for user, tz in session.execute(select(Person.user_id, Person.tz).where(
         Person.workspace_id == workspace_id, Person.user_id.in_(user_ids)))}
+
+
+def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[str, str],
+                            deleted: set[str], now: datetime) -> int:
+    """Record a whole users.list of one workspace for the people tend knows there: their
+    zones, and the deleted accounts as unreachable. Returns how many zones were recorded."""
+    known: dict[str, tuple[str | None, str | None]] = {
+        user: (tz, reason) for user, tz, reason in session.execute(
+            select(Person.user_id, Person.tz, Person.unreachable_reason).where(
+                Person.workspace_id == workspace_id))}
+    # ORM bulk UPDATE by primary key: one executemany, nothing loaded.
+    listed = {user: tz for user, tz in zones.items() if user in known}
+    gone = deleted & known.keys()
+    if listed:
+        session.execute(update(Person), [
+            {"workspace_id": workspace_id, "user_id": user, "tz": tz, "tz_checked_at": now,
+             "unreachable_reason": None} for user, tz in listed.items()])
+    if gone:
+        session.execute(update(Person), [
+            {"workspace_id": workspace_id, "user_id": user, "tz_checked_at": now,
+             "unreachable_reason": "account_inactive"} for user in gone])
+    # Whoever moved zone or became (un)reachable may move what is due.
+    moved = [user for user, tz in listed.items() if known[user] != (tz, None)]
+    moved += [user for user in gone if known[user][1] != "account_inactive"]
+    if len(moved) > MOVED_ONE_BY_ONE:
+        recompute_next_due(session, workspace=workspace_id)
+    else:
+        for user in moved:
+            recompute_next_due(session, person=(workspace_id, user))
+    return len(listed)

@@ -36,6 +36,15 @@ def all_teams(session: Session, workspace_id: str) -> list[Team]:
     ))
 
 
+def served_teams(session: Session) -> list[Team]:
+    """Every team of every installed workspace, with its roles and rituals."""
+    return list(session.scalars(
+        select(Team).where(served())
+        .options(selectinload(Team.roles), selectinload(Team.rituals))
+        .order_by(Team.workspace_id, Team.id)
+    ))
+
+
 def roles_of(workspace_id: str, user_id: str) -> Select[TeamRole]:
     """A person's role rows, in their own workspace only (ids can recur across a grid)."""
     return (select(TeamRole).join(Team)

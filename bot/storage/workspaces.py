@@ -14,12 +14,19 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import OutboxStatus
 from bot.storage.db import rows_changed
-from bot.storage.models import Conversation, OutboxMessage, Person, Team, Workspace
+from bot.storage.models import (
+    Conversation,
+    ConversationToOpen,
+    OutboxMessage,
+    Person,
+    Team,
+    Workspace,
+)
 from bot.storage.schedules import recompute_next_due
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
 LEGACY_WORKSPACE = ""
-SCOPED = (Team, Person, Conversation, OutboxMessage)
+SCOPED = (Team, Person, Conversation, ConversationToOpen, OutboxMessage)
 
 
 def ensure_workspace(session: Session, workspace_id: str, *, now: datetime,
@@ -78,6 +85,9 @@ def mark_uninstalled(session: Session, workspace_id: str, *, now: datetime) -> N
     session.execute(delete(OutboxMessage).where(
         OutboxMessage.workspace_id == workspace_id,
         OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))))
+    # Nor can conversations be opened.
+    session.execute(delete(ConversationToOpen).where(
+        ConversationToOpen.workspace_id == workspace_id))
 
 
 def due_for_purge(session: Session, *, now: datetime, grace: timedelta) -> list[str]:

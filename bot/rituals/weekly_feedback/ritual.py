@@ -33,6 +33,7 @@ from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import week_label
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
+from bot.storage.teams import line_manager
 from bot.storage.weekly_feedback import held_checkins
 
 COMMITMENTS = CommitmentPolicy(
@@ -77,6 +78,15 @@ class WeeklyFeedback(RitualDefinition):
     def plan(self, session: Session, *, now: datetime, catchup: timedelta,
              ritual_ids: Collection[int]) -> PlanReport:
         return plan_checkins(session, now=now, catchup=catchup, ritual_ids=ritual_ids)
+
+    def conversations(self, team: Team, ritual: Ritual) -> list[list[str]]:
+        """Each active member's group DM with their line manager (the check-in's)."""
+        pairs = []
+        for role in team.roles:
+            manager = line_manager(team, role) if role.role == "member" and role.active else None
+            if manager is not None and manager != role.user_id:
+                pairs.append([manager, role.user_id])
+        return pairs
 
     def render_occurrence(self, session: Session, occurrence: Occurrence, *,
                           today: date) -> Message | None:

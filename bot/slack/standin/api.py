@@ -6,6 +6,7 @@ Each method takes decoded params and returns Slack's JSON body. Errors raise
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -179,6 +180,45 @@ def _auth_body(state: StandInState, team_id: str) -> JSON:
 def users_info(state: StandInState, params: JSON) -> JSON:
     user = known_user(state, text_param(params, "user"))
     return {"user": user_object(state, user)}
+
+
+# Slack's own page size limit for users.list; it recommends 200 or fewer.
+USERS_LIST_MAX = 1000
+
+
+@api_method("users.list")
+def users_list(state: StandInState, params: JSON) -> JSON:
+    """Every user of the workspace (deleted ones and bots too), by id, with Slack's
+    cursor pagination: an opaque cursor naming the next user, "" after the last page.
+    Without a limit Slack answers everyone at once; a limit above 1000 counts as 1000."""
+    limit = int_param(params, "limit", 0)
+    if limit < 0:
+        raise SlackError("invalid_limit")
+    users = sorted(state.users.values(), key=lambda u: u.id)
+    start = 0
+    if cursor := text_param(params, "cursor"):
+        start = next((i for i, u in enumerate(users) if u.id >= _cursor_user(cursor)),
+                     len(users))
+    end = len(users) if limit == 0 else start + min(limit, USERS_LIST_MAX)
+    chunk = users[start:end]
+    next_cursor = _user_cursor(users[end].id) if end < len(users) else ""
+    return {"members": [user_object(state, u) for u in chunk],
+            "cache_ts": int(state.clock()),
+            "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _user_cursor(user_id: str) -> str:
+    return base64.b64encode(f"user:{user_id}".encode()).decode()
+
+
+def _cursor_user(cursor: str) -> str:
+    try:
+        kind, _, user_id = base64.b64decode(cursor, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    if kind != "user" or not user_id:
+        raise SlackError("invalid_cursor")
+    return user_id
 
 
 # conversations --------------------------------------------------------------------------
