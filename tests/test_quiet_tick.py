@@ -97,8 +97,12 @@ def assert_no_table_scans(world: World, statements: list[tuple[str, Any]]) -> No
                 continue
             plan = [str(row[-1]) for row in connection.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {statement}", parameters)]
+            # A queue's head read in index order with a LIMIT (the conversations waiting
+            # to be opened) stops after LIMIT rows: bounded, whatever the table holds.
+            head_of_queue = " LIMIT " in statement.upper()
             scans = [step for step in plan if step.startswith("SCAN ")
-                     and step.split()[1] not in SMALL_TABLES and "CONSTANT ROW" not in step]
+                     and step.split()[1] not in SMALL_TABLES and "CONSTANT ROW" not in step
+                     and not (head_of_queue and "USING INDEX" in step)]
             assert not scans, (statement, plan)
 
 
@@ -203,12 +207,14 @@ def test_a_member_who_joins_from_another_zone_gets_their_checkin_at_their_time(
 
 def test_a_leave_is_recomputed_at_once(world: World) -> None:
     """The Tokyo member leaves: the ritual is marked for recomputing at once, and the
-    next tick moves its next due instant to the remaining member's time."""
+    next tick moves its next due instant to the remaining member's time. (Both within a
+    day of Saturday's tick: the daily users.list refresh after that would learn the
+    coach's zone, a change that rightly marks the team's rituals again.)"""
     setup_teams(world, members="U001, U0TKY")
     assert next_due(world) == at(MONDAY_TOKYO_10)
-    world.load(TEAM.format(members="U001", time="10:00"), now=SUNDAY)
+    world.load(TEAM.format(members="U001", time="10:00"), now="2026-11-22T11:00:00+00:00")
     assert next_due(world) == RECOMPUTE
-    world.tick("2026-11-22T12:01:00+00:00")
+    world.tick("2026-11-22T11:01:00+00:00")
     assert next_due(world) == at(MONDAY_AMSTERDAM_10)
 
 
