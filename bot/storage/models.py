@@ -268,6 +268,20 @@ class ConversationToOpen(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class UsersListPass(Base):
+    """Where a workspace's pass over users.list (its members' zones) stands. The pass
+    reads a few pages a tick and keeps Slack's cursor here, so one tick never waits on
+    a whole workspace's list (~250 Tier 2 pages at 50,000 members)."""
+
+    __tablename__ = "users_list_pass"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Slack's `next_cursor` of the page to read next; NULL once the last page is read.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    # When this pass (or the last finished one) read its first page.
+    started_at: Mapped[datetime]
+
+
 class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that caused it."""
 

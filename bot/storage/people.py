@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Person, Team, TeamRole
+from bot.storage.models import Person, Team, TeamRole, UsersListPass
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
 
@@ -71,12 +72,13 @@ def zones_of(session: Session, workspace_id: str, user_ids: set[str]) -> dict[st
 
 def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[str, str],
                             deleted: set[str], now: datetime) -> int:
-    """Record a whole users.list of one workspace for the people tend knows there: their
+    """Record a users.list page of one workspace for the people tend knows there: their
     zones, and the deleted accounts as unreachable. Returns how many zones were recorded."""
     known: dict[str, tuple[str | None, str | None]] = {
         user: (tz, reason) for user, tz, reason in session.execute(
             select(Person.user_id, Person.tz, Person.unreachable_reason).where(
-                Person.workspace_id == workspace_id))}
+                Person.workspace_id == workspace_id,
+                Person.user_id.in_(sorted(zones.keys() | deleted))))}
     # ORM bulk UPDATE by primary key: one executemany, nothing loaded.
     listed = {user: tz for user, tz in zones.items() if user in known}
     gone = deleted & known.keys()
@@ -97,3 +99,26 @@ def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[
         for user in moved:
             recompute_next_due(session, person=(workspace_id, user))
     return len(listed)
+
+
+@dataclass(frozen=True)
+class ListPass:
+    """Where a workspace's users.list pass stands: the cursor of the page to read next
+    (None once the last page is read) and when the pass started."""
+
+    cursor: str | None
+    started_at: datetime
+
+    @property
+    def in_progress(self) -> bool:
+        return self.cursor is not None
+
+
+def users_list_pass(session: Session, *, workspace_id: str) -> ListPass | None:
+    row = session.get(UsersListPass, workspace_id)
+    return ListPass(row.cursor, row.started_at) if row else None
+
+
+def save_users_list_pass(session: Session, *, workspace_id: str, state: ListPass) -> None:
+    session.merge(UsersListPass(workspace_id=workspace_id, cursor=state.cursor,
+                                started_at=state.started_at))
