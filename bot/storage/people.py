@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Person, Team, TeamRole, UsersListPass
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
@@ -120,5 +121,11 @@ def users_list_pass(session: Session, *, workspace_id: str) -> ListPass | None:
 
 
 def save_users_list_pass(session: Session, *, workspace_id: str, state: ListPass) -> None:
-    session.merge(UsersListPass(workspace_id=workspace_id, cursor=state.cursor,
-                                started_at=state.started_at))
+    """Insert or update the workspace's row; two clocks saving at once both succeed (the
+    database decides which insert wins, the other updates)."""
+    values = {"cursor": state.cursor, "started_at": state.started_at}
+    if not insert_ignoring_conflicts(session, UsersListPass,
+                                     [{"workspace_id": workspace_id, **values}],
+                                     returning=UsersListPass.workspace_id):
+        session.execute(update(UsersListPass)
+                        .where(UsersListPass.workspace_id == workspace_id).values(**values))
