@@ -138,3 +138,19 @@ def test_someone_the_finished_pass_did_not_name_is_asked_alone(paged: World) -> 
     with paged.db.scope() as session:
         person = session.get_one(Person, (paged.workspace_id, hidden))
         assert person.unreachable_reason == "user_not_found"
+
+
+def test_a_coach_s_first_zone_moves_nothing_due(paged: World) -> None:
+    """A coach added to the team is first named by the daily pass, after the tick's
+    planning: their zone cannot move a check-in, so the ritual's next due instant stays
+    computed. Catches every newly listed zone marking its teams for recomputing
+    (mutation: `record_listed_timezones` without its `_zone_matters` filter)."""
+    paged.standin.add_user("U0COACH", tz="America/Chicago")
+    paged.load(TEAM.replace("managers: [U0MGR]", "managers: [U0MGR]\n    coaches: [U0COACH]"),
+               now="2026-11-18T13:00:00+00:00")
+    paged.tick("2026-11-18T13:00:00+00:00")
+    monday = at("2026-11-23T09:00:00+00:00")
+    assert (_next_due(paged), _zone(paged, "U0COACH")) == (monday, None)
+    paged.services.users_list_pages = 6
+    paged.tick(A_DAY_LATER)
+    assert (_next_due(paged), _zone(paged, "U0COACH")) == (monday, "America/Chicago")

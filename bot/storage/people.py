@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.inserts import insert_ignoring_conflicts
@@ -36,17 +36,22 @@ def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
     every person in key order): when nobody is due, nobody is read.
     """
     stale_before = now - TIMEZONE_MAX_AGE
-    in_a_team = (exists().where(TeamRole.user_id == Person.user_id, TeamRole.active.is_(True),
-                                TeamRole.role.in_(("member", "manager")))
-                 .where(Team.id == TeamRole.team_id, Team.workspace_id == Person.workspace_id,
-                        served()))
     query = (
         select(Person.workspace_id, Person.user_id)
         .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
-        .where(in_a_team)
+        .where(_zone_matters())
         .limit(limit)
     )
     return sorted((ws, user) for ws, user in session.execute(query))
+
+
+def _zone_matters() -> ColumnElement[bool]:
+    """The person is an active member or manager of a served team: their zone can move
+    what is due (a coach's cannot)."""
+    return (exists().where(TeamRole.user_id == Person.user_id, TeamRole.active.is_(True),
+                           TeamRole.role.in_(("member", "manager")))
+            .where(Team.id == TeamRole.team_id, Team.workspace_id == Person.workspace_id,
+                   served()))
 
 
 def record_timezone(session: Session, *, workspace_id: str, user_id: str, tz: str,
@@ -91,9 +96,14 @@ def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[
         session.execute(update(Person), [
             {"workspace_id": workspace_id, "user_id": user, "tz_checked_at": now,
              "unreachable_reason": "account_inactive"} for user in gone])
-    # Whoever moved zone or became (un)reachable may move what is due.
+    # Whoever moved zone or became (un)reachable may move what is due, if their zone
+    # matters: a coach's first zone would otherwise mark their teams for recomputing.
     moved = [user for user, tz in listed.items() if known[user] != (tz, None)]
     moved += [user for user in gone if known[user][1] != "account_inactive"]
+    if moved:
+        moved = list(session.scalars(select(Person.user_id).where(
+            Person.workspace_id == workspace_id, Person.user_id.in_(sorted(moved)),
+            _zone_matters())))
     if len(moved) > MOVED_ONE_BY_ONE:
         recompute_next_due(session, workspace=workspace_id)
     else:
