@@ -68,7 +68,8 @@ class Workspace(Base):
 
 
 class Person(Base):
-    """A Slack user tend knows of, in one workspace. The time zone comes from users.info."""
+    """A Slack user tend knows of, in one workspace. The time zone comes from users.list
+    (users.info for a few newcomers)."""
 
     __tablename__ = "person"
 
