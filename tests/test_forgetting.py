@@ -28,6 +28,8 @@ from bot.rituals.digest.policy import (
 from bot.storage.db import Database
 from bot.storage.models import (
     Commitment,
+    Conversation,
+    ConversationToOpen,
     Digest,
     Goal,
     Occurrence,
@@ -135,7 +137,23 @@ def traces(world: World, workspace: str) -> dict[str, int | str | None]:
             "shared": sum(team_ws[s.team_id] == workspace for s in session.scalars(
                 select(SharedReply).where(SharedReply.author_id == SAME))),
             "away": str(person.away_until), "reminders_off": person.reminders_off,
+            # conversations cached, and to open ahead, whose users name them (P6)
+            "conversations": sum(SAME in c.users_key.split(",") for c in session.scalars(
+                select(Conversation).where(Conversation.workspace_id == workspace))),
+            "to_open": sum(SAME in c.users_key.split(",") for c in session.scalars(
+                select(ConversationToOpen).where(ConversationToOpen.workspace_id == workspace))),
         }
+
+
+def a_new_line_manager(world: World, workspace: str, name: str, others: list[str]) -> None:
+    """SAME gets a second manager of `workspace` as line manager: their new pair's group
+    DM is marked to be opened ahead (a `conversation_to_open` row naming them)."""
+    world.workspace_id = workspace
+    manager, new = f"U0{name[0]}MGR", f"U0{name[0]}MGR2"
+    world.load(two_workspace_team(name, [SAME, *others])
+               .replace(f"managers: [{manager}]", f"managers: [{manager}, {new}]")
+               .replace(f"members: [{SAME},", f"members: [{{id: {SAME}, manager: {new}}},"),
+               now="2026-11-23T12:00:00+00:00")
 
 
 def test_forget_me_deletes_that_person_s_rows_in_their_own_workspace_only(
@@ -143,7 +161,10 @@ def test_forget_me_deletes_that_person_s_rows_in_their_own_workspace_only(
     """Kills: forget-me without deleting goals; deleting the same user id's commitments
     in every workspace (the `ritual_id in workspace` bound removed); without deleting
     shared highlights (the answer then counts 0 shared; the rows go with their replies
-    by cascade); without resetting the away date and reminders."""
+    by cascade); without resetting the away date and reminders; without deleting the
+    cached conversation ids and the conversations to open ahead that name them (P6:
+    `forget_conversations_with` left out of `delete_person_rows`), or deleting those of
+    every workspace (its `workspace_id` bound removed)."""
     for user in [SAME, "U0AMGR", "U0ACOACH", "U0A1", "U0A2",
                  "U0BMGR", "U0BCOACH", "U0B1", "U0B2"]:
         multi.standin.add_user(user, tz="Europe/Amsterdam")
@@ -156,15 +177,19 @@ def test_forget_me_deletes_that_person_s_rows_in_their_own_workspace_only(
     multi.tick("2026-11-23T09:00:30+00:00")  # check-ins and goal sessions in both
     for workspace in (A, B):
         leave_traces(multi, workspace)
+    a_new_line_manager(multi, A, "Alpha", ["U0A1", "U0A2"])
+    a_new_line_manager(multi, B, "Bravo", ["U0B1", "U0B2"])
     everything = {"answers": 1, "commitments": 1, "goals": 1, "shared": 1,
-                  "away": "2026-12-24", "reminders_off": True}
+                  "away": "2026-12-24", "reminders_off": True, "conversations": 1,
+                  "to_open": 1}
     assert traces(multi, A) == traces(multi, B) == everything
     with multi.standin.from_workspace(A):
         note = confirm_forget_me(multi, SAME)
     assert ("deleted 1 answers, 1 commitments, 1 goals, 0 retro votes and 1 shared "
             "highlights") in note
     assert traces(multi, A) == {"answers": 0, "commitments": 0, "goals": 0, "shared": 0,
-                                "away": "None", "reminders_off": False}
+                                "away": "None", "reminders_off": False,
+                                "conversations": 0, "to_open": 0}
     assert traces(multi, B) == everything  # the same user id in Bravo keeps it all
 
 

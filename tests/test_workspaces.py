@@ -21,8 +21,17 @@ from sqlalchemy import func, select
 from bot.config.apply import export_config
 from bot.config.dump import dump_config
 from bot.storage import slack_oauth
+from bot.storage.base import Base
 from bot.storage.db import Database
-from bot.storage.models import Digest, Occurrence, Person, Reply, Team, Workspace
+from bot.storage.models import (
+    Digest,
+    Occurrence,
+    Person,
+    Reply,
+    Team,
+    UsersListPass,
+    Workspace,
+)
 from tests.harness import FakeClock, World, wait_for
 
 A, B = "T0ALPHA", "T0BRAVO"
@@ -269,8 +278,14 @@ def test_the_home_and_my_data_show_the_caller_s_workspace_only(multi: World) -> 
 
 def test_uninstall_deletes_tokens_at_once_and_data_after_the_grace_period(
         multi: World) -> None:
+    """Catches a table left out of the purge (mutation: `UsersListPass` dropped from
+    `workspaces.SCOPED`): past the grace period no table with a `workspace_id` keeps a
+    row of the uninstalled workspace."""
     populate(multi)
     multi.tick("2026-11-23T09:00:30+00:00")
+    multi.tick("2026-11-24T09:30:00+00:00")  # zones a day old: each workspace's users.list
+    with multi.db.scope() as session:
+        assert set(session.scalars(select(UsersListPass.workspace_id))) == {A, B}
     with multi.standin.from_workspace(B):
         status, _ = multi.standin.deliver_event(multi.url, {"type": "app_uninstalled"})
     assert status == 200
@@ -294,6 +309,10 @@ def test_uninstall_deletes_tokens_at_once_and_data_after_the_grace_period(
         assert set(session.scalars(select(Workspace.id))) == {A}
         assert session.scalar(select(func.count()).select_from(Occurrence).join(
             Occurrence.ritual).join(Team).where(Team.workspace_id == B)) == 0
+        for table in Base.metadata.sorted_tables:
+            if "workspace_id" in table.c:
+                assert set(session.scalars(select(table.c.workspace_id).distinct())) <= {A}, \
+                    table.name
 
 
 def test_a_reinstall_within_the_grace_period_keeps_the_workspace_s_data(

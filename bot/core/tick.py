@@ -35,8 +35,10 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     retry = services.db.retry_on_connection_loss
     # New members' zones first (planning skips them until known); stale zones after the
     # drain, so a Monday fan-out does not wait on hundreds of users.info calls.
-    refreshed = retry(lambda: refresh_timezones(services.db, services.slack, now=now,
-                                                unknown_only=True), what="time zones")
+    pages = services.users_list_pages
+    newcomers = retry(lambda: refresh_timezones(services.db, services.slack, now=now,
+                                                pages=pages, unknown_only=True),
+                      what="time zones")
 
     def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
         with services.db.scope() as session:
@@ -46,8 +48,12 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
     plan, digest_readers = retry(plan_all, what="planning")
     send = retry(lambda: drain_outbox(services.db, services.slack, now=now), what="sending")
-    refreshed += retry(lambda: refresh_timezones(services.db, services.slack, now=now),
-                       what="time zones")
+    # The users.list pages left of this tick's budget: a workspace's pass goes on at the
+    # next tick from its saved cursor, so no tick waits on a whole list.
+    stale = retry(lambda: refresh_timezones(services.db, services.slack, now=now,
+                                            pages=pages - newcomers.pages),
+                  what="time zones")
+    refreshed = newcomers.recorded + stale.recorded
     # their Home shows the latest digest
     retry(lambda: refresh_homes_of(services, digest_readers), what="homes")
     # Conversations of pairs that exist, opened before their first check-in is due.

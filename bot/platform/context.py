@@ -44,6 +44,10 @@ class Services:
     uninstall_grace: timedelta = timedelta(days=_setting_default("tend_uninstall_grace_days"))
     # Paces the conversations this process opens ahead (one bucket per process).
     open_bucket: TokenBucket = field(default_factory=TokenBucket)
+    # users.list pages one tick reads; a workspace's pass goes on at the next tick from
+    # the cursor kept in the database. Tier 2 allows about 20 a minute: 5 a 30 s tick
+    # stay at half of that, and 50,000 members (250 pages of 200) take 50 ticks.
+    users_list_pages: int = 5
 
     def now(self) -> datetime:
         return self.clock()

@@ -116,6 +116,12 @@ class ListedUser:
     deleted: bool
 
 
+@dataclass(frozen=True)
+class UsersPage:
+    users: list[ListedUser]
+    next_cursor: str | None  # None after the last page
+
+
 @contextmanager
 def _slack_errors(method: str) -> Iterator[None]:
     """slack_sdk's exceptions as SlackCallError, which says whether a retry could help."""
@@ -170,14 +176,6 @@ class SlackGateway:
             response = bound(**kwargs)
         return dict(response.data) if isinstance(response.data, dict) else {}
 
-    def _pages(self, method: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """Every page of a cursor-paginated method, as slack_sdk's SlackResponse iterates
-        them (it follows `response_metadata.next_cursor` until it is empty)."""
-        bound = getattr(self.client, method.replace(".", "_"))
-        with _slack_errors(method):
-            for page in bound(**kwargs):
-                yield dict(page.data) if isinstance(page.data, dict) else {}
-
     def workspace_id(self) -> str:
         """The workspace this token belongs to (auth.test)."""
         return str(self._call("auth.test")["team_id"])
@@ -189,14 +187,16 @@ class SlackGateway:
             raise SlackCallError("users.info", "account_inactive")
         return str(user.get("tz") or "UTC")
 
-    def listed_timezones(self) -> Iterator[ListedUser]:
-        """Every person of the workspace with their zone, from users.list pages of
-        USERS_PAGE (one Tier 2 call per page instead of a users.info per person)."""
-        for page in self._pages("users.list", limit=USERS_PAGE):
-            for user in page.get("members") or []:
-                if isinstance(user, dict) and isinstance(user.get("id"), str):
-                    yield ListedUser(str(user["id"]), str(user.get("tz") or "UTC"),
-                                     deleted=bool(user.get("deleted")))
+    def users_page(self, cursor: str | None = None) -> UsersPage:
+        """One users.list page of USERS_PAGE people with their zones (one Tier 2 call
+        instead of a users.info per person), from Slack's `cursor` (None: the first)."""
+        page = self._call("users.list", limit=USERS_PAGE, **({"cursor": cursor} if cursor else {}))
+        users = [ListedUser(str(user["id"]), str(user.get("tz") or "UTC"),
+                            deleted=bool(user.get("deleted")))
+                 for user in page.get("members") or []
+                 if isinstance(user, dict) and isinstance(user.get("id"), str)]
+        next_cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        return UsersPage(users, str(next_cursor) if next_cursor else None)
 
     def is_workspace_admin(self, user_id: str) -> bool:
         """Admins and owners may set up any team; any failure answers no."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, literal, select
 from sqlalchemy.orm import Session
 
+from bot.storage.db import rows_changed
 from bot.storage.inserts import insert_ignoring_conflicts
 from bot.storage.models import Conversation, ConversationToOpen
 
@@ -77,3 +78,17 @@ def forget_to_open(session: Session, *, workspace_id: str, key: str) -> None:
     session.execute(delete(ConversationToOpen).where(
         ConversationToOpen.workspace_id == workspace_id,
         ConversationToOpen.users_key == key))
+
+
+def forget_conversations_with(session: Session, *, workspace_id: str, user_id: str) -> int:
+    """Delete the cached ids and the opens ahead of every conversation that names this
+    person in `workspace_id` (forget-me): a cached id is not content, but it names them.
+    A conversation still needed is opened again when it is next posted to."""
+    deleted = 0
+    for model in (Conversation, ConversationToOpen):
+        # users_key is the sorted ids joined by commas: match one whole id in it.
+        names = (literal(",") + model.users_key + literal(",")).contains(
+            f",{user_id},", autoescape=True)
+        deleted += rows_changed(session, delete(model).where(
+            model.workspace_id == workspace_id, names))
+    return deleted

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.storage.conversations import forget_conversations_with
 from bot.storage.db import rows_changed
 from bot.storage.models import Commitment, Person, Reply, SharedReply
 from bot.storage.schedules import recompute_next_due
@@ -34,8 +35,9 @@ def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozen
 
 def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Deleted:
     """Delete what the person wrote or chose in `workspace_id` that no one ritual owns
-    (answers, commitments, shares) and reset their settings there; each ritual deletes
-    its own rows (`RitualDefinition.forget`: goals)."""
+    (answers, commitments, shares) and the conversations cached or to open that name
+    them, and reset their settings there; each ritual deletes its own rows
+    (`RitualDefinition.forget`: goals)."""
     rituals = rituals_in(workspace_id)
     texts = shared_texts_of(session, workspace_id, user_id)
     shared = rows_changed(session, delete(SharedReply).where(
@@ -45,6 +47,7 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
         Commitment.owner_id == user_id, Commitment.ritual_id.in_(rituals)))
     answers = rows_changed(session, delete(Reply).where(
         Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))))
+    forget_conversations_with(session, workspace_id=workspace_id, user_id=user_id)
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False

@@ -68,7 +68,8 @@ class Workspace(Base):
 
 
 class Person(Base):
-    """A Slack user tend knows of, in one workspace. The time zone comes from users.info."""
+    """A Slack user tend knows of, in one workspace. The time zone comes from users.list
+    (users.info for a few newcomers)."""
 
     __tablename__ = "person"
 
@@ -266,6 +267,20 @@ class ConversationToOpen(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     users_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UsersListPass(Base):
+    """Where a workspace's pass over users.list (its members' zones) stands. The pass
+    reads a few pages a tick and keeps Slack's cursor here, so one tick never waits on
+    a whole workspace's list (~250 Tier 2 pages at 50,000 members)."""
+
+    __tablename__ = "users_list_pass"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Slack's `next_cursor` of the page to read next; NULL once the last page is read.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    # When this pass (or the last finished one) read its first page.
+    started_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Person, Team, TeamRole
+from bot.storage.inserts import insert_ignoring_conflicts
+from bot.storage.models import Person, Team, TeamRole, UsersListPass
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import served
 
@@ -34,17 +36,22 @@ def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
     every person in key order): when nobody is due, nobody is read.
     """
     stale_before = now - TIMEZONE_MAX_AGE
-    in_a_team = (exists().where(TeamRole.user_id == Person.user_id, TeamRole.active.is_(True),
-                                TeamRole.role.in_(("member", "manager")))
-                 .where(Team.id == TeamRole.team_id, Team.workspace_id == Person.workspace_id,
-                        served()))
     query = (
         select(Person.workspace_id, Person.user_id)
         .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
-        .where(in_a_team)
+        .where(_zone_matters())
         .limit(limit)
     )
     return sorted((ws, user) for ws, user in session.execute(query))
+
+
+def _zone_matters() -> ColumnElement[bool]:
+    """The person is an active member or manager of a served team: their zone can move
+    what is due (a coach's cannot)."""
+    return (exists().where(TeamRole.user_id == Person.user_id, TeamRole.active.is_(True),
+                           TeamRole.role.in_(("member", "manager")))
+            .where(Team.id == TeamRole.team_id, Team.workspace_id == Person.workspace_id,
+                   served()))
 
 
 def record_timezone(session: Session, *, workspace_id: str, user_id: str, tz: str,
@@ -71,12 +78,13 @@ def zones_of(session: Session, workspace_id: str, user_ids: set[str]) -> dict[st
 
 def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[str, str],
                             deleted: set[str], now: datetime) -> int:
-    """Record a whole users.list of one workspace for the people tend knows there: their
+    """Record a users.list page of one workspace for the people tend knows there: their
     zones, and the deleted accounts as unreachable. Returns how many zones were recorded."""
     known: dict[str, tuple[str | None, str | None]] = {
         user: (tz, reason) for user, tz, reason in session.execute(
             select(Person.user_id, Person.tz, Person.unreachable_reason).where(
-                Person.workspace_id == workspace_id))}
+                Person.workspace_id == workspace_id,
+                Person.user_id.in_(sorted(zones.keys() | deleted))))}
     # ORM bulk UPDATE by primary key: one executemany, nothing loaded.
     listed = {user: tz for user, tz in zones.items() if user in known}
     gone = deleted & known.keys()
@@ -88,12 +96,46 @@ def record_listed_timezones(session: Session, *, workspace_id: str, zones: dict[
         session.execute(update(Person), [
             {"workspace_id": workspace_id, "user_id": user, "tz_checked_at": now,
              "unreachable_reason": "account_inactive"} for user in gone])
-    # Whoever moved zone or became (un)reachable may move what is due.
+    # Whoever moved zone or became (un)reachable may move what is due, if their zone
+    # matters: a coach's first zone would otherwise mark their teams for recomputing.
     moved = [user for user, tz in listed.items() if known[user] != (tz, None)]
     moved += [user for user in gone if known[user][1] != "account_inactive"]
+    if moved:
+        moved = list(session.scalars(select(Person.user_id).where(
+            Person.workspace_id == workspace_id, Person.user_id.in_(sorted(moved)),
+            _zone_matters())))
     if len(moved) > MOVED_ONE_BY_ONE:
         recompute_next_due(session, workspace=workspace_id)
     else:
         for user in moved:
             recompute_next_due(session, person=(workspace_id, user))
     return len(listed)
+
+
+@dataclass(frozen=True)
+class ListPass:
+    """Where a workspace's users.list pass stands: the cursor of the page to read next
+    (None once the last page is read) and when the pass started."""
+
+    cursor: str | None
+    started_at: datetime
+
+    @property
+    def in_progress(self) -> bool:
+        return self.cursor is not None
+
+
+def users_list_pass(session: Session, *, workspace_id: str) -> ListPass | None:
+    row = session.get(UsersListPass, workspace_id)
+    return ListPass(row.cursor, row.started_at) if row else None
+
+
+def save_users_list_pass(session: Session, *, workspace_id: str, state: ListPass) -> None:
+    """Insert or update the workspace's row; two clocks saving at once both succeed (the
+    database decides which insert wins, the other updates)."""
+    values = {"cursor": state.cursor, "started_at": state.started_at}
+    if not insert_ignoring_conflicts(session, UsersListPass,
+                                     [{"workspace_id": workspace_id, **values}],
+                                     returning=UsersListPass.workspace_id):
+        session.execute(update(UsersListPass)
+                        .where(UsersListPass.workspace_id == workspace_id).values(**values))

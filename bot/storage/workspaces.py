@@ -2,7 +2,8 @@
 
 A workspace's rows are its teams (and through them rituals, occurrences, replies,
 commitments, goals, quad groups, shared replies and digests), its people, its cached
-conversations and its outbox messages. Purging deletes exactly those.
+conversations, its outbox messages and where its users.list pass stands. Purging
+deletes exactly those.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from bot.storage.models import (
     OutboxMessage,
     Person,
     Team,
+    UsersListPass,
     Workspace,
 )
 from bot.storage.schedules import recompute_next_due
 
 # Rows from before workspaces existed (migration 0005) carry this id until adopted.
 LEGACY_WORKSPACE = ""
-SCOPED = (Team, Person, Conversation, ConversationToOpen, OutboxMessage)
+SCOPED = (Team, Person, Conversation, ConversationToOpen, OutboxMessage, UsersListPass)
 
 
 def ensure_workspace(session: Session, workspace_id: str, *, now: datetime,
