@@ -12,9 +12,10 @@ statements and the rows the database returned counted, and on PostgreSQL the row
 read (pg_stat_user_tables). A quiet tick is one query, `storage/due.what_is_due` (every
 step's indexed "anything to do?" at once; on SQLite after its transaction's BEGIN). The
 floor is the indexed question "anything due at or before now?",
-`schedules.due_rituals`, timed in the same run on the same data. At the middle size the tick three hours later, when a share of the
-pairs is due, runs whole with the outbox drained; the due query, the occurrence
-existence check and the outbox claim are EXPLAINed with the parameters the tick used.
+`schedules.due_rituals`, timed in the same run on the same data. At the middle size the
+tick three hours later, when a share of the pairs is due, runs whole with the outbox
+drained; the due query, the occurrence existence check and the outbox claim are
+EXPLAINed with the parameters the tick used.
 At the largest size a real `tend clock` runs quiet ticks against the same data for a
 few seconds and its peak RSS is read.
 """
