@@ -9,11 +9,13 @@ reminded once; each team's last quad cycle held.
 At each size a first tick computes every ritual's next due instant (as the first tick
 after `tend migrate` does), then the quiet tick (nothing due) is timed, its SQL
 statements and the rows the database returned counted, and on PostgreSQL the rows it
-read (pg_stat_user_tables). The floor is the tick's one indexed question itself,
-`schedules.due_rituals` ("anything due at or before now?"), timed in the same run on
-the same data. At the middle size the tick three hours later, when a share of the
-pairs is due, runs whole with the outbox drained; the due query, the occurrence
-existence check and the outbox claim are EXPLAINed with the parameters the tick used.
+read (pg_stat_user_tables). A quiet tick is one query, `storage/due.what_is_due` (every
+step's indexed "anything to do?" at once; on SQLite after its transaction's BEGIN). The
+floor is the indexed question "anything due at or before now?",
+`schedules.due_rituals`, timed in the same run on the same data. At the middle size the
+tick three hours later, when a share of the pairs is due, runs whole with the outbox
+drained; the due query, the occurrence existence check and the outbox claim are
+EXPLAINed with the parameters the tick used.
 At the largest size a real `tend clock` runs quiet ticks against the same data for a
 few seconds and its peak RSS is read.
 """

@@ -17,11 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.rituals.digest.redaction import redact_digests
 from bot.storage.digests import digests_to_purge, mark_text_purged
-from bot.storage.retention import anything_to_purge, delete_old_rows
+from bot.storage.retention import EVENT_IDS_KEPT, anything_to_purge, delete_old_rows
 
 log = logging.getLogger(__name__)
-
-EVENT_IDS_KEPT = timedelta(days=7)
 
 
 @dataclass

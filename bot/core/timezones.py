@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,8 +26,6 @@ BUDGET_SECONDS = 5.0
 # rather than users.info per person (Tier 4): a new install, a big team added. Fewer
 # newcomers than this are asked about one by one.
 LIST_FROM = 10
-# Nobody's zone was checked before this, so as of it only never-checked people are due.
-_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def refresh_timezones(db: Database, slack: SlackWorkspaces, *, now: datetime,
     new members, whom planning skips until their zone is known), reading at most
     `pages` users.list pages."""
     with db.scope() as session:
-        due = people.people_needing_timezone(session, now=_NEVER if unknown_only else now)
+        due = people.people_needing_timezone(session, now=now, unknown_only=unknown_only)
     deadline = clock() + budget
     recorded = read = 0
     for workspace_id, rows in groupby(due, key=lambda row: row[0]):

@@ -22,6 +22,11 @@ class TokenBucket:
         self.tokens, self.at = float(burst), clock()
         self.lock = threading.Lock()
 
+    def has_token(self) -> bool:
+        """Whether `take` would succeed now (taking nothing)."""
+        with self.lock:
+            return self.tokens + (self.clock() - self.at) * self.rate >= 1
+
     def take(self) -> bool:
         """Take a token if there is one."""
         with self.lock:

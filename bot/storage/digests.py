@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Digest, Team, TeamRole
@@ -47,12 +47,17 @@ def digests_of_teams(session: Session, teams: Select[int]) -> list[Digest]:
     return list(session.scalars(select(Digest).where(Digest.team_id.in_(teams))))
 
 
+def made_at(now: datetime) -> ColumnElement[bool]:
+    """A digest published by the tick at `now` (stamped with its `now`)."""
+    return Digest.created_at == now
+
+
 def managers_of_digests_made_at(session: Session, now: datetime) -> list[tuple[str, str]]:
     """(workspace, user) of the active managers of each team whose digest was stored at
     `now` (a tick stamps the digests it publishes with its `now`)."""
     return [(ws, user) for ws, user in session.execute(
         select(Team.workspace_id, TeamRole.user_id).join(Team, Team.id == TeamRole.team_id)
         .join(Digest, Digest.team_id == TeamRole.team_id)
-        .where(Digest.created_at == now, TeamRole.role == "manager",
+        .where(made_at(now), TeamRole.role == "manager",
                TeamRole.active.is_(True))
         .distinct().order_by(Team.workspace_id, TeamRole.user_id))]

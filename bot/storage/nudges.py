@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.storage.models import Occurrence, OutboxMessage, Person, Reply, Ritual, Team
@@ -16,11 +16,16 @@ CHUNK = 500  # ids per IN list
 T = TypeVar("T")
 
 
+def prompts_due(before: datetime) -> ColumnElement[bool]:
+    """A prompt whose reminders are due to be looked at (`nudge_from`, indexed)."""
+    return Occurrence.nudge_from <= before
+
+
 def prompts_to_look_at(session: Session, *, before: datetime) -> list[Occurrence]:
     """Prompts whose reminders are due to be looked at: `nudge_from` (indexed) at or
     before `before`, with their ritual, team and roles. A quiet tick reads none."""
     found = session.scalars(  # no ORDER BY: SQLite would walk every id instead
-        select(Occurrence).where(Occurrence.nudge_from <= before)
+        select(Occurrence).where(prompts_due(before))
         .options(selectinload(Occurrence.ritual).selectinload(Ritual.team)
                  .selectinload(Team.roles)))
     return sorted(found, key=lambda o: o.id)

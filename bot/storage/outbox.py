@@ -69,15 +69,20 @@ def enqueue_once(session: Session, *, workspace_id: str, key: str, payload: dict
     }], returning=OutboxMessage.id)
 
 
+def messages_due(now: datetime) -> ColumnElement[bool]:
+    """A message due to be sent: pending and due, or claimed by a clock whose lease ran out."""
+    return or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.lease_until < now),
+    )
+
+
 def claim_due(session: Session, *, now: datetime, limit: int,
               lease: timedelta | None = None) -> list[ClaimedMessage]:
     lease = LEASE if lease is None else lease
     due = (
         select(OutboxMessage.id)
-        .where(or_(
-            (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.lease_until < now),
-        ))
+        .where(messages_due(now))
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -28,18 +28,25 @@ def ensure_people(session: Session, workspace_id: str, user_ids: set[str]) -> No
     session.flush()
 
 
-def people_needing_timezone(session: Session, *, now: datetime, limit: int = 500
-                            ) -> list[tuple[str, str]]:
-    """(workspace, user) of active members and managers whose time zone is unknown or stale.
+def needing_timezone(*, now: datetime, unknown_only: bool = False) -> ColumnElement[bool]:
+    """An active member or manager of a served team whose time zone is unknown (or, but
+    for `unknown_only`, stale: checked longer ago than TIMEZONE_MAX_AGE)."""
+    unknown = Person.tz_checked_at.is_(None)
+    if unknown_only:
+        return unknown & _zone_matters()
+    return or_(unknown, Person.tz_checked_at < now - TIMEZONE_MAX_AGE) & _zone_matters()
+
+
+def people_needing_timezone(session: Session, *, now: datetime, unknown_only: bool = False,
+                            limit: int = 500) -> list[tuple[str, str]]:
+    """(workspace, user) of the people `needing_timezone`.
 
     Driven by the index on `tz_checked_at` (no ORDER BY, which would have SQLite walk
     every person in key order): when nobody is due, nobody is read.
     """
-    stale_before = now - TIMEZONE_MAX_AGE
     query = (
         select(Person.workspace_id, Person.user_id)
-        .where(or_(Person.tz_checked_at.is_(None), Person.tz_checked_at < stale_before))
-        .where(_zone_matters())
+        .where(needing_timezone(now=now, unknown_only=unknown_only))
         .limit(limit)
     )
     return sorted((ws, user) for ws, user in session.execute(query))

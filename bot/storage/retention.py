@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Executable, delete, exists, func, or_, select
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import CommitmentStatus, GoalStatus, OutboxStatus
 from bot.storage.models import Commitment, Digest, Goal, OutboxMessage, ProcessedEvent, Reply
 from bot.storage.slack_oauth import slack_oauth_states
+
+# Processed-event ids are kept this long (Slack retries within minutes).
+EVENT_IDS_KEPT = timedelta(days=7)
 
 
 def _count(session: Session, statement: Executable) -> int:
@@ -39,14 +42,22 @@ def _old_rows(*, before: datetime, events_before: datetime, now: datetime
     }
 
 
-def anything_to_purge(session: Session, *, before: datetime, events_before: datetime,
-                      now: datetime) -> bool:
-    """Whether any row is old enough to go (digests' shared words included): one
-    statement of indexed EXISTS tests, so a tick with nothing to purge deletes nothing."""
+def anything_old(*, before: datetime, events_before: datetime, now: datetime
+                 ) -> ColumnElement[bool]:
+    """Whether any row is old enough to go (digests' shared words included): indexed
+    EXISTS tests, one per table."""
     old = [exists().where(which) for _table, which in _old_rows(
         before=before, events_before=events_before, now=now).values()]
     old.append(exists().where(Digest.text_purged_at.is_(None), Digest.created_at < before))
-    return bool(session.scalar(select(or_(*old))))
+    return or_(*old)
+
+
+def anything_to_purge(session: Session, *, before: datetime, events_before: datetime,
+                      now: datetime) -> bool:
+    """`anything_old`, asked in one statement, so a tick with nothing to purge deletes
+    nothing."""
+    return bool(session.scalar(select(anything_old(before=before, events_before=events_before,
+                                                   now=now))))
 
 
 def delete_old_rows(session: Session, *, before: datetime, events_before: datetime,

@@ -40,6 +40,12 @@ class ScheduleInput:
     zones: set[str] = field(default_factory=set)
 
 
+def rituals_due(now: datetime) -> ColumnElement[bool]:
+    """A ritual due at or before `now`, or to be recomputed (marked, or computed after a
+    later instant than `now`: a clock set back)."""
+    return or_(Ritual.next_due_at <= now, Ritual.next_due_after > now)
+
+
 def due_rituals(session: Session, *, now: datetime) -> list[tuple[int, str]]:
     """(id, kind) of the rituals due at or before `now` or to be recomputed (marked, or
     computed after a later instant than `now`: a clock set back), by id. Two ranges of
@@ -48,7 +54,7 @@ def due_rituals(session: Session, *, now: datetime) -> list[tuple[int, str]]:
     then finds them moved on, and a concurrent change waits and marks them again."""
     return sorted((ritual_id, kind) for ritual_id, kind in session.execute(
         select(Ritual.id, Ritual.kind)
-        .where(or_(Ritual.next_due_at <= now, Ritual.next_due_after > now))
+        .where(rituals_due(now))
         .with_for_update()))
 
 

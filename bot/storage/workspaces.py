@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import OutboxStatus
@@ -92,9 +92,13 @@ def mark_uninstalled(session: Session, workspace_id: str, *, now: datetime) -> N
         ConversationToOpen.workspace_id == workspace_id))
 
 
+def departed(*, now: datetime, grace: timedelta) -> ColumnElement[bool]:
+    """A workspace uninstalled longer ago than the grace period."""
+    return Workspace.uninstalled_at.is_not(None) & (Workspace.uninstalled_at <= now - grace)
+
+
 def due_for_purge(session: Session, *, now: datetime, grace: timedelta) -> list[str]:
-    return list(session.scalars(select(Workspace.id).where(
-        Workspace.uninstalled_at.is_not(None), Workspace.uninstalled_at <= now - grace)))
+    return list(session.scalars(select(Workspace.id).where(departed(now=now, grace=grace))))
 
 
 def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
