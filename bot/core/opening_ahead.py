@@ -25,7 +25,7 @@ from bot.storage.conversations import (
     want_conversations,
 )
 from bot.storage.db import Database
-from bot.storage.teams import served_teams
+from bot.storage.teams import served_team_ids, team_by_id
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,23 @@ log = logging.getLogger(__name__)
 def mark_conversations_to_open(db: Database, *, now: datetime) -> int:
     """Mark every conversation the served teams' rituals will post to and that is not
     open yet (a team file applies this for its own teams; the clock does it for all as
-    it starts, for teams set up before tend opened conversations ahead)."""
+    it starts, for teams set up before tend opened conversations ahead).
+
+    One team's rows are loaded at a time and let go before the next, keeping only the
+    people of each conversation: at 50,000 members the whole roster in the session at
+    once would double the clock's memory."""
+    marked = 0
     with db.scope() as session:
-        teams = served_teams(session)
-        return sum(want_conversations(session, workspace_id=workspace_id,
-                                      groups=registry.conversations_of(list(group)), now=now)
-                   for workspace_id, group in groupby(teams, key=lambda t: t.workspace_id))
+        team_ids = served_team_ids(session)
+    for workspace_id, teams in groupby(team_ids, key=lambda pair: pair[0]):
+        with db.scope() as session:
+            groups: list[list[str]] = []
+            for _, team_id in teams:
+                groups += registry.conversations_of([team_by_id(session, team_id)])
+                session.expunge_all()
+            marked += want_conversations(session, workspace_id=workspace_id, groups=groups,
+                                         now=now)
+    return marked
 
 
 def open_conversations_ahead(db: Database, slack: SlackWorkspaces, *, now: datetime,

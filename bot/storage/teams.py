@@ -36,6 +36,16 @@ def all_teams(session: Session, workspace_id: str) -> list[Team]:
     ))
 
 
+def team_by_id(session: Session, team_id: int) -> Team:
+    return session.get_one(Team, team_id)
+
+
+def served_team_ids(session: Session) -> list[tuple[str, int]]:
+    """(workspace, team id) of every team of every installed workspace, in that order."""
+    return [(workspace_id, team_id) for workspace_id, team_id in session.execute(
+        select(Team.workspace_id, Team.id).where(served()).order_by(Team.workspace_id, Team.id))]
+
+
 def served_teams(session: Session) -> list[Team]:
     """Every team of every installed workspace, with its roles and rituals."""
     return list(session.scalars(
