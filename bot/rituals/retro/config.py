@@ -14,8 +14,7 @@ from bot.rituals.retro.rules import AgreementError, validate_agreement
 PROMPTS = PromptBank(
     defaults={"": ("What helped us work well?", "What got in our way?",
                    "Who helped you lately, and how?", "One thing to try.")},
-    first={"": ("What helps us work well today?", "What gets in our way?",
-                "One thing to try.")},
+    # No first-time wording: nothing here assumes an earlier retrospective.
 )
 
 
