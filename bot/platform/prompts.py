@@ -72,12 +72,17 @@ class PromptBank:
     roles: tuple[str, ...] = ()
     # Questions added one at a time, in turn; None: the ritual has no `rotating` key.
     rotating: tuple[str, ...] | None = None
+    # The setup modal's label of each key's input (default: "Questions").
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def keys(self) -> tuple[str, ...]:
         """The roles a team can write, rotating last ("" for a single list)."""
         if not self.roles:
             return ("",)
         return (*self.roles, *((ROTATING,) if self.rotating is not None else ()))
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, "Questions")
 
     def team_prompts(self, stored: Any) -> dict[str, list[str] | None]:
         """What the team wrote, by key (None: the default)."""
@@ -118,6 +123,14 @@ class Resolved:
 
     def of(self, role: str = "") -> list[str]:
         return self.asked.get(role, [])
+
+
+def stored_prompts(bank: PromptBank, written: dict[str, list[str] | None]) -> Any:
+    """What a team wrote, by key, in the shape of the `prompts:` key (None: all default)."""
+    if not bank.roles:
+        return written.get("")
+    chosen = {key: value for key, value in written.items() if value is not None}
+    return chosen or None
 
 
 def prompt_lines(text: str | None) -> list[str]:

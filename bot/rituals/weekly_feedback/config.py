@@ -28,6 +28,9 @@ PROMPTS = PromptBank(
               "Which of your strengths did we not use enough lately?",
               "How could the company help you grow?",
               "What did you learn this month?"),
+    labels={"member": "Questions for the member", "manager": "Questions for the manager",
+            "upward": "Upward: the manager asks the member",
+            "rotating": "Rotating: one per check-in, in turn"},
 )
 
 
