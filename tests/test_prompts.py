@@ -275,13 +275,13 @@ def test_the_setup_modal_edits_prompts_and_refuses_a_bad_one_on_its_field(
     modal = world.standin.opened_views()[-1]
     inputs = {b["block_id"]: b["element"] for b in modal["blocks"]
               if b.get("block_id", "").startswith("weekly_feedback_prompts")}
-    assert set(inputs) == {f"weekly_feedback_prompts_{k}" for k in CHECKIN_PROMPTS.keys()}
+    assert set(inputs) == {f"weekly_feedback_prompts_{k}" for k in CHECKIN_PROMPTS.prompt_keys()}
     assert inputs["weekly_feedback_prompts_member"]["initial_value"] == \
         "\n".join(CHECKIN_PROMPTS.defaults["member"])
     assert all(e["multiline"] and e["max_length"] <= 3000 for e in inputs.values())
     before = exported(world)
     defaults = {f"weekly_feedback_prompts_{k}": "\n".join(CHECKIN_PROMPTS.default(k))
-                for k in CHECKIN_PROMPTS.keys()}
+                for k in CHECKIN_PROMPTS.prompt_keys()}
     bad = {**setup_values(), **prompt_values(
         **{**defaults, "weekly_feedback_prompts_member": "Fine?\nTell <!channel> all"})}
     status, answer = world.submit_view(user="U0COACH", callback_id="setup_modal",

@@ -75,7 +75,7 @@ class PromptBank:
     # The setup modal's label of each key's input (default: "Questions").
     labels: Mapping[str, str] = field(default_factory=dict)
 
-    def keys(self) -> tuple[str, ...]:
+    def prompt_keys(self) -> tuple[str, ...]:
         """The roles a team can write, rotating last ("" for a single list)."""
         if not self.roles:
             return ("",)
@@ -89,7 +89,7 @@ class PromptBank:
         if not self.roles:
             return {"": list(stored) if isinstance(stored, list) else None}
         stored = stored if isinstance(stored, dict) else {}
-        return {key: stored.get(key) for key in self.keys()}
+        return {key: stored.get(key) for key in self.prompt_keys()}
 
     def default(self, key: str) -> tuple[str, ...]:
         return (self.rotating or ()) if key == ROTATING else self.defaults[key]
@@ -101,7 +101,7 @@ class PromptBank:
         written = self.team_prompts(stored)
         first = round_index == 0
         asked: dict[str, list[str]] = {}
-        for key in self.keys():
+        for key in self.prompt_keys():
             if key == ROTATING:
                 continue
             team = written[key]
