@@ -204,11 +204,14 @@ def test_prompts_round_trip_through_export_and_import(
     """Kills: export dropping or reshaping prompts (a role's list flattened, rotating
     lost), and defaults written into the file (a re-import would then pin them)."""
     source = tmp_path / "teams.yaml"
-    source.write_text(TEAM)
+    team = TEAM.replace('          manager: ["What changed upstairs this week?"]\n', "")
+    assert team != TEAM  # a role left out: the manager keeps the defaults
+    source.write_text(team)
     assert run(capsys, "import", str(source))[0] == 0
     code, written, _ = run(capsys, "export")
     assert code == 0
-    wanted = yaml.safe_load(TEAM)["teams"][0]["rituals"]
+    assert "\n            - Rotate one?\n" in written  # one prompt a line
+    wanted = yaml.safe_load(team)["teams"][0]["rituals"]
     got = yaml.safe_load(written)["teams"][0]["rituals"]
     assert {k: v["prompts"] for k, v in got.items()} == \
         {k: v["prompts"] for k, v in wanted.items()}
@@ -258,6 +261,13 @@ def test_bad_prompts_are_refused_whole_with_their_line_numbers(
 
 
 # -- the setup modal -----------------------------------------------------------------------
+
+
+RETRO_ON = {  # setup_values leaves the retro out
+    "retro_on": {"value": {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+    "retro_every": {"value": {"type": "static_select", "selected_option": {"value": "month"}}},
+    "retro_day": {"value": {"type": "static_select", "selected_option": {"value": "last thu"}}},
+    "retro_time": {"value": {"type": "timepicker", "selected_time": "15:00"}}}
 
 
 def prompt_values(**blocks: str) -> dict[str, Any]:
@@ -314,3 +324,27 @@ def test_every_default_prompt_is_in_the_question_bank() -> None:
     missing = [p for ritual in registry.all_rituals() if ritual.prompts
                for p in every_default(ritual.kind) if p not in bank]
     assert missing == []
+
+
+def test_rotating_prompts_too_long_for_one_box_are_kept_not_cut(world: World) -> None:
+    """Kills: the modal pre-filling an input with more than Slack lets it hold (the view
+    refused, the coach locked out of setup), or a save dropping prompts it did not show."""
+    long = [f"{n:02d} " + "y" * 290 for n in range(12)]  # 12 x 293 characters: over 3000
+    team = TEAM.replace('["Rotate one?", "Rotate two?", "Rotate three?"]', json.dumps(long))
+    setup_team(world, team)
+    assert tend(world, "U0COACH", "setup") == ""
+    modal = world.standin.opened_views()[-1]
+    ids = {b.get("block_id") for b in modal["blocks"]}
+    assert "weekly_feedback_prompts_member" in ids
+    assert "weekly_feedback_prompts_rotating" not in ids
+    assert "too long to edit here" in json.dumps(modal)
+    before = yaml.safe_load(exported(world))["teams"][0]["rituals"]["weekly_feedback"]
+    values = {**setup_values(quads=("week", "thu", "15:00", True),
+                             monthly_goals=("month", "1st mon", "09:30", True)),
+              **RETRO_ON, **prompt_values(weekly_feedback_prompts_member="Only this?")}
+    status, answer = world.submit_view(user="U0COACH", callback_id="setup_modal",
+                                       values=values, private_metadata="platform")
+    assert status == 200 and answer == {}
+    after = yaml.safe_load(exported(world))["teams"][0]["rituals"]["weekly_feedback"]
+    assert after["prompts"]["rotating"] == long == before["prompts"]["rotating"]
+    assert after["prompts"]["member"] == ["Only this?"]
