@@ -348,3 +348,19 @@ def test_rotating_prompts_too_long_for_one_box_are_kept_not_cut(world: World) ->
     after = yaml.safe_load(exported(world))["teams"][0]["rituals"]["weekly_feedback"]
     assert after["prompts"]["rotating"] == long == before["prompts"]["rotating"]
     assert after["prompts"]["member"] == ["Only this?"]
+
+
+def test_hostile_prompt_boxes_get_a_field_error_not_a_5xx(world: World) -> None:
+    """Kills: a box whose value is not text (a forged payload) or is huge reaching the
+    validation unguarded (a 500), or being saved."""
+    setup_checkin_team(world)
+    before = exported(world)
+    for value in ("x" * 100_000, ["not", "text"], None):
+        values = {**setup_values(),
+                  "weekly_feedback_prompts_member": {"value": {"type": "plain_text_input",
+                                                               "value": value}}}
+        status, answer = world.submit_view(user="U0COACH", callback_id="setup_modal",
+                                           values=values, private_metadata="platform")
+        assert status == 200 and answer["response_action"] == "errors"
+        assert set(answer["errors"]) == {"weekly_feedback_prompts_member"}
+    assert exported(world) == before
