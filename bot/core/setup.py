@@ -153,7 +153,8 @@ def _prompt_inputs(kind: str, bank: PromptBank, saved: Any) -> list[dict[str, An
     return inputs
 
 
-def _read_prompts(bank: PromptBank, kind: str, values: dict[str, Any], saved: Any) -> Any:
+def _read_prompts(bank: PromptBank, kind: str, read: Any, values: dict[str, Any],
+                  saved: Any) -> Any:
     """The prompts as submitted, in the shape of the `prompts:` key: a role left at the
     defaults stays unset (so better defaults reach it later); an input not shown keeps
     what was there."""
@@ -161,7 +162,7 @@ def _read_prompts(bank: PromptBank, kind: str, values: dict[str, Any], saved: An
     for key in written:
         block = prompt_block(kind, key)
         if block in values:
-            lines = prompt_lines(values[block].get("value", {}).get("value"))
+            lines = prompt_lines(read(block))  # text, or None when blank or not text
             written[key] = None if lines == list(bank.default(key)) else lines
     return stored_prompts(bank, written)
 
@@ -233,7 +234,7 @@ def _team_data(read: Any, key: str, current: TeamSpec | None, values: dict[str, 
                                               "time": read(f"{name}_time")},
                                   "enabled": on, **part.setup.read_extra(read, saved)}
         if part.prompts is not None:
-            ritual["prompts"] = _read_prompts(part.prompts, name, values, saved)
+            ritual["prompts"] = _read_prompts(part.prompts, name, read, values, saved)
         if part.team_level_key:
             data[name] = ritual
         else:
