@@ -112,7 +112,8 @@ def test_a_commitment_of_ampersands_is_clipped_whole_entities() -> None:
 def test_team_names_are_escaped_in_channel_post_fallbacks() -> None:
     """Kills: the plain team name in the goal session's fallback text."""
     message = render_message("goals_session.json.j2", team_name="R&D <ops>",
-                             month_label="December 2026", occurrence_id=9, max_goals=3)
+                             month_label="December 2026", occurrence_id=9, max_goals=3,
+                             prompts=["What next?"], first=False)
     assert "R&amp;D &lt;ops&gt;" in message.text and "<ops>" not in message.text
 
 

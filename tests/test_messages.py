@@ -22,7 +22,11 @@ from bot.messages.render import (
     render_view,
     validate_blocks,
 )
+from bot.platform.prompts import MAX_PROMPT_CHARS, MAX_PROMPTS
 from bot.rituals.common.commitment_view import MAX_LISTED_COMMITMENTS
+from bot.rituals.monthly_goals.config import PROMPTS as GOALS_PROMPTS
+from bot.rituals.quads.config import PROMPTS as QUADS_PROMPTS
+from bot.rituals.weekly_feedback.config import PROMPTS as CHECKIN_PROMPTS
 from tests.goldens import assert_matches_golden
 from tests.properties import examples
 
@@ -34,10 +38,18 @@ def _commitment(n: int, **overrides: Any) -> dict[str, Any]:
     return {**item, **overrides}
 
 
+def _checkin_prompts(round_index: int) -> dict[str, Any]:
+    """The default questions of a pair's check-in number `round_index` (0: the first)."""
+    asked = CHECKIN_PROMPTS.resolve(None, round_index=round_index)
+    return dict(first=round_index == 0, member_prompts=asked.of("member"),
+                manager_prompts=asked.of("manager"), upward_prompts=asked.of("upward"),
+                rotating_prompt=asked.rotating)
+
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "checkin_first_week": ("checkin.json.j2", dict(
         member_id="U001", manager_id="U0MGR", week_label="week of 23 Nov",
-        occurrence_id=7, commitments=[], hidden_commitments=0)),
+        occurrence_id=7, commitments=[], hidden_commitments=0, **_checkin_prompts(0))),
     "checkin_with_commitments": ("checkin.json.j2", dict(
         member_id="U001", manager_id="U0MGR", week_label="week of 30 Nov", occurrence_id=8,
         commitments=[
@@ -45,9 +57,13 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             _commitment(2, open=False, status_note="  ✅ *done*"),
             _commitment(3, carried_here=True,
                         status_note="  ⏳ *not yet* — carried to the next check-in"),
-        ], hidden_commitments=0)),
+        ], hidden_commitments=0, **_checkin_prompts(1))),
     "goals_session": ("goals_session.json.j2", dict(
-        team_name="Platform & Co", month_label="December 2026", occurrence_id=9, max_goals=3)),
+        team_name="Platform & Co", month_label="December 2026", occurrence_id=9, max_goals=3,
+        first=False, prompts=GOALS_PROMPTS.resolve(None, round_index=2).of())),
+    "goals_session_first": ("goals_session.json.j2", dict(
+        team_name="Platform & Co", month_label="December 2026", occurrence_id=9, max_goals=3,
+        first=True, prompts=GOALS_PROMPTS.resolve(None, round_index=0).of())),
     "goals_shared": ("goals_shared.json.j2", dict(
         owner_id="U001", month_label="December 2026", heading_emoji=":dart:",
         heading="— goals for December 2026:",
@@ -62,7 +78,12 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "quad_cycle": ("quad_cycle.json.j2", dict(
         members=["U001", "U002", "U003", "U004"], cycle=2, fresh=False, occurrence_id=11,
         next_cycle=date(2026, 12, 17), commitments=[
-            _commitment(1), _commitment(2, open=False, status_note="  ✅ *kept*")])),
+            _commitment(1), _commitment(2, open=False, status_note="  ✅ *kept*")],
+        first=False, prompts=QUADS_PROMPTS.resolve(None, round_index=1).of())),
+    "quad_cycle_first": ("quad_cycle.json.j2", dict(
+        members=["U001", "U002", "U003", "U004"], cycle=1, fresh=True, occurrence_id=10,
+        next_cycle=date(2026, 12, 10), commitments=[], first=True,
+        prompts=QUADS_PROMPTS.resolve(None, round_index=0).of())),
     "commitment_recorded": ("commitment_recorded.json.j2", dict(
         owner_id="U0MGR", what="Unblock the <staging> budget", due_date=date(2026, 11, 27))),
 }
@@ -110,13 +131,19 @@ def test_user_text_is_escaped_so_it_cannot_mention_or_link() -> None:
 
 @settings(max_examples=examples(60), deadline=None)
 @given(count=st.integers(0, MAX_LISTED_COMMITMENTS),
-       text=st.text(min_size=3, max_size=500), hidden=st.integers(0, 200))
+       text=st.text(min_size=3, max_size=500), hidden=st.integers(0, 200),
+       prompt=st.sampled_from(["&" * MAX_PROMPT_CHARS, "<" * MAX_PROMPT_CHARS, "ok"]))
 def test_any_checkin_is_valid_block_kit_within_the_limit(count: int, text: str,
-                                                         hidden: int) -> None:
+                                                         hidden: int, prompt: str) -> None:
+    """Kills: the team's longest prompts, escaped (an `&` is five characters), taking a
+    section over Slack's 3000 characters."""
     commitments = [_commitment(n % 28 + 1, id=n + 1, text=text) for n in range(count)]
+    most = [prompt] * MAX_PROMPTS
     message = render_message("checkin.json.j2", member_id="U001", manager_id="U0MGR",
                              week_label="week of 23 Nov", occurrence_id=1,
-                             commitments=commitments, hidden_commitments=hidden)
+                             commitments=commitments, hidden_commitments=hidden, first=False,
+                             member_prompts=most, manager_prompts=most, upward_prompts=most,
+                             rotating_prompt=prompt)
     assert len(message.blocks) <= MAX_MESSAGE_BLOCKS
     assert message.text
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.config.apply import apply_config, export_config
 from bot.config.dump import dump_config
 from bot.config.loader import ConfigError, load_config
+from bot.rituals.retro.config import PROMPTS as RETRO_PROMPTS
 from bot.rituals.retro.messages import Voted, render_result, render_session
 from bot.storage.models import RetroVote, Ritual, TeamAgreement
 from tests.goldens import assert_matches_golden
@@ -133,7 +134,8 @@ def test_the_retro_session_and_its_closed_state_read_as_pinned() -> None:
         agreements=["No meetings on Fridays", "Reviews within a day <always>"],
         rituals=[Voted(1, "Goal sharing"), Voted(2, "Retrospective"),
                  Voted(3, "Team digest")],
-        closes_at=at(A_WEEK_LATER), timezone="Europe/Amsterdam", min_group=3)
+        closes_at=at(A_WEEK_LATER), timezone="Europe/Amsterdam", min_group=3,
+        prompts=list(RETRO_PROMPTS.defaults[""]))
     assert_matches_golden("retro_session", json.dumps(
         render_session(**kwargs).as_dict(), indent=2, ensure_ascii=False) + "\n")
     assert_matches_golden("retro_session_closed", json.dumps(

@@ -168,3 +168,16 @@ def test_the_day_menu_offers_every_day_the_yaml_accepts_within_slack_s_limit(
     options = day_options(world.standin.opened_views()[-1], "monthly_goals_day")
     assert set(options) == yaml_days()
     assert len(options) == len(set(options)) <= 100
+
+
+def test_a_text_input_that_starts_longer_than_it_may_hold_is_refused(
+        client: WebClient, standin: SlackStandIn) -> None:
+    """Kills: the stand-in accepting an initial_value over the input's max_length (or over
+    3000 characters when none is given), which Slack refuses."""
+    fits = {"type": "plain_text_input", "multiline": True, "max_length": 10,
+            "initial_value": "x" * 10}
+    assert open_modal(client, standin, modal(fits))["ok"]
+    for element in ({**fits, "initial_value": "x" * 11},
+                    {"type": "plain_text_input", "initial_value": "x" * 3001}):
+        assert refused(lambda e=element: open_modal(client, standin, modal(e))) == \
+            "invalid_arguments"

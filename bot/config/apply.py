@@ -144,7 +144,10 @@ def _ritual_specs(team: TeamSpec) -> dict[str, tuple[Cadence, bool, dict[str, An
     for ritual in registry.all_rituals():
         spec = ritual_spec_of(team, ritual.kind)
         if spec is not None:
-            options = {k: v for k, v in spec.model_dump().items() if k not in _COMMON}
+            # Unset keys (prompts left to the defaults) are not stored, so an import
+            # that leaves them out changes nothing.
+            options = {k: v for k, v in spec.model_dump(exclude_none=True).items()
+                       if k not in _COMMON}
             specs[ritual.kind] = (spec.cadence.cadence, spec.enabled, options)
     return specs
 

@@ -94,13 +94,14 @@ _FIELD_ORDER = {"to": -1}
 
 
 def _ritual(spec: RitualSpec) -> Node:
-    """Fields in schema order, `enabled` last and only when the ritual is paused."""
+    """Fields in schema order, `enabled` last and only when the ritual is paused; a field
+    left unset (prompts left to the defaults) is left out, as in the file it came from."""
     fields = type(spec).model_fields
     pairs = [
-        (name, _value(getattr(spec, name)))
+        (name, _prompts(value) if name == "prompts" else _value(value))
         for name in sorted(fields, key=lambda n: _FIELD_ORDER.get(n, 0))
-        if name != "enabled"
-        and not (name in _OMIT_WHEN_DEFAULT and getattr(spec, name) == fields[name].default)
+        if name != "enabled" and (value := getattr(spec, name)) is not None
+        and not (name in _OMIT_WHEN_DEFAULT and value == fields[name].default)
     ]
     if not spec.enabled:
         pairs.append(("enabled", _scalar(False)))
@@ -117,6 +118,15 @@ def _cadence(spec: CadenceSpec) -> Node:
         ],
         flow=True,
     )
+
+
+def _prompts(value: Any) -> Node:
+    """A team's prompts, one per line: a list, or a mapping of lists by role."""
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return _mapping([(name, _prompts(getattr(value, name))) for name in fields
+                         if getattr(value, name) is not None])
+    return _sequence([_scalar(text) for text in value])
 
 
 def _value(value: Any) -> Node:

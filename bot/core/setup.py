@@ -20,6 +20,7 @@ from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.messages.render import Template, render_view
 from bot.platform.context import Caller, Services
 from bot.platform.notices import open_form
+from bot.platform.prompts import ROTATING, PromptBank, prompt_lines, stored_prompts
 from bot.rituals import registry
 from bot.slack.gateway import SlackCallError
 from bot.storage.events import first_delivery, handled
@@ -108,13 +109,62 @@ def _context(spec: TeamSpec | None, user_id: str) -> dict[str, Any]:
                                    "on": ritual["enabled"],
                                    **{k: v for k, v in ritual.items()
                                       if k not in ("cadence", "enabled")}}
+    prompts = {r.kind: _prompt_inputs(r.kind, r.prompts,
+                                      ritual_spec_of(spec, r.kind) if spec else None)
+               for r in parts if r.prompts is not None}
     for r in parts:
         r.setup.context(rituals[r.kind], team)
     for values in rituals.values():
         values["day"] = str(values["day"])
     return {"team": team, "rituals": rituals, "everies": EVERY, **DAY_OPTIONS,
+            "prompt_inputs": prompts,
             "parts": [{"kind": r.kind, "title": r.setup.title, "help": r.setup.help,
                        "extra_blocks": r.setup.extra_blocks} for r in parts]}
+
+
+def prompt_block(kind: str, key: str) -> str:
+    """A ritual's prompts input: `retro_prompts`, `weekly_feedback_prompts_member`."""
+    return f"{kind}_prompts" + (f"_{key}" if key else "")
+
+
+# A multiline input holds at most this much (Slack's limit for plain_text_input).
+PROMPTS_INPUT_MAX = 3000
+
+
+def _written(bank: PromptBank, saved: Any) -> dict[str, list[str] | None]:
+    stored = saved.model_dump(exclude_none=True).get("prompts") if saved is not None else None
+    return bank.team_prompts(stored)
+
+
+def _prompt_inputs(kind: str, bank: PromptBank, saved: Any) -> list[dict[str, Any]]:
+    """One multiline input per role, one prompt a line, filled with the current prompts
+    (the team's, or the defaults). Twelve long rotating prompts can exceed what an input
+    holds: then the modal says so instead, and a save keeps them."""
+    inputs = []
+    for key, written in _written(bank, saved).items():
+        text = "\n".join(written if written is not None else bank.default(key))
+        inputs.append({"block_id": prompt_block(kind, key), "label": bank.label(key),
+                       "value": text, "optional": key == ROTATING,
+                       "fits": len(text) <= PROMPTS_INPUT_MAX, "max": PROMPTS_INPUT_MAX,
+                       "hint": ("One per line, up to 12, each at most 300 characters; one "
+                                "is added to each occurrence in turn. Empty: none."
+                                if key == ROTATING else
+                                "One per line: 1 to 5, each at most 300 characters.")})
+    return inputs
+
+
+def _read_prompts(bank: PromptBank, kind: str, read: Any, values: dict[str, Any],
+                  saved: Any) -> Any:
+    """The prompts as submitted, in the shape of the `prompts:` key: a role left at the
+    defaults stays unset (so better defaults reach it later); an input not shown keeps
+    what was there."""
+    written = _written(bank, saved)
+    for key in written:
+        block = prompt_block(kind, key)
+        if block in values:
+            lines = prompt_lines(read(block))  # text, or None when blank or not text
+            written[key] = None if lines == list(bank.default(key)) else lines
+    return stored_prompts(bank, written)
 
 
 # -- saving -----------------------------------------------------------------------------
@@ -138,7 +188,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
             return {"team_key": f"There is already a team with the key {key!r}."}
         current = next((t for t in export_config(session, ws).teams if t.key == key), None)
         try:
-            spec = TeamSpec.model_validate(_team_data(read, key, current))
+            spec = TeamSpec.model_validate(_team_data(read, key, current, values))
         except ValidationError as exc:
             return _errors(exc)
         if not first_delivery(session, event_id=submission_id, now=now):
@@ -161,7 +211,8 @@ def _reader(values: dict[str, Any]) -> Any:
     return read
 
 
-def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
+def _team_data(read: Any, key: str, current: TeamSpec | None, values: dict[str, Any]
+               ) -> dict[str, Any]:
     managers = list(read("team_managers") or [])
     overrides = {m.id: m.manager for m in current.members} if current else {}
     members = [{"id": u, "manager": overrides[u]} if overrides.get(u) in managers else u
@@ -182,6 +233,8 @@ def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
                                               "day": read(f"{name}_day"),
                                               "time": read(f"{name}_time")},
                                   "enabled": on, **part.setup.read_extra(read, saved)}
+        if part.prompts is not None:
+            ritual["prompts"] = _read_prompts(part.prompts, name, read, values, saved)
         if part.team_level_key:
             data[name] = ritual
         else:
@@ -192,8 +245,12 @@ def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
 def _errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
-        block = _block_for(tuple(error["loc"]))
-        errors.setdefault(block, str(error["msg"]).removeprefix("Value error, "))
+        loc = tuple(error["loc"])
+        block = _block_for(loc)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if "_prompts" in block and isinstance(loc[-1], int):  # one prompt: say which line
+            message = f"Line {loc[-1] + 1}: {message}"
+        errors.setdefault(block, message)
     return errors
 
 
@@ -210,6 +267,9 @@ def _block_for(loc: tuple[Any, ...]) -> str:
         name, rest = part.kind, [str(p) for p in loc[2:]]
     else:
         return "team_name"
+    if rest[:1] == ["prompts"] and part.prompts is not None:
+        role = rest[1] if part.prompts.roles and len(rest) > 1 else ""
+        return prompt_block(name, role)
     if rest[:1] and rest[0] in part.setup.error_blocks:
         return part.setup.error_blocks[rest[0]]
     if rest[:1] == ["cadence"] and len(rest) > 1:

@@ -20,6 +20,7 @@ from bot.messages.render import Message
 from bot.platform.config_spec import RitualSpec
 from bot.platform.context import Services
 from bot.platform.followups import Followup
+from bot.platform.prompts import PromptBank
 from bot.rituals.common.commitment_rules import CommitmentPolicy
 from bot.rituals.common.measures import Measure
 from bot.rituals.kinds import RitualKind
@@ -128,6 +129,8 @@ class RitualDefinition:
     reply_lines: ClassVar[ReplyLines | None] = None
     nudges: ClassVar[Nudges | None] = None
     team_text: ClassVar[TeamText | None] = None
+    # Its questions: the defaults, and how a team's own (`prompts:` in its spec) are read.
+    prompts: ClassVar[PromptBank | None] = None
     # Lines of `/tend help` for members: what a thread line of this ritual records.
     help_lines: ClassVar[tuple[str, ...]] = ()
 

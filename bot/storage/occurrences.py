@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from bot.domain.enums import OccurrenceStatus
@@ -42,6 +42,20 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     marked = [{**row, "nudge_from": row["scheduled_at"]
                if row["status"] == OccurrenceStatus.PENDING else None} for row in rows]
     return insert_ignoring_conflicts(session, Occurrence, marked, returning=Occurrence.id)
+
+
+def prompted_before(session: Session, *, ritual_id: int, subject_id: str,
+                    counterpart_id: str | None = None, before: datetime) -> int:
+    """How many occurrences of the ritual for this subject (and counterpart, for a pair)
+    were posted before `before`: the round of the next one, 0 for its first (which reads
+    as a first time, and picks its rotating prompt). One indexed count."""
+    query = (select(func.count()).select_from(Occurrence)
+             .where(Occurrence.ritual_id == ritual_id, Occurrence.subject_id == subject_id,
+                    Occurrence.scheduled_at < before,
+                    Occurrence.status.in_((OccurrenceStatus.PENDING, OccurrenceStatus.SENT))))
+    if counterpart_id is not None:
+        query = query.where(Occurrence.counterpart_id == counterpart_id)
+    return session.scalar(query) or 0
 
 
 def occurrence_for_thread(session: Session, *, channel_id: str, ts: str) -> Occurrence | None:

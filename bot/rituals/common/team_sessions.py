@@ -18,11 +18,13 @@ def claim_session(session: Session, due: DueSession, *, now: datetime,
                   held_status: str = OccurrenceStatus.PENDING) -> Occurrence | None:
     """Insert the team occurrence of a session; None when it exists (an earlier or
     concurrent tick got there first), which makes planning a session happen once."""
+    held = occurrences.prompted_before(session, ritual_id=due.ritual.ritual_id,
+                                       subject_id=TEAM_SUBJECT, before=due.scheduled_at)
     ids = occurrences.insert_new(session, [{
         "ritual_id": due.ritual.ritual_id, "subject_id": TEAM_SUBJECT,
         "scheduled_at": due.scheduled_at, "status": _status(due, held_status),
         "reason": "older_than_catchup_window" if due.missed else None,
-        "details": {}, "created_at": now,
+        "details": {"round": held}, "created_at": now,
     }])
     return session.get_one(Occurrence, ids[0]) if ids else None
 

@@ -13,6 +13,7 @@ from bot.messages.render import render_message
 from bot.rituals.common.sessions import due_sessions, month_label
 from bot.rituals.common.team_sessions import claim_session, coach_notice
 from bot.rituals.kinds import RitualKind
+from bot.rituals.monthly_goals.config import PROMPTS
 from bot.rituals.monthly_goals.messages import render_review
 from bot.rituals.monthly_goals.rules import MAX_GOALS_PER_MONTH
 from bot.storage import outbox
@@ -41,8 +42,11 @@ def plan_goal_sessions(session: Session, *, now: datetime, catchup: timedelta,
 def _enqueue_session(session: Session, occurrence: Occurrence, *, now: datetime) -> None:
     team = occurrence.ritual.team
     label = month_label(occurrence.scheduled_at, team.timezone)
+    round_index = occurrence.details.get("round")
+    asked = PROMPTS.resolve(occurrence.ritual.options.get("prompts"), round_index=round_index)
     message = render_message("goals_session.json.j2", team_name=team.name, month_label=label,
-                             occurrence_id=occurrence.id, max_goals=MAX_GOALS_PER_MONTH)
+                             occurrence_id=occurrence.id, max_goals=MAX_GOALS_PER_MONTH,
+                             prompts=asked.of(), first=round_index == 0)
     payload = {**message.as_dict(), "join": True,
                "notify_on_failure": coach_notice(team, "the goal-sharing session")}
     outbox.enqueue(session, workspace_id=team.workspace_id,

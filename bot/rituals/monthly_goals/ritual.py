@@ -21,7 +21,7 @@ from bot.rituals.common.home import (
 from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.monthly_goals.actions import session_participants, sync_goal_from_reply
-from bot.rituals.monthly_goals.config import MonthlyGoalsSpec
+from bot.rituals.monthly_goals.config import PROMPTS, MonthlyGoalsSpec
 from bot.rituals.monthly_goals.flows import plan_goal_sessions
 from bot.rituals.monthly_goals.home import open_goals_blocks
 from bot.rituals.monthly_goals.rules import GoalError, is_goal_line
@@ -36,11 +36,14 @@ class MonthlyGoals(RitualDefinition):
     config_spec = MonthlyGoalsSpec
     config_descriptions: ClassVar[dict[str, str]] = {
         "rituals.monthly_goals": "The goal-sharing session in the team channel: up to "
-        "three goals each; last month's come back privately."}
+        "three goals each; last month's come back privately.",
+        "monthly_goals.prompts": "The team's own questions for each session: a list of "
+        "1–5. Left out: tend's defaults (docs/prompts.md)."}
     setup = SetupPart(
         title="Monthly goal sharing",
         help="A session in the team channel: up to three goals each.",
         defaults={"every": "month", "day": "1st mon", "time": "09:30"})
+    prompts = PROMPTS
     reply_lines = ReplyLines(is_goal_line, sync_goal_from_reply, (GoalError,))
 
     digest_labels: ClassVar[dict[str, str]] = {

@@ -22,6 +22,7 @@ from bot.rituals.common.commitment_visibility import shareable_with
 from bot.rituals.common.sessions import due_sessions, following_session
 from bot.rituals.common.team_sessions import claim_session
 from bot.rituals.kinds import RitualKind
+from bot.rituals.quads.config import PROMPTS
 from bot.rituals.quads.grouping import Pair, draw_groups, pair_counts
 from bot.storage import occurrences, outbox
 from bot.storage.commitments import commitments_by_ids, open_commitments_of_pair
@@ -192,8 +193,12 @@ def quad_members(session: Session, occurrence: Occurrence) -> set[str]:
 def render_quad_cycle(session: Session, occurrence: Occurrence, *, today: date) -> Message:
     details = occurrence.details
     commitments = commitments_by_ids(session, details.get("commitments", []))
+    # Cycle 1 is the ritual's first: nobody has said anything to be held to yet.
+    asked = PROMPTS.resolve(occurrence.ritual.options.get("prompts"),
+                            round_index=int(details["cycle"]) - 1)
     return render_message(
         "quad_cycle.json.j2", members=details["members"], cycle=details["cycle"],
+        first=details["cycle"] == 1, prompts=asked.of(),
         fresh=details.get("fresh", False), occurrence_id=occurrence.id,
         next_cycle=date.fromisoformat(details["next_cycle"]),
         commitments=[commitment_view(c, occurrence_id=occurrence.id, today=today)

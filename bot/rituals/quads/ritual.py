@@ -34,7 +34,7 @@ from bot.rituals.common.home import (
 )
 from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
-from bot.rituals.quads.config import QuadsSpec
+from bot.rituals.quads.config import PROMPTS, QuadsSpec
 from bot.rituals.quads.flows import MIN_GROUP, plan_quad_cycles, quad_members, render_quad_cycle
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.quads import quad_groups_of, quad_period
@@ -75,13 +75,16 @@ class Quads(RitualDefinition):
         "quads.regroup_every": "How many cycles a grouping lasts before new groups are "
         "drawn.",
         "quads.managers_with_reports": "`true` lets managers share a quad with their own "
-        "reports."}
+        "reports.",
+        "quads.prompts": "The team's own questions for each cycle: a list of 1–5. Left "
+        "out: tend's defaults (docs/prompts.md)."}
     setup = SetupPart(
         title="Peer quads",
         help="Groups of four (three or five where needed), in private group DMs.",
         defaults={"every": "week", "day": "thu", "time": "15:00", "regroup_every": 4},
         extra_blocks="setup_quads.json.j2", read_extra=_read_extra,
         error_blocks={"regroup_every": "quads_regroup"})
+    prompts = PROMPTS
     commitments = COMMITMENTS
     reply_lines = ReplyLines(is_commitment_line,
                              partial(sync_commitment_from_reply, policy=COMMITMENTS),

@@ -20,6 +20,7 @@ from bot.rituals.common.sessions import (
 from bot.rituals.common.team_sessions import claim_session, coach_notice
 from bot.rituals.kinds import RitualKind
 from bot.rituals.retro import rules
+from bot.rituals.retro.config import PROMPTS
 from bot.rituals.retro.messages import Voted, render_result, render_session, stored
 from bot.storage import outbox
 from bot.storage.models import Occurrence, Reply, Team
@@ -105,7 +106,9 @@ def render_occurrence_message(session: Session, occurrence: Occurrence, *, close
         team_name=team.name, month=month_label(occurrence.scheduled_at, team.timezone),
         occurrence_id=occurrence.id, agreements=team_agreements(session, team_id=team.id),
         rituals=ballot_of(occurrence), closes_at=closes_at(as_team_ritual(ritual), occurrence),
-        timezone=team.timezone, min_group=min_group(team), closed=closed)
+        timezone=team.timezone, min_group=min_group(team), closed=closed,
+        prompts=PROMPTS.resolve(ritual.options.get("prompts"),
+                                round_index=occurrence.details.get("round")).of())
     return message.as_dict()
 
 

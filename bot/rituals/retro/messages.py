@@ -26,12 +26,13 @@ class Voted:
 
 def render_session(*, team_name: str, month: str, occurrence_id: int,
                    agreements: list[str], rituals: list[Voted], closes_at: datetime,
-                   timezone: str, min_group: int, closed: bool = False) -> Message:
+                   timezone: str, min_group: int, prompts: list[str],
+                   closed: bool = False) -> Message:
     shown = agreements[:MAX_SHOWN_AGREEMENTS]
     return render_message(
         "retro_session.json.j2", team_name=team_name, month_label=month,
         agreements=[escape_clipped(a, 280) for a in shown],
-        more_agreements=len(agreements) - len(shown),
+        more_agreements=len(agreements) - len(shown), prompts=prompts,
         rituals=[{"id": r.id, "title": r.title, "value": vote_value(occurrence_id, r.id)}
                  for r in rituals],
         actions={a.name: a.value for a in RetroAction}, min_group=min_group,

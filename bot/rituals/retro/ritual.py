@@ -28,7 +28,7 @@ from bot.rituals.common.home import (
 )
 from bot.rituals.kinds import RitualKind
 from bot.rituals.retro import home
-from bot.rituals.retro.config import AGREEMENTS_FIELD, RetroSpec
+from bot.rituals.retro.config import AGREEMENTS_FIELD, PROMPTS, RetroSpec
 from bot.rituals.retro.flows import next_closes, plan_retros, sync_agreement_from_reply
 from bot.rituals.retro.rules import AgreementError, is_agreement_line
 from bot.storage.models import Occurrence, Person, Ritual, Team, TeamRole
@@ -57,12 +57,15 @@ class Retro(RitualDefinition):
         "team.agreements": "The team's working agreements (`agree:` lines of its "
         "retrospectives), unattributed, each at most 300 characters. Left out: the "
         "agreements stay as they are; `[]` removes them all.",
+        "retro.prompts": "The team's own questions for each retrospective: a list of 1–5. "
+        "Left out: tend's defaults (docs/prompts.md).",
     }
     setup = SetupPart(
         title="Team retrospective",
         help="A session in the team channel: what helped, what got in the way, working "
              "agreements, and keep / change / drop on each ritual.",
         defaults={"every": "month", "day": "last thu", "time": "15:00"})
+    prompts = PROMPTS
     reply_lines = ReplyLines(is_agreement_line, sync_agreement_from_reply, (AgreementError,))
     team_text = TeamText("agreements", AGREEMENTS_FIELD, _read_agreements, _write_agreements)
     help_lines = ("• In a retrospective's thread, `agree: <a norm the team keeps>` records a "

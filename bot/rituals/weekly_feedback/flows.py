@@ -88,6 +88,9 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
         session, ritual_id=pair.ritual_id, pair_member_id=pair.member_id),
         {pair.member_id, pair.manager_id}, participants=pair_participants)
     listed = [c.id for c in open_items[:MAX_LISTED_COMMITMENTS]]
+    held = occurrences.prompted_before(session, ritual_id=pair.ritual_id,
+                                       subject_id=pair.member_id,
+                                       counterpart_id=pair.manager_id, before=due.scheduled_at)
     ids = occurrences.insert_new(session, [{
         "ritual_id": pair.ritual_id, "subject_id": pair.member_id,
         "counterpart_id": pair.manager_id, "scheduled_at": due.scheduled_at,
@@ -95,7 +98,7 @@ def _create_occurrence(session: Session, due: DueCheckin, *, now: datetime) -> O
                    if due.missed else OccurrenceStatus.PENDING),
         "reason": "older_than_catchup_window" if due.missed and not due.skipped else None,
         "details": {"commitments": listed,
-                    "hidden_commitments": len(open_items) - len(listed)},
+                    "hidden_commitments": len(open_items) - len(listed), "round": held},
         "created_at": now,
     }])
     if not ids:

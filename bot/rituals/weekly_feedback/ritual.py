@@ -28,7 +28,7 @@ from bot.rituals.common.commitments import sync_commitment_from_reply
 from bot.rituals.common.measures import Measure, measure
 from bot.rituals.kinds import RitualKind
 from bot.rituals.weekly_feedback import home
-from bot.rituals.weekly_feedback.config import WeeklyFeedbackSpec
+from bot.rituals.weekly_feedback.config import PROMPTS, WeeklyFeedbackSpec
 from bot.rituals.weekly_feedback.flows import plan_checkins
 from bot.rituals.weekly_feedback.messages import render_checkin
 from bot.rituals.weekly_feedback.planning import week_label
@@ -58,12 +58,16 @@ class WeeklyFeedback(RitualDefinition):
     in_member_zone = True
     config_descriptions: ClassVar[dict[str, str]] = {
         "rituals.weekly_feedback": "The weekly two-way check-in of each member and their "
-        "line manager, in a private group DM, at the member's local time."}
+        "line manager, in a private group DM, at the member's local time.",
+        "weekly_feedback.prompts": "The team's own questions: a mapping with `member`, "
+        "`manager` and `upward` (1–5 prompts each) and `rotating` (0–12, one added to each "
+        "check-in in turn). A role left out keeps tend's defaults (docs/prompts.md)."}
     setup = SetupPart(
         title="Weekly check-in",
         help="Each member and their line manager, five minutes, at the member's own local "
              "time.",
         defaults={"every": "week", "day": "mon", "time": "10:00"})
+    prompts = PROMPTS
     commitments = COMMITMENTS
     digest_labels: ClassVar[dict[str, str]] = {
         "checkins_held": "weekly check-ins held (both sides answered)"}

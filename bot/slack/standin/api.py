@@ -21,7 +21,7 @@ from bot.slack.standin.state import (
     StandInState,
     UploadedFile,
 )
-from bot.slack.standin.view_checks import preselection_problems
+from bot.slack.standin.view_checks import preselection_problems, text_input_problems
 
 Method = Callable[[StandInState, JSON], JSON]
 METHODS: dict[str, Method] = {}
@@ -473,7 +473,7 @@ def view_param(params: JSON) -> JSON:
     view = json_param(params, "view")
     if not isinstance(view, dict) or "type" not in view:
         raise SlackError("invalid_arguments")
-    if problems := preselection_problems(view):
+    if problems := preselection_problems(view) + text_input_problems(view):
         # Slack names the block in response_metadata.messages; the error is this.
         raise SlackError("invalid_arguments",
                          response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})

@@ -1,4 +1,5 @@
-"""Slack's refusal of a view whose preselected options are not among its options.
+"""Slack's refusal of a view whose preselected options are not among its options, or
+whose text input starts with more text than it may hold.
 
 A `static_select` (or `multi_static_select`, `checkboxes`, `radio_buttons`) may say which
 of its options start selected (`initial_option` / `initial_options`). Slack accepts that
@@ -7,6 +8,9 @@ only when each is exactly one of the element's options, from `options` or from
 answer `invalid_arguments`. Elements whose options come from elsewhere
 (`external_select`, the user and conversation pickers) carry neither list and are not
 checked.
+
+A `plain_text_input` holds at most `max_length` characters (3000 at most): an
+`initial_value` longer than that is refused the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +34,22 @@ def preselection_problems(view: JSON) -> list[str]:
         for option in chosen if isinstance(chosen, list) else []:
             if option not in offered:
                 problems.append(f"{element.get('action_id', '?')}: {option!r} is not an option")
+    return problems
+
+
+MAX_INPUT_LENGTH = 3000
+
+
+def text_input_problems(view: JSON) -> list[str]:
+    """Each text input of `view` whose initial value is longer than it may hold."""
+    problems = []
+    for element in _elements(view.get("blocks")):
+        if element.get("type") != "plain_text_input":
+            continue
+        limit = min(int(element.get("max_length") or MAX_INPUT_LENGTH), MAX_INPUT_LENGTH)
+        if len(str(element.get("initial_value") or "")) > limit:
+            problems.append(f"{element.get('action_id', '?')}: initial_value is longer "
+                            f"than {limit} characters")
     return problems
 
 
