@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.conversations import forget_conversations_with
 from bot.storage.db import rows_changed
+from bot.storage.introductions import forget_introductions
 from bot.storage.models import Commitment, Person, Reply, SharedReply
 from bot.storage.schedules import recompute_next_due
 from bot.storage.scoping import occurrences_in, rituals_in, teams_in
@@ -35,8 +36,8 @@ def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozen
 
 def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Deleted:
     """Delete what the person wrote or chose in `workspace_id` that no one ritual owns
-    (answers, commitments, shares) and the conversations cached or to open that name
-    them, and reset their settings there; each ritual deletes its own rows
+    (answers, commitments, shares), their introductions, the conversations cached or to
+    open that name them, and reset their settings there; each ritual deletes its own rows
     (`RitualDefinition.forget`: goals)."""
     rituals = rituals_in(workspace_id)
     texts = shared_texts_of(session, workspace_id, user_id)
@@ -48,6 +49,7 @@ def delete_person_rows(session: Session, workspace_id: str, user_id: str) -> Del
     answers = rows_changed(session, delete(Reply).where(
         Reply.user_id == user_id, Reply.occurrence_id.in_(occurrences_in(workspace_id))))
     forget_conversations_with(session, workspace_id=workspace_id, user_id=user_id)
+    forget_introductions(session, workspace_id, user_id)
     person = session.get(Person, (workspace_id, user_id))
     if person is not None:  # their settings go back to the defaults
         person.away_until, person.reminders_off = None, False
