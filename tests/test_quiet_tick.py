@@ -256,7 +256,8 @@ def _a_departed_workspace(world: World) -> Callable[[], bool]:
 
 
 @pytest.mark.parametrize("work", [
-    _an_introduction_waiting, _a_ritual_due, _a_reminder_due, _a_new_digest, _an_outbox_row_due, _a_zone_unknown,
+    _an_introduction_waiting, _a_ritual_due, _a_reminder_due, _a_new_digest,
+    _an_outbox_row_due, _a_zone_unknown,
     _a_zone_stale, _a_conversation_to_open, _old_text_to_purge, _a_departed_workspace,
 ], ids=lambda work: work.__name__.strip("_"))
 def test_a_tick_with_work_for_one_step_runs_it(
