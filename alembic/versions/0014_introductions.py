@@ -1,4 +1,5 @@
-"""introduction: one DM to each person first added to a team, before their first prompt
+"""introduction: one DM to each person first added to a team, before their first prompt;
+shared_reply.by_keyword: replies shared with `share:` lines
 
 A row per (team, person), written when the person is first added (file, setup modal or
 vote) and never again; `sent_at` is set by the tick that queues the DM.
@@ -40,6 +41,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("team_id", "user_id", name=op.f("uq_introduction_team_id_user_id")),
     )
     op.create_index(op.f("ix_introduction_sent_at"), "introduction", ["sent_at"])
+    # `share:` lines: a shared reply says whether its share lines shared it.
+    with op.batch_alter_table("shared_reply") as batch_op:
+        batch_op.add_column(
+            sa.Column("by_keyword", sa.Boolean(), server_default="0", nullable=False))
     op.create_index(op.f("ix_introduction_user_id"), "introduction", ["user_id"])
     # Everyone already on a team (member or manager, active or not) counts as introduced.
     # Naive UTC, as every stored time (bot/storage/base.UTCDateTime).
@@ -52,6 +57,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("shared_reply") as batch_op:
+        batch_op.drop_column("by_keyword")
     op.drop_index(op.f("ix_introduction_user_id"), table_name="introduction")
     op.drop_index(op.f("ix_introduction_sent_at"), table_name="introduction")
     op.drop_table("introduction")

@@ -99,7 +99,7 @@ def _ritual(spec: RitualSpec) -> Node:
     pairs = [
         (name, _value(getattr(spec, name)))
         for name in sorted(fields, key=lambda n: _FIELD_ORDER.get(n, 0))
-        if name != "enabled"
+        if name != "enabled" and getattr(spec, name) is not None  # an optional key left out
         and not (name in _OMIT_WHEN_DEFAULT and getattr(spec, name) == fields[name].default)
     ]
     if not spec.enabled:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.domain.share_lines import shared_words
 from bot.storage.conversations import forget_conversations_with
 from bot.storage.db import rows_changed
 from bot.storage.introductions import forget_introductions
@@ -28,8 +29,11 @@ class Deleted:
 
 
 def shared_texts_of(session: Session, workspace_id: str, user_id: str) -> frozenset[str]:
-    return frozenset(session.scalars(
-        select(Reply.text).join(SharedReply, SharedReply.reply_id == Reply.id)
+    """The words as a digest showed them: the reply, or only its `share:` lines' words."""
+    return frozenset(shared_words(text) if by_keyword else text
+                     for text, by_keyword in session.execute(
+        select(Reply.text, SharedReply.by_keyword)
+        .join(SharedReply, SharedReply.reply_id == Reply.id)
         .where(SharedReply.author_id == user_id,
                SharedReply.team_id.in_(teams_in(workspace_id)))))
 

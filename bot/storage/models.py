@@ -393,6 +393,9 @@ class SharedReply(Base):
     author_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # highlight | ask
     named: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shared by `share:` lines in the reply (only their words are shown, and editing them
+    # away withdraws it), not by the *Share in digest* shortcut (the whole reply).
+    by_keyword: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime]
 
 
