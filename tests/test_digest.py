@@ -137,7 +137,8 @@ def test_tend_digest_cli_dry_run_prints_and_posts_nothing(
     hold_checkins(world, MEMBERS)
     assert main(["digest", "platform", "--period", "2026-11", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "Team digest · Platform · November 2026" in out and "all or nearly all of the team" in out
+    assert "Team digest · Platform · November 2026" in out
+    assert "all or nearly all of the team" in out
     assert digest_posts(world) == []
     assert main(["digest", "platform", "--period", "2026-11"]) == 0
     assert "1 sent" in capsys.readouterr().out
