@@ -72,6 +72,9 @@ def help_text(services: Services, caller: Caller) -> str:
                   "• `/tend reminders off` / `on` — the one private reminder for an "
                   "unanswered prompt"]
         lines += [line for r in registry.all_rituals() for line in r.help_lines]
+        lines.append("• `share: <words>` in any tend thread — offers those words to your "
+                     "team's digest, unnamed (`share named: <words>` signs them); edit the "
+                     "line away to take them back")
     if "member" in roles or "manager" in roles:
         lines.append("• `/tend digest` — the latest digest of each of your teams")
     if "coach" in roles:
