@@ -8,6 +8,7 @@ import json
 from sqlalchemy import func, select
 
 from bot.storage.models import Introduction
+from tests.goldens import assert_matches_golden
 from tests.harness import World
 from tests.test_forgetting import confirm_forget_me
 from tests.test_tend_command import submit_setup
@@ -66,6 +67,9 @@ def test_each_new_person_gets_one_introduction_before_their_first_prompt(world: 
     assert "Weekly check-in" in text and "America/New_York" in text
     assert "/tend propose" in text and "/tend away" in text and "Skip me this week" in text
     assert "Nobody gets a figure about you" in text
+    pinned = json.dumps({"text": welcome.text, "blocks": welcome.blocks}, indent=2,
+                        ensure_ascii=False) + "\n"
+    assert_matches_golden("introduction", pinned)
 
 
 def test_a_re_import_and_a_rejoin_send_no_introduction(world: World) -> None:
