@@ -161,3 +161,27 @@ def test_share_lines_reach_the_digest_unnamed_or_signed_and_nothing_else_does(
     with world.db.scope() as session:
         shared = session.scalars(select(SharedReply.author_id)).all()
     assert sorted(shared) == ["U001", "U002", "U004"]
+
+
+def test_a_share_line_works_in_a_team_session_thread_beside_goal_lines(
+        world: World) -> None:
+    """`share:` is not the check-in's alone: in the goal session's thread (the team
+    channel), beside a `goal:` reply, a `share:` reply offers its words and the goal is
+    still recorded. Catches share lines read only where a ritual has no lines of its
+    own (mutation: `shares = None` when `lines` is not None)."""
+    from tests.test_monthly_goals import DECEMBER, goals, session_post
+    from tests.test_monthly_goals import setup_team as setup_goals
+
+    setup_goals(world)
+    world.tick(DECEMBER)
+    post = session_post(world)
+    world.reply(channel=post.channel, user="U002", thread_ts=post.ts,
+                text="goal: runbook done | no page unanswered | by 2027-01-29")
+    world.reply(channel=post.channel, user="U002", thread_ts=post.ts,
+                text="share: the on-call runbook is finally written down")
+    assert goals(world) == [("U002", "runbook done", "open")]
+    with world.db.scope() as session:
+        row = session.scalars(select(SharedReply)).one()
+        assert (row.author_id, row.named, row.by_keyword) == ("U002", False, True)
+    (note,) = [e for e in world.standin.ephemerals("U002") if "team digest" in e.text]
+    assert "unnamed" in note.text and note.thread_ts == post.ts
