@@ -38,6 +38,7 @@ from bot.config.loader import load_config
 from bot.core.tick import run_tick
 from bot.slack.standin import SlackStandIn
 from bot.slack.standin.payloads import event_callback
+from bot.storage.introductions import mark_all_sent as introduced
 from bot.storage.models import Reply
 
 TEAMS, MEMBERS = 5, 10
@@ -109,6 +110,9 @@ def _setup_threads(bench_db: BenchDatabase, standin: SlackStandIn) -> list[Threa
     with bench_db.db.scope() as session:
         apply_config(session, load_config(_config()), workspace_id=standin.team_id,
                      now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        # Teams that existed before introductions: their people count as introduced
+        # (as the upgrade marks them), so the bench measures the prompts alone.
+        introduced(session)
     services = bench_services(bench_db.db, standin)
     report = run_tick(services, now=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
     if report.send.sent != TEAMS * MEMBERS:

@@ -19,6 +19,7 @@ from bot.demo.live import LiveApp
 from bot.messages.render import MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, validate_blocks
 from bot.slack.standin import SlackStandIn
 from bot.storage.db import Database
+from bot.storage.introductions import mark_all_sent
 from bot.storage.models import Occurrence
 
 
@@ -75,10 +76,16 @@ class World(LiveApp):
             validate_blocks(view.get("blocks", []), limit=MAX_VIEW_BLOCKS, where="view")
 
     # -- configuration and clock ---------------------------------------------------
-    def load(self, yaml_text: str, *, now: str = "2026-11-01T00:00:00+00:00") -> None:
+    def load(self, yaml_text: str, *, now: str = "2026-11-01T00:00:00+00:00",
+             introduced: bool = True) -> None:
+        """Apply a teams file. `introduced`: its people count as introduced already, as
+        on a team that existed before introductions (the upgrade marks them), so a test
+        about something else sees only that; tests of the introduction pass False."""
         with self.db.scope() as session:
             apply_config(session, load_config(yaml_text), workspace_id=self.workspace_id,
                          now=at(now))
+            if introduced:
+                mark_all_sent(session)
 
     def tick(self, when: str | datetime) -> TickReport:  # type: ignore[override]
         return super().tick(self.clock.set(when))

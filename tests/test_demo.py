@@ -65,7 +65,7 @@ def test_the_demo_shows_goal_sharing_and_its_review_over_five_weeks(tmp_path: Pa
     assert "Your goals from last time" in story  # the private review, a month on
     assert story.count("Team digest for Platform") == 5  # weekly, to the manager
     page = (tmp_path / "demo.html").read_text(encoding="utf-8")
-    assert "Highlights people chose to share" in page
+    assert "highlights people chose to share" in page
     assert page.count('src="data:image/png;base64,') >= 4  # trend charts in threads
     assert result.ticks >= 5 * 3 + 5  # three zones of check-ins each week, five quad cycles
 

@@ -140,7 +140,10 @@ def test_the_api_cannot_ask_for_a_sub_group() -> None:
         "team_name",
         "min_group",
     }
-    assert {f.name for f in dataclasses.fields(PeriodInput)} == {"period", "measures", "shared"}
+    # The team's size is the whole team's (what a people-figure is a share of), not a
+    # sub-group's: nothing here names a role, a zone or a part of the team.
+    assert {f.name for f in dataclasses.fields(PeriodInput)} == {
+        "period", "measures", "shared", "team_size"}
 
 
 # Rule 2: min_group
@@ -463,3 +466,49 @@ def test_generated_histories_keep_the_privacy_promise(
                 assert dict(point.values) == {
                     k: f.rounded for k, f in shown_in[point.period].items()
                 }
+
+
+# Rule 9: people-figures, a share of the team in words ---------------------------------------
+# Each band's words and the shares it covers, restated from the rule.
+BANDS = (("none of the team", 0.0, 0.0), ("a few of the team", 0.0, 0.25),
+         ("about a third of the team", 0.25, 0.4), ("about half of the team", 0.4, 0.6),
+         ("most of the team", 0.6, 0.9), ("all or nearly all of the team", 0.9, 1.0))
+
+
+def test_eight_people_who_all_held_their_check_in_read_as_the_team_not_about_10() -> None:
+    """The issue's case: an 8-person team read "about 10 check-ins held"."""
+    team = frozenset(f"U0P{n:03d}" for n in range(8))
+    current = PeriodInput("2026-11-23", (Measure("checkins_held", "members who held their "
+                                                 "check-in", 8, team, of_people=True),),
+                          team_size=8)
+    figure = only(decide(current, previous=None, team_name="Platform"), "checkins_held")
+    assert (figure.display, figure.rounded, figure.share) == (
+        "all or nearly all of the team", 100, True)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(team_size=st.integers(3, 60), took_part=st.integers(0, 60), left=st.integers(0, 5),
+       min_group=st.integers(3, 6))
+def test_no_people_figure_reads_as_more_than_the_team(team_size: int, took_part: int,
+                                                      left: int, min_group: int) -> None:
+    """Over team sizes and participation (and people who left during the period, so
+    more took part than are on the team now): a shown people-figure is words, never a
+    number, its band holds the true share (capped at the whole team), and it never
+    reads as more than the team. Kills: a people-figure shown with `round_count`
+    (mutation: `of_people` ignored in `_figure`: "about 10" of 8) and words that
+    overstate or understate the share (mutation: "most of the team" up to 110%)."""
+    took_part = min(took_part, team_size + left)
+    who = frozenset(f"U0P{n:03d}" for n in range(took_part))
+    current = PeriodInput("2026-11", (Measure("checkins_held", "members who held their "
+                                              "check-in", took_part, who, of_people=True),),
+                          team_size=team_size)
+    figure = only(decide(current, previous=None, team_name="T", min_group=min_group),
+                  "checkins_held")
+    if took_part < min_group:
+        assert not figure.shown and figure.display is None  # P2 first
+        return
+    assert figure.display is not None and not any(c.isdigit() for c in figure.display)
+    assert figure.rounded is not None and 0 < figure.rounded <= 100 and figure.rounded % 5 == 0
+    share = min(took_part / team_size, 1.0)
+    (low, high), = [(lo, hi) for words, lo, hi in BANDS if words == figure.display]
+    assert low <= share <= high and (share < high or high == 1.0)

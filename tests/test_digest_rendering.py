@@ -26,6 +26,8 @@ from tests.properties import examples
 ZONE = ZoneInfo("Europe/Amsterdam")
 PEOPLE = [f"U0P{n:03d}" for n in range(30)]
 NAMES = {p: f"Person {n}" for n, p in enumerate(PEOPLE)}
+# The figures that count people (shown as a share of the team in words).
+PEOPLE_FIGURES = {"checkins_held"}
 # Every figure a digest can hold: each ritual's own and the shared commitments'.
 LABELS = {**COMMITMENT_LABELS,
           **{k: v for r in registry.all_rituals() for k, v in r.digest_labels.items()}}
@@ -54,14 +56,16 @@ def histories(draw: st.DrawFn) -> list[PeriodInput]:
         for key in draw(st.lists(st.sampled_from(sorted(LABELS)), min_size=1, max_size=6,
                                  unique=True)):
             who = draw(st.lists(st.sampled_from(team), max_size=len(team), unique=True))
+            people = key in PEOPLE_FIGURES  # counted one per person, as its ritual does
             measures.append(Measure(key=key, label=LABELS[key], contributors=frozenset(who),
-                                    value=draw(st.integers(len(who), 3 * len(who) + 1))))
+                                    of_people=people, value=len(who) if people else
+                                    draw(st.integers(len(who), 3 * len(who) + 1))))
         shared = [SharedItem(kind=draw(st.sampled_from(["highlight", "ask"])),
                              text=draw(st.text(min_size=1, max_size=60)),
                              author_id=draw(st.sampled_from(team)), named=draw(st.booleans()))
                   for _ in range(draw(st.integers(0, 30)))]
         inputs.append(PeriodInput(period=period, measures=tuple(measures),
-                                  shared=tuple(shared)))
+                                  shared=tuple(shared), team_size=len(team)))
     return inputs
 
 
@@ -89,6 +93,9 @@ def test_rendered_digests_keep_the_promise(history: list[PeriodInput], min_group
                 assert len(measure.contributors) >= min_group  # P2
                 assert figure.rounded is not None and figure.rounded % 5 == 0  # rounded
                 assert f"*{figure.display}*" in rendered
+                if measure.of_people:  # a share in words: never a number of people
+                    assert figure.display is not None
+                    assert not any(c.isdigit() for c in figure.display), figure
                 shown_now[figure.key] = measure.contributors
                 before = shown_before.get(figure.key)
                 if before is not None and previous is not None:
@@ -110,9 +117,11 @@ def _golden(name: str, rendered: str) -> None:
 
 
 def _period(period: str, size: int, *, shared: tuple[SharedItem, ...] = ()) -> PeriodInput:
+    """`size` of a team of `size + 2` members held their check-ins, made and kept
+    commitments and shared goals."""
     team = frozenset(PEOPLE[:size])
-    return PeriodInput(period=period, shared=shared, measures=(
-        Measure("checkins_held", LABELS["checkins_held"], 4 * size, team),
+    return PeriodInput(period=period, shared=shared, team_size=size + 2, measures=(
+        Measure("checkins_held", LABELS["checkins_held"], size, team, of_people=True),
         Measure("commitments_made", LABELS["commitments_made"], 3 * size, team),
         Measure("commitments_kept", LABELS["commitments_kept"], 2 * size, team),
         Measure("goals_shared", LABELS["goals_shared"], size, team),

@@ -222,14 +222,15 @@ def test_a_person_s_removal_does_not_show_by_difference_in_the_next_digest(
     hold_checkins(world, MEMBERS)  # November: five members, four weeks
     world.tick(DIGEST_TIME)
     november = json.dumps(digest_posts(world)[0].blocks)
-    assert "Weekly check-ins held (both sides answered): *about 20*" in november
+    assert ("Members who held their weekly check-in (both sides answered): "
+            "*all or nearly all of the team*") in november
     removal(world)
     assert u005_replies(world) == []
     hold_checkins(world, MEMBERS[:4], DECEMBER_MONDAYS)  # U005 is gone in December
     world.tick(DECEMBER_DIGEST)
     december = json.dumps(digest_posts(world)[-1].blocks)
     assert NOTE_DIFFERENCE in december
-    assert "check-ins held" not in december
+    assert "held their weekly check-in" not in december
 
 
 def test_the_guard_stores_head_counts_and_totals_never_ids(world: World) -> None:
@@ -239,7 +240,7 @@ def test_the_guard_stores_head_counts_and_totals_never_ids(world: World) -> None
     world.tick(DIGEST_TIME)
     with world.db.scope() as session:
         stored = session.scalars(select(Digest)).one().view
-    assert stored["guard"]["checkins_held"] == [20, 5]
+    assert stored["guard"]["checkins_held"] == [5, 5]
     assert not any(member in json.dumps(stored) for member in MEMBERS)
 
 
@@ -255,10 +256,10 @@ def test_a_figure_held_back_is_later_compared_with_the_digest_that_showed_it(
     january = ["2026-12-28", "2027-01-04", "2027-01-11", "2027-01-18"]
     hold_checkins(world, MEMBERS[:4], january)  # January: four, one fewer than November
     world.tick("2027-01-29T15:00:00+00:00")
-    assert "check-ins held" not in json.dumps(digest_posts(world)[-1].blocks)
+    assert "held their weekly check-in" not in json.dumps(digest_posts(world)[-1].blocks)
     with world.db.scope() as session:
         stored = {d.period: d.view["guard"] for d in session.scalars(select(Digest))}
-    assert stored["2026-12"]["checkins_held"] == [20, 5]  # carried from November
+    assert stored["2026-12"]["checkins_held"] == [5, 5]  # carried from November
 
 
 # -- stored and posted digests ---------------------------------------------------------------
@@ -294,7 +295,7 @@ def test_forget_me_takes_their_shared_words_out_of_stored_and_posted_digests(
     for where in (posted_now, stored, copy, shown):
         assert "U001" not in where, where[:200]
         assert "U002 stays" in where
-        assert "weekly check-ins held" in where.lower()  # the figures stay
+        assert "held their weekly check-in" in where.lower()  # the figures stay
 
 
 def test_retention_takes_shared_words_out_of_old_digests(world: World) -> None:

@@ -145,7 +145,8 @@ def test_a_member_sees_their_next_checkins_commitments_goals_and_who_sees_what(
     assert "/tend my-data" in body and "/tend forget-me" in body
     # Their words stay theirs: nothing of the manager's, no coach or manager section.
     assert "Went well" not in body and "Teams you coach" not in body
-    assert "Your teams' digests" not in body
+    # Their own team's digest section: the team sees its own output.
+    assert "Your teams' digests" in body and "No digest yet for *Platform*" in body
     # Another member sees their own time zone and none of U001's things.
     other = text_of(home(world, "U002") or {})
     assert "Mon 9 Nov, 10:00 your time (America/New_York)" in other

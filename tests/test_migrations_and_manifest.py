@@ -50,6 +50,37 @@ def test_migrations_go_up_and_down_and_match_the_models(database_url: str,
     upgrade(url)  # and up again: downgrade left nothing behind that breaks it
 
 
+def test_people_on_a_team_at_the_upgrade_count_as_introduced(database_url: str,
+                                                             tmp_path: Path) -> None:
+    """Migration 0014 marks everyone already on a team (member or manager, not a coach)
+    introduced, so an upgrade sends nobody an introduction out of the blue. Catches a
+    migration that creates the table empty (mutation: its INSERT removed)."""
+    url = _scratch_url(database_url, tmp_path)
+    upgrade(url, "0011")
+    engine = create_engine(url)
+    now = datetime(2026, 11, 1)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO team (id, workspace_id, key, name, channel_id, timezone, skip_dates, "
+            "created_at, updated_at) VALUES (1, 'T1', 'platform', 'Platform', 'C1', "
+            "'Europe/Amsterdam', '[]', :now, :now)"), {"now": now})
+        for user, role in (("U1", "member"), ("U2", "manager"), ("U2", "member"),
+                           ("U3", "coach")):
+            connection.execute(text(
+                "INSERT INTO team_role (team_id, user_id, role, position, active, since) "
+                "VALUES (1, :user, :role, 0, :active, :now)"),
+                {"user": user, "role": role, "active": True, "now": now})
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT workspace_id, team_id, user_id, sent_at IS NOT NULL FROM introduction "
+            "ORDER BY user_id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("T1", 1, "U1", True), ("T1", 1, "U2", True)]
+
+
 def test_no_model_change_is_missing_a_migration(database_url: str, tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

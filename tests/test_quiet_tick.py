@@ -27,6 +27,7 @@ from bot.storage.models import (
     RECOMPUTE,
     ConversationToOpen,
     Digest,
+    Introduction,
     Occurrence,
     OutboxMessage,
     Person,
@@ -237,6 +238,17 @@ def _old_text_to_purge(world: World) -> Callable[[], bool]:
     return lambda: _scalar(world, select(func.count()).select_from(ProcessedEvent)) == 0
 
 
+def _an_introduction_waiting(world: World) -> Callable[[], bool]:
+    """A person just added (by a vote, say, which marks no ritual): introduced at once
+    (mutation: its EXISTS test never true: the tick stays quiet, nothing is sent)."""
+    _set(world, insert(Introduction).values(
+        workspace_id=world.workspace_id, user_id=OTHER, added_at=QUIET,
+        team_id=select(Team.id).where(Team.key == "t0000").scalar_subquery()))
+    return lambda: _scalar(world, select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.key.startswith("introduction:"),
+        OutboxMessage.status == OutboxStatus.SENT)) == 1
+
+
 def _a_departed_workspace(world: World) -> Callable[[], bool]:
     _set(world, insert(Workspace).values(id="T0GONE", installed_at=SINCE,
                                          uninstalled_at=SINCE))
@@ -244,7 +256,8 @@ def _a_departed_workspace(world: World) -> Callable[[], bool]:
 
 
 @pytest.mark.parametrize("work", [
-    _a_ritual_due, _a_reminder_due, _a_new_digest, _an_outbox_row_due, _a_zone_unknown,
+    _an_introduction_waiting, _a_ritual_due, _a_reminder_due, _a_new_digest,
+    _an_outbox_row_due, _a_zone_unknown,
     _a_zone_stale, _a_conversation_to_open, _old_text_to_purge, _a_departed_workspace,
 ], ids=lambda work: work.__name__.strip("_"))
 def test_a_tick_with_work_for_one_step_runs_it(

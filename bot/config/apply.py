@@ -29,6 +29,7 @@ from bot.config.schema import (
 from bot.domain.cadence import Cadence
 from bot.rituals import registry
 from bot.storage.conversations import want_conversations
+from bot.storage.introductions import want_introductions
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
 from bot.storage.schedules import recompute_next_due
@@ -71,7 +72,11 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
             session.add(team)
             session.flush()
             summary.teams_created.append(spec.key)
+        before = _taking_part(team)
         changed = _sync_team(team, spec, now=now, summary=summary)
+        session.flush()
+        # Each person first added is introduced before their first prompt (once per team).
+        want_introductions(session, team=team, user_ids=_taking_part(team) - before, now=now)
         changed |= _sync_rituals(team, spec, now=now)
         changed |= _sync_team_text(session, team, spec, now=now)
         if changed and spec.key not in summary.teams_created:
@@ -86,6 +91,11 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
     want_conversations(session, workspace_id=workspace_id,
                        groups=registry.conversations_of(teams), now=now)
     return summary
+
+
+def _taking_part(team: Team) -> set[str]:
+    """Who takes part in the team's rituals: its active members and managers."""
+    return {r.user_id for r in team.roles if r.active and r.role in ("member", "manager")}
 
 
 def _desired_roles(spec: TeamSpec) -> dict[tuple[str, str], tuple[int, str | None]]:

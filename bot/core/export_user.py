@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.rituals import registry
 from bot.storage.export import person_rows
+from bot.storage.introductions import introductions_of
 
 
 def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, Any]:
@@ -60,6 +61,10 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         "named_in_digests": [
             {"team": key, "period": period, "as": kind, "text": text}
             for key, period, kind, text in named
+        ],
+        "introduced": [
+            {"team": key, "added_at": row.added_at.isoformat(), "introduced_at": _iso(row.sent_at)}
+            for key, row in introductions_of(session, workspace_id, user_id)
         ],
         "conversations": [
             {"channel": c.channel_id, "with": [u for u in c.users_key.split(",") if u != user_id],

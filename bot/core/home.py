@@ -57,7 +57,9 @@ def build_home(session: Session, workspace_id: str, user_id: str, now: datetime,
         # Each ritual's part for a member or manager (open goals, agreements).
         "team_blocks": sections.ritual_blocks(session, workspace_id, user_id, roles, now),
     }
-    teams = roles.manager
+    # The latest digest of each of their teams: the team sees its own output (a coach
+    # sees configuration and health, not digests).
+    teams = list(dict.fromkeys([*roles.manager, *(team for team, _ in roles.member)]))
     if not teams:
         return render_view(TEMPLATE, manager=None, **context)
     # Everything else first, then as many whole digests as the remaining blocks allow.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.core.message_events import PostedMessage, is_answer, posted_message, text_field
+from bot.domain.share_lines import ShareLines, share_lines
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note, Reaction
 from bot.rituals import registry
@@ -20,6 +21,7 @@ from bot.storage.limits import fits, storable_text
 from bot.storage.models import Occurrence, ProcessedEvent, Reply
 from bot.storage.replies import find_reply, insert_reply, store_reply
 from bot.storage.scoping import in_workspace, reply_in_workspace, workspace_of
+from bot.storage.shares import share_reply, withdraw_keyword_share
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class ReplyFeedback:
     user_id: str
     error: str | None = None
     thread_ts: str | None = None  # the thread the person is writing in
+    recorded: bool = True  # a ritual's line (`commit:`, `goal:`) recorded: the 📌
+    shared: str | None = None  # what its `share:` lines did, told privately
 
 
 def handle_message_event(
@@ -133,7 +137,8 @@ def _new_reply(session: Session, occurrence: Occurrence | None, channel: str,
         return None
     text = _text_to_store(message)
     lines = _lines(session, occurrence)
-    if lines is None or not lines.is_line(text):
+    shares = share_lines(text)
+    if shares is None and (lines is None or not lines.is_line(text)):
         # The hot path: a brand-new reply cannot have a commitment or goal yet, so
         # there is nothing to keep in step and it is stored without being read back.
         insert_reply(session, occurrence_id=occurrence.id, channel_id=channel,
@@ -143,7 +148,10 @@ def _new_reply(session: Session, occurrence: Occurrence | None, channel: str,
                         ts=message.ts, user_id=author, text=text, now=now)
     if reply is None:
         return None
-    return _commitment_feedback(session, workspace_of(occurrence), reply, occurrence, now=now)
+    workspace_id = workspace_of(occurrence)
+    return _with_share(_commitment_feedback(session, workspace_id, reply, occurrence, now=now),
+                       _share(session, reply, shares, now=now), workspace_id, reply,
+                       occurrence)
 
 
 def _edited(session: Session, workspace_id: str, channel: str,
@@ -161,9 +169,13 @@ def _edited(session: Session, workspace_id: str, channel: str,
     text = _text_to_store(message)
     if text == reply.text:
         return None  # the same words: nothing to update, nothing to acknowledge again
+    had_share = share_lines(reply.text)
     reply.text, reply.edited_at = text, now
     occurrence = session.get_one(Occurrence, reply.occurrence_id)
-    return _commitment_feedback(session, workspace_id, reply, occurrence, now=now)
+    shares = share_lines(text)
+    shared = _share(session, reply, shares, now=now) if shares != had_share else None
+    return _with_share(_commitment_feedback(session, workspace_id, reply, occurrence, now=now),
+                       shared, workspace_id, reply, occurrence)
 
 
 def _deleted(session: Session, workspace_id: str, channel: str, deleted_ts: str | None
@@ -194,6 +206,35 @@ def _commitment_feedback(session: Session, workspace_id: str, reply: Reply,
                          thread_ts=occurrence.message_ts)
 
 
+SHARED = ("Offered to the team digest{how}: only the words after `share{named}:`, not the "
+          "rest of your reply. Edit that line away or delete the reply to take it back.")
+NOTHING_TO_SHARE = ("Nothing was shared: write your words after `share:` (unnamed) or "
+                    "`share named:` (signed with your name), on the same line.")
+
+
+def _share(session: Session, reply: Reply, shares: ShareLines | None, *, now: datetime
+           ) -> str | None:
+    """Keep what the reply's `share:` lines offer to the digest in step with them; what
+    to tell its author privately (None: nothing to say, no share lines)."""
+    if shares is None or not shares.words:
+        withdraw_keyword_share(session, reply)
+        return NOTHING_TO_SHARE if shares is not None else None
+    share_reply(session, reply, kind="highlight", named=shares.named, by_keyword=True, now=now)
+    return SHARED.format(how=", signed with your name" if shares.named else ", unnamed",
+                         named=" named" if shares.named else "")
+
+
+def _with_share(feedback: ReplyFeedback | None, shared: str | None, workspace_id: str,
+                reply: Reply, occurrence: Occurrence) -> ReplyFeedback | None:
+    """The ritual line's feedback with what the share lines did added to it."""
+    if shared is None:
+        return feedback
+    if feedback is None:
+        return ReplyFeedback(workspace_id, reply.channel_id, reply.ts, reply.user_id,
+                             thread_ts=occurrence.message_ts, recorded=False, shared=shared)
+    return replace(feedback, shared=shared)
+
+
 def _lines(session: Session, occurrence: Occurrence) -> ReplyLines | None:
     """Which lines record something in this thread (`commit:`, `goal:`), and how to keep
     that in step: its ritual's, or None if its replies record nothing."""
@@ -205,10 +246,16 @@ def acknowledge(feedback: ReplyFeedback) -> Followup:
     """What to tell the author once the reply is stored and Slack has its answer: a
     pushpin (and their Home, which lists the commitment or goal), or a private note in
     the thread on what to fix."""
-    if feedback.error is None:
-        return Followup(feedback.workspace_id,
-                        (Reaction(feedback.channel_id, feedback.ts, "pushpin"),),
-                        homes=(feedback.user_id,))
-    return Followup(feedback.workspace_id, (Note(
-        feedback.user_id, "Your reply is saved, but nothing was recorded from it: "
-        f"{feedback.error}", channel=feedback.channel_id, thread_ts=feedback.thread_ts),))
+    steps: list[Reaction | Note] = []
+    if feedback.error is not None:
+        steps.append(Note(feedback.user_id, "Your reply is saved, but nothing was recorded "
+                          f"from it: {feedback.error}", channel=feedback.channel_id,
+                          thread_ts=feedback.thread_ts))
+    elif feedback.recorded:
+        steps.append(Reaction(feedback.channel_id, feedback.ts, "pushpin"))
+    if feedback.shared is not None:  # told to its author alone (P3: their own act)
+        steps.append(Note(feedback.user_id, feedback.shared, channel=feedback.channel_id,
+                          thread_ts=feedback.thread_ts))
+    recorded = feedback.error is None and feedback.recorded
+    return Followup(feedback.workspace_id, tuple(steps),
+                    homes=(feedback.user_id,) if recorded else ())

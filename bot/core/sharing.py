@@ -8,10 +8,10 @@ from bot.messages.render import Template, render_view
 from bot.platform.context import Caller, Services
 from bot.platform.notices import open_form
 from bot.storage.events import first_delivery, handled
-from bot.storage.inserts import insert_ignoring_conflicts
-from bot.storage.models import Occurrence, Reply, Ritual, SharedReply
+from bot.storage.models import Reply
 from bot.storage.replies import find_reply
 from bot.storage.scoping import reply_in_workspace
+from bot.storage.shares import share_reply
 
 ONLY_YOUR_OWN = ("Only your own replies in tend threads can be shared in the digest. "
                  "Nothing was shared.")
@@ -46,26 +46,15 @@ def share(services: Services, *, caller: Caller, reply_id: int, kind: str, named
     when shared."""
     if kind not in KINDS:
         return "Choose a highlight or an ask."
-    user_id = caller.user_id
     with services.db.scope() as session:
         if handled(session, event_id=submission_id):
             return None
         reply = _own_reply(session, caller, session.get(Reply, reply_id))
         if reply is None:
             return ONLY_YOUR_OWN
-        team_id = _team_of(session, reply)
         if not first_delivery(session, event_id=submission_id, now=services.now()):
             return None  # a twin recorded it (last guard; `handled` waits)
-        inserted = insert_ignoring_conflicts(session, SharedReply, [{
-            "reply_id": reply.id, "team_id": team_id, "author_id": user_id, "kind": kind,
-            "named": named, "created_at": services.now(),
-        }], returning=SharedReply.id)
-        if not inserted:  # shared before: the latest choice of kind and name wins
-            existing = session.query(SharedReply).filter_by(reply_id=reply.id).one()
-            existing.kind, existing.named = kind, named
+        # The same store as `share:` lines; shared before, the latest choice wins.
+        share_reply(session, reply, kind=kind, named=named, by_keyword=False,
+                    now=services.now())
     return None
-
-
-def _team_of(session: Session, reply: Reply) -> int:
-    occurrence = session.get_one(Occurrence, reply.occurrence_id)
-    return session.get_one(Ritual, occurrence.ritual_id).team_id

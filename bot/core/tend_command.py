@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.core.nudges import set_reminders
 from bot.core.setup import may_set_up
 from bot.messages.render import MAX_MESSAGE_BLOCKS, Message, Template, render_message
@@ -27,8 +29,8 @@ from bot.storage.models import Person, Team, TeamRole
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import ritual_cadence, roles_of, team_by_key, teams_where
 
-NOT_A_MANAGER = ("Only a team's managers can read its digest here, and only for the "
-                 "teams they manage. The digest has team-level figures only.")
+NOT_ON_A_TEAM = ("Only a team's members and managers can read its digest here, and only "
+                 "for their own teams. The digest has team-level figures only.")
 NOT_A_COACH = "Only {team}'s coaches (or a workspace admin) can change its rituals."
 
 
@@ -70,8 +72,11 @@ def help_text(services: Services, caller: Caller) -> str:
                   "• `/tend reminders off` / `on` — the one private reminder for an "
                   "unanswered prompt"]
         lines += [line for r in registry.all_rituals() for line in r.help_lines]
-    if "manager" in roles:
-        lines.append("• `/tend digest` — the latest digest of each team you manage")
+        lines.append("• `share: <words>` in any tend thread — offers those words to your "
+                     "team's digest, unnamed (`share named: <words>` signs them); edit the "
+                     "line away to take them back")
+    if "member" in roles or "manager" in roles:
+        lines.append("• `/tend digest` — the latest digest of each of your teams")
     if "coach" in roles:
         lines += ["• `/tend setup [team]` — create or edit a team and its rituals",
                   "• `/tend pause team ritual` / `resume team ritual` — e.g. "
@@ -88,23 +93,32 @@ def _help(services: Services, caller: Caller, args: list[str]) -> Answer:
     return Answer(_notice(help_text(services, caller)))
 
 
-# -- managers: digests ----------------------------------------------------------------------
+# -- members and managers: their own teams' digests -----------------------------------------
 def _digest(services: Services, caller: Caller, args: list[str]) -> Answer:
     return Answer(digests_for(services, caller))
 
 
 def digests_for(services: Services, caller: Caller) -> Message:
-    """The latest digest of each team the caller manages, in the caller's workspace."""
+    """The latest digest of each team the caller is a member or manager of, in the
+    caller's workspace (a coach reads configuration and health, not digests: P7)."""
     with services.db.scope() as session:
-        teams = teams_where(session, caller.workspace_id, caller.user_id, "manager")
+        teams = own_teams(session, caller.workspace_id, caller.user_id)
         if not teams:
-            return _notice(NOT_A_MANAGER)
+            return _notice(NOT_ON_A_TEAM)
         parts: list[Message] = []
         for team in teams:
             row = latest_digest(session, team.id)
             parts.append(stored_digest(team, row.view) if row else _notice(
                 f"No digest has been posted for *{team.name}* yet."))
     return _combine(parts)
+
+
+def own_teams(session: Session, workspace_id: str, user_id: str) -> list[Team]:
+    """The teams whose digest the person may read: those they are a member or a manager
+    of (active), each once, by name."""
+    teams = {team.id: team for role in ("member", "manager")
+             for team in teams_where(session, workspace_id, user_id, role)}
+    return sorted(teams.values(), key=lambda team: (team.name, team.id))
 
 
 def stored_digest(team: Team, stored: dict[str, object]) -> Message:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.core.home import managers_of_new_digests, refresh_homes_of
 from bot.core.installs import purge_departed
+from bot.core.introductions import queue_introductions
 from bot.core.nudges import plan_nudges
 from bot.core.opening_ahead import open_conversations_ahead
 from bot.core.planning import plan_due
@@ -69,11 +70,14 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
     def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
         with services.db.scope() as session:
+            # Introductions first, in the same transaction: queued before any prompt,
+            # they are sent first, and nobody's first prompt comes before theirs.
+            queue_introductions(session, now=now)
             plan = plan_due(session, now=now, catchup=services.catchup)
             plan_nudges(session, now=now, nudge_after=services.nudge_after)
             return plan, managers_of_new_digests(session, now=now)
 
-    if steps.run(due.rituals or due.reminders or due.new_digests):
+    if steps.run(due.introductions or due.rituals or due.reminders or due.new_digests):
         plan, digest_readers = retry(plan_all, what="planning")
     if steps.run(due.messages):
         send = retry(lambda: drain_outbox(services.db, services.slack, now=now),

@@ -32,6 +32,7 @@ class Template(StrEnum):
 
     NOTICE = "notice.json.j2"
     NUDGE = "nudge.json.j2"
+    INTRODUCTION = "introduction.json.j2"
     HOME = "home.json.j2"
     SETUP_MODAL = "setup_modal.json.j2"
     SHARE_MODAL = "share_modal.json.j2"

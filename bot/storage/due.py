@@ -14,10 +14,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from bot.storage import digests, nudges, outbox, people, retention, schedules, workspaces
+from bot.storage import (
+    digests,
+    introductions,
+    nudges,
+    outbox,
+    people,
+    retention,
+    schedules,
+    workspaces,
+)
 from bot.storage.models import (
     ConversationToOpen,
     Digest,
+    Introduction,
     Occurrence,
     OutboxMessage,
     Person,
@@ -31,6 +41,7 @@ class Due:
     """Which tick steps have work, in the tick's order."""
 
     unknown_zones: bool
+    introductions: bool
     rituals: bool
     reminders: bool
     new_digests: bool
@@ -48,6 +59,7 @@ def what_is_due(session: Session, *, now: datetime, nudge_after: timedelta,
     tests: dict[str, ColumnElement[bool]] = {
         "unknown_zones": exists().where(people.needing_timezone(now=now, unknown_only=True))
         .select_from(Person),
+        "introductions": exists().where(introductions.waiting()).select_from(Introduction),
         "rituals": exists().where(schedules.rituals_due(now)).select_from(Ritual),
         "reminders": exists().where(nudges.prompts_due(now - nudge_after))
         .select_from(Occurrence),

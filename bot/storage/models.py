@@ -357,6 +357,26 @@ class QuadGroup(Base):
     created_at: Mapped[datetime]
 
 
+class Introduction(Base):
+    """A person's introduction to a team: one DM before their first prompt there.
+
+    A row is written when a person is first added to a team (file, setup or vote) and
+    never again for that team, so a re-import or a rejoin sends nothing; `sent_at` is
+    set by the tick that queues the DM (NULL: waiting, the tick's probe asks for it).
+    """
+
+    __tablename__ = "introduction"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    added_at: Mapped[datetime]
+    # Indexed: every tick asks whether one is waiting (sent_at IS NULL).
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class SharedReply(Base):
     """A reply its author chose to share in the team digest ("Share in digest").
 
@@ -373,6 +393,9 @@ class SharedReply(Base):
     author_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # highlight | ask
     named: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shared by `share:` lines in the reply (only their words are shown, and editing them
+    # away withdraws it), not by the *Share in digest* shortcut (the whole reply).
+    by_keyword: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime]
 
 

@@ -12,20 +12,26 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Measure:
-    """A team total and the distinct people behind it (never shown, never returned)."""
+    """A team total and the distinct people behind it (never shown, never returned).
+
+    `of_people`: the figure counts people (how many of the team did something), so it is
+    shown as a share of the team in words, never as a number that could exceed the
+    team (docs/privacy.md, "People-figures")."""
 
     key: str
     label: str
     value: int
     contributors: frozenset[str]
+    of_people: bool = False
 
 
 def measure(key: str, labels: dict[str, str], people: Iterable[str],
             count: int | None = None) -> Measure:
-    """The figure `key`: `count` things (one per person when None) by these people."""
-    people = list(people)
+    """The figure `key`: `count` things by these people, or (`count` None) the people
+    themselves: a people-figure."""
+    people = set(people)
     return Measure(key=key, label=labels[key], value=len(people) if count is None else count,
-                   contributors=frozenset(people))
+                   contributors=frozenset(people), of_people=count is None)
 
 
 # The commitments every ritual with a commitment policy keeps, counted together.

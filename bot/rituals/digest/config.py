@@ -18,9 +18,10 @@ def _digest_target(value: str) -> str:
 
 
 class DigestSpec(RitualSpec):
-    """The team digest: team-level figures only, to a manager (DM) or a channel."""
+    """The team digest: team-level figures only, to the team channel unless `to` names a
+    person (a DM) or another channel."""
 
-    to: Annotated[str, Field(max_length=ID_MAX), AfterValidator(_digest_target)]
+    to: Annotated[str, Field(max_length=ID_MAX), AfterValidator(_digest_target)] | None = None
     min_group: StrictInt = 3
 
     @field_validator("min_group")

@@ -62,6 +62,14 @@ def digest_ritual(team: Team) -> Ritual | None:
     return next((r for r in team.rituals if r.kind == KIND and r.enabled), None)
 
 
+def digest_target(team: Team) -> str:
+    """Where the team's digest goes: its `to` (a person or a channel), else the team's
+    own channel: the team sees its own digest."""
+    ritual = digest_ritual(team)
+    to = ritual.options.get("to") if ritual else None
+    return str(to) if to else team.channel_id
+
+
 def build(session: Session, team: Team, window: Window, rituals: Sequence[RitualDefinition],
           *, calendar: bool = False) -> BuiltDigest:
     """The digest of `window`, from the database, with the figures `rituals` count;
@@ -186,7 +194,9 @@ CHART_SERIES = 8  # the chart's legend holds eight; the text version lists every
 
 def _chart(view: DigestView) -> Chart:
     keys = [f.key for f in view.figures if f.shown][:CHART_SERIES]
-    labels = {f.key: f.label for f in view.figures}
+    # A people-figure is charted as its band's share of the team (rule 9 of the policy).
+    labels = {f.key: f"{f.label} (% of the team)" if f.share else f.label
+              for f in view.figures}
     series = [Series(label=labels[k], points=tuple(
         (_period_label(p.period), p.values.get(k)) for p in view.trend)) for k in keys]
     return render_trend_chart(series, title=f"{view.team_name}: trend")
@@ -235,8 +245,7 @@ def publish(session: Session, team: Team, built: BuiltDigest, *, now: datetime) 
     }], returning=Digest.id)
     if not ids:
         return False
-    ritual = digest_ritual(team)
-    target = str(ritual.options["to"]) if ritual else team.channel_id
+    target = digest_target(team)
     payload: dict[str, Any] = built.message.as_dict()
     if len(built.view.trend) > 1:  # a first digest has no trend to draw
         payload["upload"] = {"content_b64": base64.b64encode(built.chart.png).decode(),

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.share_lines import shared_words
 from bot.rituals.base import RitualDefinition
 from bot.rituals.common.measures import Measure, commitment_measures
 from bot.rituals.digest.policy import PeriodInput, SharedItem
@@ -34,6 +35,9 @@ def period_input(session: Session, team: Team, rituals: Iterable[RitualDefinitio
             measures += commitment_measures(commitment_owners_in_period(
                 session, ritual_ids=keeping, start=start, end=end))
     shared = shared_replies(session, team_id=team.id, start=start, end=end)
-    return PeriodInput(period=period, measures=tuple(measures), shared=tuple(
-        SharedItem(kind=s.kind, text=text, author_id=s.author_id, named=s.named)
-        for s, text in shared))
+    # What a people-figure is a share of: the team's members now (never a sub-group, P4).
+    members = {r.user_id for r in team.roles if r.active and r.role == "member"}
+    return PeriodInput(period=period, measures=tuple(measures), team_size=len(members),
+                       shared=tuple(SharedItem(
+                           kind=s.kind, text=shared_words(text) if s.by_keyword else text,
+                           author_id=s.author_id, named=s.named) for s, text in shared))

@@ -18,7 +18,8 @@ The rules (privacy promise P1-P4 in the product brief):
    however many figures it concerns; it never says who. This applies to zero too: a
    value of 0 with fewer than `min_group` contributors is withheld, not shown as
    "none" ("none" about a team of two tells each what the other did).
-3. **Rounding** (`round_count`). 0 is shown as "none" (rounded 0). 1 to 4 is shown as
+3. **Rounding** (`round_count`), for counts of things (commitments, goals, cycles;
+   people-figures: rule 9). 0 is shown as "none" (rounded 0). 1 to 4 is shown as
    "fewer than 5" and plotted at 5, the top of its band: a chart never draws something
    as nothing, and 0 stays reserved for "none". From 5 up, the value is rounded to the
    nearest multiple of 5 and shown as "about N" (remainders 1-2 round down, 3-4 up;
@@ -66,6 +67,17 @@ The rules (privacy promise P1-P4 in the product brief):
    who. A figure not shown keeps the mark of the last digest that showed it, so a
    figure shown in A, held back in B, is compared in C with A.
 
+9. **People-figures** (`share_of_team`). A measure that counts people (`of_people`:
+   how many of the team held their check-in) is shown as a share of the team in words,
+   never as a number: "a few of the team" (under a quarter), "about a third" (under
+   40%), "about half" (under 60%), "most of the team" (under 90%), "all or nearly all
+   of the team". The team's size is `PeriodInput.team_size`; a count above it (someone
+   who left during the period) reads as the whole team, so no people-figure can read
+   as more people than the team has. `rounded` is the band's percentage (20, 35, 50,
+   75, 100), a multiple of 5 like every other. Rules 2 and 5 apply unchanged: the band
+   is shown only with `min_group` people behind it, and held back when it would
+   single out one person's change.
+
 Inputs are checked: a negative value, a repeated measure key, an `earlier` or
 `previous` period equal to the current one, or repeated periods in `earlier` raise
 `ValueError`.
@@ -106,11 +118,13 @@ class SharedItem:
 
 @dataclass(frozen=True)
 class PeriodInput:
-    """Everything the caller counted for one team and one period."""
+    """Everything the caller counted for one team and one period (`team_size`: its
+    active members, what a people-figure is a share of)."""
 
     period: str
     measures: tuple[Measure, ...]
     shared: tuple[SharedItem, ...] = ()
+    team_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,7 @@ class Figure:
     display: str | None = None
     rounded: int | None = None
     withheld_because: str | None = None
+    share: bool = False  # a people-figure: `rounded` is a share of the team in % (rule 9)
 
 
 @dataclass(frozen=True)
@@ -182,6 +197,23 @@ def round_count(value: int) -> tuple[int, str]:
     return rounded, f"about {rounded}"
 
 
+# (below this share, its band and words): rule 9.
+SHARE_BANDS = ((0.25, 20, "a few of the team"), (0.4, 35, "about a third of the team"),
+               (0.6, 50, "about half of the team"), (0.9, 75, "most of the team"))
+WHOLE_TEAM = (100, "all or nearly all of the team")
+
+
+def share_of_team(people: int, team_size: int) -> tuple[int, str]:
+    """Return (rounded, display) for a people-figure; see rule 9 in the module docstring."""
+    if people < 0 or team_size < 0:
+        raise ValueError(f"a count cannot be negative: {people} of {team_size}")
+    if people == 0:
+        return 0, "none of the team"
+    share = people / max(team_size, people)
+    return next(((band, words) for below, band, words in SHARE_BANDS if share < below),
+                WHOLE_TEAM)
+
+
 def _by_key(period: PeriodInput) -> dict[str, Measure]:
     measures: dict[str, Measure] = {}
     for measure in period.measures:
@@ -204,13 +236,16 @@ def _isolates_one_person(now: Measure, before: Measure | GuardMark | None, min_g
     return len(moved) == 1 and now.value != before.value
 
 
-def _figure(now: Measure, before: Measure | GuardMark | None, min_group: int) -> Figure:
+def _figure(now: Measure, before: Measure | GuardMark | None, min_group: int,
+            team_size: int) -> Figure:
     if len(now.contributors) < min_group:
         return Figure(now.key, now.label, shown=False, withheld_because=TOO_FEW)
     if _isolates_one_person(now, before, min_group):
         return Figure(now.key, now.label, shown=False, withheld_because=DIFFERENCE)
-    rounded, display = round_count(now.value)
-    return Figure(now.key, now.label, shown=True, display=display, rounded=rounded)
+    rounded, display = (share_of_team(now.value, team_size) if now.of_people
+                        else round_count(now.value))
+    return Figure(now.key, now.label, shown=True, display=display, rounded=rounded,
+                  share=now.of_people)
 
 
 def _shared_view(item: SharedItem) -> SharedView | None:
@@ -264,7 +299,8 @@ def decide(
     before: Mapping[str, Measure | GuardMark] = (
         {} if previous is None else previous.marks if isinstance(previous, ShownBefore)
         else _by_key(previous))
-    figures = tuple(_figure(m, before.get(key), min_group) for key, m in now.items())
+    figures = tuple(_figure(m, before.get(key), min_group, current.team_size)
+                    for key, m in now.items())
 
     reasons = {f.withheld_because for f in figures}
     notes = tuple(

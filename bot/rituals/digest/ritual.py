@@ -19,13 +19,15 @@ from bot.storage.models import Ritual, Team
 
 
 def _read_extra(read: Callable[[str], Any], current: Any) -> dict[str, Any]:
-    return {"to": read("digest_to_channel") or read("digest_to_user") or "",
+    # Neither chosen: the team channel (`to` left out).
+    return {"to": read("digest_to_channel") or read("digest_to_user") or None,
             "min_group": setup_int(read("digest_min_group"), 3)}
 
 
 def _context(values: dict[str, Any], team: dict[str, Any]) -> None:
-    """The modal has a person and a channel menu for the one `to`."""
-    to = str(values.get("to") or (team["managers"][:1] or [""])[0])
+    """The modal has a person and a channel menu for the one `to` (both empty: the team
+    channel)."""
+    to = str(values.get("to") or "")
     values["to_user"] = to if to.startswith(("U", "W")) else ""
     values["to_channel"] = to if to.startswith(("C", "G")) else ""
 
@@ -38,7 +40,8 @@ class TeamDigest(RitualDefinition):
     config_spec = DigestSpec
     config_descriptions: ClassVar[dict[str, str]] = {
         "team.digest": "The team digest: team-level figures only, never about one person.",
-        "digest.to": "Where the digest goes: a user id (sent as a DM) or a channel id.",
+        "digest.to": "Where the digest goes: left out, the team channel (the team sees its "
+        "own digest); or a user id (sent as a DM) or another channel id.",
         "digest.min_group": "A figure appears only when at least this many people "
         "contributed to it; 3 or more (refused below 3)."}
     setup = SetupPart(

@@ -70,7 +70,7 @@ class WeeklyFeedback(RitualDefinition):
     prompts = PROMPTS
     commitments = COMMITMENTS
     digest_labels: ClassVar[dict[str, str]] = {
-        "checkins_held": "weekly check-ins held (both sides answered)"}
+        "checkins_held": "members who held their weekly check-in (both sides answered)"}
     reply_lines = ReplyLines(is_commitment_line,
                              partial(sync_commitment_from_reply, policy=COMMITMENTS),
                              (CommitmentError,))
@@ -110,7 +110,7 @@ class WeeklyFeedback(RitualDefinition):
     def digest_measures(self, session: Session, ritual: Ritual, start: datetime,
                         end: datetime) -> list[Measure]:
         held = held_checkins(session, ritual_id=ritual.id, start=start, end=end)
-        # Counted by member: the manager sits in every check-in, so counting them would let
-        # two members' check-ins pass a min_group of three.
-        return [measure("checkins_held", self.digest_labels, {o.subject_id for o in held},
-                        count=len(held))]
+        # A people-figure, counted by member: the manager sits in every check-in, so
+        # counting them would let two members' check-ins pass a min_group of three; and a
+        # count of check-ins would read as more than the team ("about 10" of 8 people).
+        return [measure("checkins_held", self.digest_labels, {o.subject_id for o in held})]
