@@ -94,12 +94,13 @@ _FIELD_ORDER = {"to": -1}
 
 
 def _ritual(spec: RitualSpec) -> Node:
-    """Fields in schema order, `enabled` last and only when the ritual is paused."""
+    """Fields in schema order (an unset optional one left out: `trial`), `enabled` last
+    and only when the ritual is paused."""
     fields = type(spec).model_fields
     pairs = [
         (name, _value(getattr(spec, name)))
         for name in sorted(fields, key=lambda n: _FIELD_ORDER.get(n, 0))
-        if name != "enabled"
+        if name != "enabled" and getattr(spec, name) is not None
         and not (name in _OMIT_WHEN_DEFAULT and getattr(spec, name) == fields[name].default)
     ]
     if not spec.enabled:

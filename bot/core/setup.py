@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from bot.config.apply import apply_config, export_config
+from bot.config.apply import BY_COACH, apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
 from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.messages.render import Template, render_view
@@ -143,7 +143,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
             return _errors(exc)
         if not first_delivery(session, event_id=submission_id, now=now):
             return {}  # a twin recorded it (last guard; `handled` waits)
-        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now)
+        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now, how=BY_COACH)
     return {}
 
 
