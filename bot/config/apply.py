@@ -31,8 +31,8 @@ from bot.rituals import registry
 from bot.rituals.common.schedule import next_fire_time
 from bot.storage.conversations import want_conversations
 from bot.storage.models import Ritual, Team, TeamRole
-from bot.storage.proposals import add_proposal, cancel_pending, record_change
 from bot.storage.people import ensure_people
+from bot.storage.proposals import add_proposal, cancel_pending, record_change
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
 
@@ -155,7 +155,9 @@ def _ritual_specs(team: TeamSpec) -> dict[str, tuple[Cadence, bool, dict[str, An
     for ritual in registry.all_rituals():
         spec = ritual_spec_of(team, ritual.kind)
         if spec is not None:
-            options = {k: v for k, v in spec.model_dump().items() if k not in _COMMON}
+            # an unset optional key (`trial`) is not stored: absent and None are one
+            options = {k: v for k, v in spec.model_dump().items()
+                       if k not in _COMMON and v is not None}
             specs[ritual.kind] = (spec.cadence.cadence, spec.enabled, options)
     return specs
 

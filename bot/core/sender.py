@@ -177,7 +177,7 @@ class _Sender:
                 return
             ts = gateway.post_message(
                 channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
-                outbox_key=message.key,
+                thread_ts=message.payload.get("thread_ts"), outbox_key=message.key,
             )
 
         # The post is out: if the database connection drops now, record it on a fresh one

@@ -122,7 +122,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
                values: dict[str, Any], submission_id: str) -> dict[str, str]:
     """Validate and save, once per submitted view; returns inline errors by block id
     (empty when saved, or saved already)."""
-    read = _reader(values)
+    read = reader(values)
     key = key or read("team_key") or ""
     ws = caller.workspace_id
     now = services.now().astimezone(UTC)
@@ -147,7 +147,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
     return {}
 
 
-def _reader(values: dict[str, Any]) -> Any:
+def reader(values: dict[str, Any]) -> Any:
     def read(block: str) -> Any:
         element = values.get(block, {}).get("value", {})
         for field in ("selected_users", "selected_user", "selected_conversation",
@@ -181,12 +181,20 @@ def _team_data(read: Any, key: str, current: TeamSpec | None) -> dict[str, Any]:
         ritual: dict[str, Any] = {"cadence": {"every": read(f"{name}_every"),
                                               "day": read(f"{name}_day"),
                                               "time": read(f"{name}_time")},
-                                  "enabled": on, **part.setup.read_extra(read, saved)}
+                                  "enabled": on, **_trial(read(f"{name}_trial")),
+                                  **part.setup.read_extra(read, saved)}
         if part.team_level_key:
             data[name] = ritual
         else:
             data["rituals"][name] = ritual
     return data
+
+
+def _trial(value: Any) -> dict[str, Any]:
+    """The trial's cycles as a number (the schema refuses anything else), if given."""
+    if value is None:
+        return {}
+    return {"trial": int(value) if str(value).isdigit() else value}
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -212,6 +220,8 @@ def _block_for(loc: tuple[Any, ...]) -> str:
         return "team_name"
     if rest[:1] and rest[0] in part.setup.error_blocks:
         return part.setup.error_blocks[rest[0]]
+    if rest[:1] == ["trial"]:
+        return f"{name}_trial"
     if rest[:1] == ["cadence"] and len(rest) > 1:
         return f"{name}_{rest[1]}"
     return f"{name}_on"
@@ -220,7 +230,7 @@ def _block_for(loc: tuple[Any, ...]) -> str:
 def people_of_saved_team(services: Services, caller: Caller, view: dict[str, Any]
                          ) -> list[str]:
     """Everyone whose Home may show the team just saved (its roles, old and new)."""
-    key = view.get("private_metadata") or _reader(
+    key = view.get("private_metadata") or reader(
         view.get("state", {}).get("values", {}))("team_key")
     with services.db.scope() as session:
         team = team_by_key(session, caller.workspace_id, key or "")

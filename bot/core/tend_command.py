@@ -37,6 +37,7 @@ class Answer:
     message: Message
     open_setup: str | None = None  # "" for a new team, else the team key
     later: str | None = None  # work to do after the ack ("my-data")
+    open_propose: bool = False  # the proposal modal (its trigger lasts 3 s)
 
 
 def answer(services: Services, caller: Caller, text: str) -> Answer:
@@ -70,6 +71,9 @@ def help_text(services: Services, caller: Caller) -> str:
                   "• `/tend reminders off` / `on` — the one private reminder for an "
                   "unanswered prompt"]
         lines += [line for r in registry.all_rituals() for line in r.help_lines]
+    if roles & {"member", "manager"}:
+        lines.append("• `/tend propose` — propose a change to one of your team's rituals: "
+                     "the team decides by secret vote")
     if "manager" in roles:
         lines.append("• `/tend digest` — the latest digest of each team you manage")
     if "coach" in roles:
@@ -124,6 +128,11 @@ def _combine(parts: list[Message]) -> Message:
             break
         blocks.extend(part.blocks)
     return Message(text=" · ".join(p.text for p in parts), blocks=blocks)
+
+
+# -- anyone in a team: propose a change ------------------------------------------------------
+def _propose(services: Services, caller: Caller, args: list[str]) -> Answer:
+    return Answer(_notice("Opening the proposal form…"), open_propose=True)
 
 
 # -- coaches: setup, pause, resume, skip ------------------------------------------------------
@@ -265,5 +274,5 @@ def _forget_me(services: Services, caller: Caller, args: list[str]) -> Answer:
 COMMANDS: dict[str, Callable[[Services, Caller, list[str]], Answer]] = {
     "help": _help, "digest": _digest, "setup": _setup, "pause": _switch(False),
     "resume": _switch(True), "skip": _skip, "away": _away, "reminders": _reminders,
-    "my-data": _my_data, "forget-me": _forget_me,
+    "my-data": _my_data, "forget-me": _forget_me, "propose": _propose,
 }

@@ -14,13 +14,23 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
-from bot.storage import digests, nudges, outbox, people, retention, schedules, workspaces
+from bot.storage import (
+    digests,
+    nudges,
+    outbox,
+    people,
+    proposals,
+    retention,
+    schedules,
+    workspaces,
+)
 from bot.storage.models import (
     ConversationToOpen,
     Digest,
     Occurrence,
     OutboxMessage,
     Person,
+    Proposal,
     Ritual,
     Workspace,
 )
@@ -32,6 +42,7 @@ class Due:
 
     unknown_zones: bool
     rituals: bool
+    proposals: bool
     reminders: bool
     new_digests: bool
     messages: bool
@@ -49,6 +60,7 @@ def what_is_due(session: Session, *, now: datetime, nudge_after: timedelta,
         "unknown_zones": exists().where(people.needing_timezone(now=now, unknown_only=True))
         .select_from(Person),
         "rituals": exists().where(schedules.rituals_due(now)).select_from(Ritual),
+        "proposals": exists().where(proposals.proposals_due(now)).select_from(Proposal),
         "reminders": exists().where(nudges.prompts_due(now - nudge_after))
         .select_from(Occurrence),
         "new_digests": exists().where(digests.made_at(now)).select_from(Digest),

@@ -105,7 +105,7 @@ def close_now(session: Session, proposal: Proposal, *, now: datetime) -> None:
 
 
 # -- a person's own (export-user, forget-me) -----------------------------------------------
-def _in_workspace(workspace_id: str) -> Select[tuple[int]]:
+def _in_workspace(workspace_id: str) -> Select[int]:
     return select(Team.id).where(Team.workspace_id == workspace_id)
 
 
