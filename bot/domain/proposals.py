@@ -44,7 +44,9 @@ def vote_words(outcome: Outcome) -> str:
     """How the changelog says a vote decided: "by team vote 6–1", never who."""
     if outcome.counts is None:
         return "by team vote"
-    return "by team vote " + "–".join(str(n) for n in outcome.counts.values())
+    if tuple(outcome.counts) == YES_NO:
+        return f"by team vote {outcome.counts['yes']}–{outcome.counts['no']}"
+    return "by team vote (" + ", ".join(f"{c} {n}" for c, n in outcome.counts.items()) + ")"
 
 
 def overlay(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
