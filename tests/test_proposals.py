@@ -176,9 +176,16 @@ def test_a_proposal_adopted_by_majority_is_applied_at_the_next_tick(world: World
 def test_a_declined_proposal_changes_nothing_and_closes_once_everyone_voted(
         world: World) -> None:
     """Kills: adoption by a majority of voters instead of the team; a proposal that waits
-    7 days when everyone has voted; a declined change applied or logged."""
+    7 days when everyone has voted; a declined change applied or logged; a vote taken
+    from someone outside the team (a coach, a stranger)."""
     setup_team(world)
     post = posted_proposal(world)
+    for outsider in ("U0COACH", "U0OUT"):
+        vote(world, outsider, "yes", post)
+        assert "Only the team's members and managers vote" in world.standin.ephemerals(
+            outsider)[-1].text
+    with world.db.scope() as session:
+        assert session.scalar(select(func.count()).select_from(ProposalVote)) == 0
     for user, choice in (("U001", "yes"), ("U002", "yes"), ("U0MGR", "no"), ("U003", "no"),
                          ("U004", "no")):
         vote(world, user, choice, post)
@@ -422,3 +429,20 @@ def test_export_user_has_own_votes_and_proposals_and_forget_me_removes_them(
         assert proposal.counts == {"yes": 3, "no": 1}
         assert session.scalar(select(func.count()).select_from(ProposalVote)) == 3
     assert gone["proposals"] == [] and gone["proposal_votes"] == []
+
+
+def test_a_tick_with_only_a_proposal_due_posts_it_and_the_probe_sees_it(world: World
+                                                                        ) -> None:
+    """Kills: the probe (storage/due.what_is_due) or the tick's step not asking for due
+    proposals: with every ritual planned, the tick would stop at the probe and the
+    proposal would never be posted or closed."""
+    setup_team(world)
+    world.tick(NOW)  # every ritual planned: their next instants are days away
+    world.clock.set(LATER)
+    assert propose(world, "U001") == {}
+    world.tick("2026-11-04T09:02:00+00:00")
+    (post,) = proposal_posts(world)
+    for user in TEAM_PEOPLE:
+        vote(world, user, "yes", post)
+    world.tick("2026-11-04T09:03:00+00:00")
+    assert "Adopted" in outcome_in_thread(world, post)
