@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from bot.config.apply import export_config
 from bot.config.dump import dump_config
 from bot.core.export_user import export_user
-from bot.storage.models import Proposal, ProposalVote, RitualChange, Ritual
+from bot.storage.models import Proposal, ProposalVote, Ritual, RitualChange
 from tests.harness import World
-from tests.test_cli import env, run  # noqa: F401 (env: a fixture)
+from tests.test_cli import run
 from tests.test_forgetting import confirm_forget_me
 from tests.test_home import home, text_of
 from tests.test_tend_command import setup_values, tend
@@ -369,13 +369,17 @@ def test_a_trial_kept_clears_the_trial_and_keeps_the_ritual(world: World) -> Non
 
 
 # -- the changelog ---------------------------------------------------------------------------
-def test_the_changelog_records_import_setup_and_vote(env: World,
+def test_the_changelog_records_import_setup_and_vote(world: World,
+                                                     monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]
                                                      ) -> None:
     """Kills: a change missing from the changelog, or said the wrong way ("by file
     import", "by coach", "by team vote 3–0"); `tend export --changelog` not printing it;
     a trial started by proposal not recorded."""
-    world = env
+    monkeypatch.setenv("DATABASE_URL",  # `tend` reads the test's database
+                       world.db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", world.standin.bot_token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", world.standin.signing_secret)
     setup_team(world)
     values = setup_values(team_members=["U001", "U002", "U003", "U004"],
                           quads=("week", "thu", "15:00", True),
@@ -446,3 +450,35 @@ def test_a_tick_with_only_a_proposal_due_posts_it_and_the_probe_sees_it(world: W
         vote(world, user, "yes", post)
     world.tick("2026-11-04T09:03:00+00:00")
     assert "Adopted" in outcome_in_thread(world, post)
+
+
+# -- the retrospective's result ------------------------------------------------------------
+def test_a_retro_result_of_drop_or_change_drafts_a_proposal(world: World) -> None:
+    """Kills: a retro's *drop* majority left as a figure instead of a proposal to switch
+    the ritual off; its *change* majority without a pre-filled *Propose a change*."""
+    from tests import test_retro as retro
+
+    retro.setup_team(world)
+    world.tick(retro.NOVEMBER)
+    post = retro.retro_post(world)
+    ids = retro.ritual_ids(world)
+    for user in ("U001", "U002", "U003"):
+        retro.click_vote(world, user, "drop", ids["monthly_goals"], post)
+        retro.click_vote(world, user, "change", ids["retro"], post)
+    world.tick(retro.A_WEEK_LATER)  # the retro closes, its drafts are posted at the next
+    world.tick("2026-12-03T14:01:00+00:00")
+    (proposal,) = [m for m in retro.top_level(world) if m.text.startswith("Proposal for")]
+    assert "Switch Goal sharing off (the retrospective voted to drop it)" in proposal.text
+    assert "Drafted by tend from the team's retrospective result" in json.dumps(
+        proposal.blocks)
+    result = next(m for m in world.standin.messages("C0PLATFORM")
+                  if "the votes are in" in m.text)
+    (button,) = [e for b in result.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == ("propose", "platform:retro")
+    payload = world.standin.block_actions_payload("U002", "propose", button["value"],
+                                                  result.channel, result.ts)
+    assert world.standin.deliver_action(world.url, payload)[0] == 200
+    world.settle()
+    modal = world.standin.opened_views()[-1]
+    ritual = next(b for b in modal["blocks"] if b.get("block_id") == "proposal_ritual")
+    assert ritual["element"]["initial_option"]["value"] == "retro"
