@@ -368,6 +368,41 @@ def test_a_trial_kept_clears_the_trial_and_keeps_the_ritual(world: World) -> Non
         assert retro.enabled and "trial" not in retro.options
 
 
+def save_setup(world: World, *, retro_trial: str | None = None, **overrides: Any
+               ) -> dict[str, Any]:
+    """The coach saves the setup modal for the platform team as it stands, with these
+    changes; returns Slack's answer (inline errors, if any)."""
+    values = setup_values(team_members=["U001", "U002", "U003", "U004"],
+                          **{"digest": ("month", "last fri", "16:00", True), **overrides})
+    values.update({"retro_on": {"value": {"type": "checkboxes",
+                                          "selected_options": [{"value": "on"}]}},
+                   "retro_every": {"value": _select("month")},
+                   "retro_day": {"value": _select("last thu")},
+                   "retro_time": {"value": {"type": "timepicker", "selected_time": "15:00"}},
+                   "retro_trial": {"value": {"type": "number_input", "value": retro_trial}}})
+    status, body = world.submit_view(user="U0COACH", callback_id="setup_modal",
+                                     values=values, private_metadata="platform")
+    assert status == 200
+    return body
+
+
+def test_a_trial_set_in_the_setup_modal_is_saved_shown_and_checked(world: World) -> None:
+    """Kills: the modal's trial input ignored, not shown again, or a bad value saved."""
+    setup_team(world)
+    assert save_setup(world, retro_trial="two")["errors"] == {
+        "retro_trial": "Input should be a valid integer"}
+    assert "retro_trial" in save_setup(world, retro_trial="99")["errors"]
+    assert save_setup(world, retro_trial="3") == {}
+    with world.db.scope() as session:
+        assert "trial: 3" in dump_config(export_config(session, world.workspace_id))
+        assert session.scalars(select(Proposal.origin)).all() == ["trial"]
+    assert changelog(world)[-1] == ("by coach", "Retrospective: trial of 3 cycles")
+    assert tend(world, "U0COACH", "setup platform") == ""
+    trial = next(b for b in world.standin.opened_views()[-1]["blocks"]
+                 if b.get("block_id") == "retro_trial")
+    assert trial["element"]["initial_value"] == "3"
+
+
 # -- the changelog ---------------------------------------------------------------------------
 def test_the_changelog_records_import_setup_and_vote(world: World,
                                                      monkeypatch: pytest.MonkeyPatch,
@@ -381,16 +416,7 @@ def test_the_changelog_records_import_setup_and_vote(world: World,
     monkeypatch.setenv("SLACK_BOT_TOKEN", world.standin.bot_token)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", world.standin.signing_secret)
     setup_team(world)
-    values = setup_values(team_members=["U001", "U002", "U003", "U004"],
-                          quads=("week", "thu", "15:00", True),
-                          digest=("month", "last fri", "16:00", True))
-    values.update({"retro_on": {"value": {"type": "checkboxes",
-                                          "selected_options": [{"value": "on"}]}},
-                   "retro_every": {"value": _select("month")},
-                   "retro_day": {"value": _select("last thu")},
-                   "retro_time": {"value": {"type": "timepicker", "selected_time": "15:00"}}})
-    assert world.submit_view(user="U0COACH", callback_id="setup_modal", values=values,
-                             private_metadata="platform") == (200, {})
+    assert save_setup(world, quads=("week", "thu", "15:00", True)) == {}
     post = posted_proposal(world, kind="trial", ritual="quads", trial="4")
     for user in ("U001", "U002", "U003"):
         vote(world, user, "yes", post)

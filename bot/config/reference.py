@@ -77,7 +77,7 @@ _RITUAL_PREFIXES = frozenset(registry.kinds())
 
 
 def description_key(prefix: str, field: str) -> str:
-    if prefix in _RITUAL_PREFIXES and field in ("cadence", "enabled"):
+    if prefix in _RITUAL_PREFIXES and field in ("cadence", "enabled", "trial"):
         prefix = "ritual"  # what every ritual has is described once
     return f"{prefix}.{field}" if prefix else field
 

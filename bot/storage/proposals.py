@@ -115,7 +115,7 @@ def votes_of(session: Session, workspace_id: str, user_id: str
         select(ProposalVote, Proposal).join(Proposal, Proposal.id == ProposalVote.proposal_id)
         .where(ProposalVote.user_id == user_id,
                Proposal.team_id.in_(_in_workspace(workspace_id)))
-        .order_by(ProposalVote.id)).tuples()]
+        .order_by(ProposalVote.id))]
 
 
 def proposals_of(session: Session, workspace_id: str, user_id: str) -> list[Proposal]:
