@@ -508,3 +508,19 @@ def test_a_retro_result_of_drop_or_change_drafts_a_proposal(world: World) -> Non
     modal = world.standin.opened_views()[-1]
     ritual = next(b for b in modal["blocks"] if b.get("block_id") == "proposal_ritual")
     assert ritual["element"]["initial_option"]["value"] == "retro"
+
+
+def test_a_posted_thread_reply_is_found_by_the_look_back(world: World) -> None:
+    """Kills: a proposal's outcome (a thread reply) posted twice after a crash between
+    Slack's answer and the record: the look-back searched only top-level history, which
+    never holds a thread reply."""
+    world.standin.add_channel("C0PLATFORM", name="platform")
+    gateway = world.services.gateway_for(world.workspace_id)
+    gateway.join_channel("C0PLATFORM")
+    root = gateway.post_message("C0PLATFORM", text="a proposal", outbox_key="proposal:1:post")
+    reply = gateway.post_message("C0PLATFORM", text="its outcome", thread_ts=root,
+                                 outbox_key="proposal:1:outcome")
+    window = {"oldest": "0", "latest": "9999999999.999999"}
+    assert gateway.find_posted("C0PLATFORM", "proposal:1:outcome", **window) is None
+    assert gateway.find_posted("C0PLATFORM", "proposal:1:outcome", thread_ts=root,
+                               **window) == reply
