@@ -127,6 +127,11 @@ def changelog(world: World) -> list[tuple[str, str]]:
             select(RitualChange).order_by(RitualChange.id))]
 
 
+def drafted_votes(world: World) -> list[tuple[int, Any]]:
+    with world.db.scope() as session:
+        return [(p.id, p.due_at) for p in session.scalars(select(Proposal))]
+
+
 def everything_said(world: World) -> str:
     """Every message, update, ephemeral and DM the stand-in saw, as one text."""
     messages = [json.dumps([m.text, m.blocks], ensure_ascii=False)
@@ -326,12 +331,16 @@ def test_the_member_home_has_a_propose_button_that_opens_the_modal(world: World)
 
 # -- trials --------------------------------------------------------------------------------
 def test_a_trial_ends_in_a_vote_and_drop_switches_the_ritual_off(world: World) -> None:
-    """Kills: a trial that never ends in a vote; the vote posted before its last cycle;
-    *drop* not switching the ritual off, or losing its settings; the trial key kept
-    after the team decided."""
+    """Kills: a trial that never ends in a vote; the vote posted before its last cycle,
+    or moved by re-importing the exported file; *drop* not switching the ritual off, or
+    losing its settings; the trial key kept after the team decided."""
     setup_team(world, trial="\n        trial: 2")
     with world.db.scope() as session:
-        assert "trial: 2" in dump_config(export_config(session, world.workspace_id))
+        exported = dump_config(export_config(session, world.workspace_id))
+    assert "trial: 2" in exported
+    before = changelog(world), drafted_votes(world)
+    world.load(exported, now="2026-11-20T00:00:00+00:00")  # the export, re-imported later
+    assert (changelog(world), drafted_votes(world)) == before  # the trial did not restart
     # Retros on the last Thursdays, 15:00 Amsterdam: 26 Nov (cycle 1), 31 Dec (cycle 2).
     world.tick("2026-12-30T14:00:00+00:00")
     assert proposal_posts(world) == []
