@@ -460,7 +460,7 @@ def test_export_user_has_own_votes_and_proposals_and_forget_me_removes_them(
     assert theirs["proposals"] == [] and [v["vote"] for v in theirs["proposal_votes"]] == ["no"]
     world.tick(A_WEEK_LATER)
     answer = confirm_forget_me(world, "U001")
-    assert "1 proposal votes" in answer
+    assert "Deleted 1 proposal votes and took you off 1 proposals" in answer
     with world.db.scope() as session:
         gone = export_user(session, world.workspace_id, "U001")
         proposal = session.scalars(select(Proposal)).one()

@@ -53,7 +53,8 @@ def forget(services: Services, caller: Caller) -> str:
     edit_posted(services.slack, redaction.posted)
     counts = [f"{deleted.answers} answers", f"{deleted.commitments} commitments",
               *(f"{count} {what}" for count, what in own),
-              f"{votes} proposal votes", f"your link to {proposals} proposals",
               f"{deleted.shared} shared highlights"]
-    return (f"Done: deleted {', '.join(counts[:-1])} and {counts[-1]}. "
+    proposing = (f" Deleted {votes} proposal votes and took you off {proposals} proposals "
+                 "(their text is the team's)." if votes or proposals else "")
+    return (f"Done: deleted {', '.join(counts[:-1])} and {counts[-1]}.{proposing} "
             "Team digests keep only team-level figures.")
