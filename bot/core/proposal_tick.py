@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 LABELS = {"yes": "Yes", "no": "No", "keep": "Keep", "change": "Change", "drop": "Drop"}
 ORIGINS = {"member": "Proposed by someone in the team (unsigned).",
-           "retro": "Drafted by tend from the team's retrospective result.",
+           "retrospective": "Drafted by tend from the team's retrospective result.",
            "trial": "The trial is over: the team decides whether to keep it."}
 
 

@@ -456,7 +456,7 @@ class RetroResult(Base):
 class Proposal(Base):
     """A change to one of a team's rituals, put to the team's secret vote.
 
-    `change` is a patch in the teams file's shape (`{"rituals": {"retro": {"enabled":
+    `change` is a patch in the teams file's shape (`{"rituals": {<kind>: {"enabled":
     false}}}`), applied through the coach's setup path once adopted. `proposer_id` lets
     its author export or forget it; it is shown nowhere unless `signed`, and forget-me
     clears it. `due_at`: when a pending proposal is posted, when an open one closes;
@@ -471,7 +471,7 @@ class Proposal(Base):
     ritual_kind: Mapped[str] = mapped_column(String(32))
     proposer_id: Mapped[str | None] = mapped_column(String(32), index=True)
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
-    origin: Mapped[str] = mapped_column(String(16))  # member | retro | trial
+    origin: Mapped[str] = mapped_column(String(16))  # member | retrospective | trial
     summary: Mapped[str] = mapped_column(Text)  # what it changes, in words
     reason: Mapped[str | None] = mapped_column(Text)  # why, in the proposer's words
     change: Mapped[dict[str, Any]]

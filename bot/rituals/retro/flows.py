@@ -166,7 +166,7 @@ def _draft_proposals(session: Session, occurrence: Occurrence, ballot: list[Vote
             continue
         if leading == RetroChoice.DROP:
             add_proposal(session, team_id=team.id, ritual_kind=kind, proposer_id=None,
-                         signed=False, origin="retro", reason=None, created_at=now,
+                         signed=False, origin="retrospective", reason=None, created_at=now,
                          summary=f"Switch {voted.title} off (the retrospective voted to "
                                  "drop it)",
                          change=RitualDefinition.patch(kind, {"enabled": False}),
