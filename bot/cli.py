@@ -126,7 +126,24 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> None:
         if not all_teams(session, workspace_id):
             raise CliError("no teams yet: `tend import FILE` or `/tend setup` in Slack "
                            "creates one")
+        if args.changelog:
+            print(changelog_text(session, workspace_id), end="")
+            return
         print(dump_config(export_config(session, workspace_id)), end="")
+
+
+def changelog_text(session: Session, workspace_id: str) -> str:
+    """Every team's changelog, oldest first: when, what, how; counts only for votes."""
+    from bot.core.home_sections import changelog_lines
+    from bot.storage.teams import all_teams
+
+    out = []
+    for team in all_teams(session, workspace_id):
+        lines = changelog_lines(session, team)
+        out.append(f"{team.key}:")
+        out += [f"  {line.removeprefix('*Changes*: ')}" for line in reversed(lines)] or [
+            "  (no changes recorded)"]
+    return "\n".join(out) + "\n"
 
 
 def cmd_export_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -271,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_import, "load teams and rituals from a YAML file")
     imp.add_argument("file")
     export = add("export", cmd_export, "print the configuration as YAML")
+    export.add_argument("--changelog", action="store_true",
+                        help="print each team's changelog instead: every change to its "
+                        "rituals, when and how (by file import, by coach, by team vote)")
     tick = add("tick", cmd_tick, "run one clock tick")
     tick.add_argument("--at", help="the instant of the tick, ISO-8601 with offset (default: now)")
     digest = add("digest", cmd_digest, "build a team's digest (and post it unless --dry-run)")

@@ -52,7 +52,7 @@ def test_migrations_go_up_and_down_and_match_the_models(database_url: str,
 
 def test_people_on_a_team_at_the_upgrade_count_as_introduced(database_url: str,
                                                              tmp_path: Path) -> None:
-    """Migration 0014 marks everyone already on a team (member or manager, not a coach)
+    """Migration 0013 marks everyone already on a team (member or manager, not a coach)
     introduced, so an upgrade sends nobody an introduction out of the blue. Catches a
     migration that creates the table empty (mutation: its INSERT removed)."""
     url = _scratch_url(database_url, tmp_path)

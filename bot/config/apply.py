@@ -28,14 +28,20 @@ from bot.config.schema import (
 )
 from bot.domain.cadence import Cadence
 from bot.rituals import registry
+from bot.rituals.common.schedule import next_fire_time
 from bot.storage.conversations import want_conversations
 from bot.storage.introductions import want_introductions
 from bot.storage.models import Ritual, Team, TeamRole
 from bot.storage.people import ensure_people
+from bot.storage.proposals import add_proposal, cancel_pending, record_change
 from bot.storage.schedules import recompute_next_due
 from bot.storage.teams import all_teams, ritual_cadence, team_by_key
 
 REMOVED = "removed_from_config"
+# How a change came, as the team's changelog says it (docs/proposals.md).
+BY_IMPORT = "by file import"
+BY_COACH = "by coach"
+TRIAL_END = "trial"  # a proposal's origin: the vote that ends a trial
 # Ritual options that are operational state, not configuration: kept across imports and
 # left out of exports (`/tend skip team ritual` records its date here).
 STATE_OPTIONS = frozenset({REMOVED, "skip_dates"})
@@ -58,8 +64,9 @@ class ImportSummary:
 
 
 def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
-                 now: datetime) -> ImportSummary:
-    """Apply `config` to one workspace's teams (keys are unique per workspace)."""
+                 now: datetime, how: str = BY_IMPORT) -> ImportSummary:
+    """Apply `config` to one workspace's teams (keys are unique per workspace); each
+    change to a team's rituals goes in its changelog as made `how`."""
     summary = ImportSummary()
     everyone = {u for t in config.teams for u in _desired_roles(t)}
     ensure_people(session, workspace_id, {user_id for user_id, _role in everyone})
@@ -77,7 +84,11 @@ def apply_config(session: Session, config: TendConfig, *, workspace_id: str,
         session.flush()
         # Each person first added is introduced before their first prompt (once per team).
         want_introductions(session, team=team, user_ids=_taking_part(team) - before, now=now)
-        changed |= _sync_rituals(team, spec, now=now)
+        ritual_changes = _sync_rituals(session, team, spec, now=now)
+        changed |= bool(ritual_changes)
+        if ritual_changes:
+            record_change(session, team_id=team.id, at=now, how=how,
+                          what="; ".join(ritual_changes))
         changed |= _sync_team_text(session, team, spec, now=now)
         if changed and spec.key not in summary.teams_created:
             team.updated_at = now
@@ -162,32 +173,95 @@ def _ritual_specs(team: TeamSpec) -> dict[str, tuple[Cadence, bool, dict[str, An
     return specs
 
 
-def _sync_rituals(team: Team, spec: TeamSpec, *, now: datetime) -> bool:
-    changed = False
+def _sync_rituals(session: Session, team: Team, spec: TeamSpec, *, now: datetime
+                  ) -> list[str]:
+    """Make the team's rituals match; returns what changed, in words (the changelog)."""
+    changes: list[str] = []
     desired = _ritual_specs(spec)
     existing = {r.kind: r for r in team.rituals}
     for kind, kept in existing.items():
         if kind not in desired and not kept.options.get(REMOVED):
             kept.enabled, kept.options = False, {**kept.options, REMOVED: True}
-            changed = True
+            changes.append(f"{_title(kind)} removed (switched off, history kept)")
+            _trial_changed(session, team, kept, None, now=now)
     for kind, (cadence, enabled, options) in desired.items():
         ritual = existing.get(kind)
         if ritual is None:
-            team.rituals.append(Ritual(
+            ritual = Ritual(
                 kind=kind, every=cadence.every, day=cadence.day, hour=cadence.hour,
                 minute=cadence.minute, enabled=enabled, since=now, options=options,
                 anchor_date=now.astimezone(ZoneInfo(team.timezone)).date(),
-            ))
-            changed = True
+            )
+            team.rituals.append(ritual)
+            session.flush()
+            changes.append(f"{_title(kind)} set up: {_cadence_words(cadence)}"
+                           + ("" if enabled else ", switched off")
+                           + _trial_words(options.get("trial")))
+            _trial_changed(session, team, ritual, options.get("trial"), now=now)
             continue
         state = {k: v for k, v in ritual.options.items() if k in STATE_OPTIONS - {REMOVED}}
         options = {**options, **state}
-        if (ritual_cadence(ritual), ritual.enabled, ritual.options) != (cadence, enabled, options):
+        before = (ritual_cadence(ritual), ritual.enabled, ritual.options)
+        if before != (cadence, enabled, options):
+            changes.append(_described(kind, before, (cadence, enabled, options)))
             ritual.every, ritual.day = cadence.every, cadence.day
             ritual.hour, ritual.minute = cadence.hour, cadence.minute
             ritual.enabled, ritual.options = enabled, options
-            changed = True
-    return changed
+            if before[2].get("trial") != options.get("trial"):
+                _trial_changed(session, team, ritual, options.get("trial"), now=now)
+    return changes
+
+
+def _title(kind: str) -> str:
+    definition = registry.find(kind)
+    return definition.title if definition else kind
+
+
+def _cadence_words(cadence: Cadence) -> str:
+    return f"every {cadence.every}, {cadence.day}, at {cadence.time}"
+
+
+def _trial_words(trial: object) -> str:
+    return f", as a trial of {trial} cycles" if trial else ""
+
+
+def _described(kind: str, before: tuple[Cadence, bool, dict[str, Any]],
+               after: tuple[Cadence, bool, dict[str, Any]]) -> str:
+    """One ritual's change in words: what a coach reads in the changelog."""
+    parts = []
+    if before[1] != after[1]:
+        parts.append("switched on" if after[1] else "switched off")
+    if before[0] != after[0]:
+        parts.append(f"now {_cadence_words(after[0])}")
+    trial_before, trial_after = before[2].get("trial"), after[2].get("trial")
+    if trial_before != trial_after:
+        parts.append(f"trial of {trial_after} cycles" if trial_after else "trial ended")
+    others = {k for k in {*before[2], *after[2]} - {"trial", REMOVED}
+              if before[2].get(k) != after[2].get(k)}
+    if others or (before[2].get(REMOVED) and not after[2].get(REMOVED)):
+        parts.append(f"settings changed ({', '.join(sorted(others))})" if others
+                     else "back in the configuration")
+    return f"{_title(kind)}: {', '.join(parts)}"
+
+
+def _trial_changed(session: Session, team: Team, ritual: Ritual, trial: object, *,
+                   now: datetime) -> None:
+    """A trial set, changed or cleared: its end vote is drafted (or dropped) to be posted
+    at the first tick after the last trial cycle's run (docs/proposals.md)."""
+    cancel_pending(session, team_id=team.id, kind=ritual.kind, origin=TRIAL_END)
+    if not isinstance(trial, int) or trial < 1:
+        return
+    cadence, zone = ritual_cadence(ritual), ZoneInfo(team.timezone)
+    ends = now
+    for _cycle in range(trial):
+        ends = next_fire_time(cadence, zone, ends, anchor=ritual.anchor_date)
+    title = _title(ritual.kind)
+    add_proposal(session, team_id=team.id, ritual_kind=ritual.kind, proposer_id=None,
+                 signed=False, origin=TRIAL_END, reason=None, change={},
+                 summary=f"The trial of {title} ({trial} cycles) is over: keep it, change "
+                         "it, or drop it?",
+                 choices=["keep", "change", "drop"], status="pending", due_at=ends,
+                 created_at=now)
 
 
 def _sync_team_text(session: Session, team: Team, spec: TeamSpec, *, now: datetime) -> bool:

@@ -95,7 +95,8 @@ _FIELD_ORDER = {"to": -1}
 
 def _ritual(spec: RitualSpec) -> Node:
     """Fields in schema order, `enabled` last and only when the ritual is paused; a field
-    left unset (prompts left to the defaults) is left out, as in the file it came from."""
+    left unset (prompts left to the defaults, no `trial`) is left out, as in the file it
+    came from."""
     fields = type(spec).model_fields
     pairs = [
         (name, _prompts(value) if name == "prompts" else _value(value))

@@ -48,6 +48,9 @@ DESCRIPTIONS: dict[str, str] = {
     "member.manager": "Their line manager: one of the team's `managers`.",
     "ritual.cadence": "When it runs: `{every, day, time}`, see below.",
     "ritual.enabled": "`false` pauses the ritual and keeps its settings.",
+    "ritual.trial": "Run it as a trial of this many cycles (1–52): after the last one "
+                    "the team votes *keep*, *change* or *drop* (docs/proposals.md). Left "
+                    "out once the team has decided.",
     "cadence.every": "`week`, `2 weeks` or `month`.",
     "cadence.day": "A weekday `mon` … `sun` for weekly cadences; for monthly ones "
     "`1st mon` … `4th fri`, `last fri`, or a day of the month `1` … `31` (29–31 fall on "
@@ -74,7 +77,7 @@ _RITUAL_PREFIXES = frozenset(registry.kinds())
 
 
 def description_key(prefix: str, field: str) -> str:
-    if prefix in _RITUAL_PREFIXES and field in ("cadence", "enabled"):
+    if prefix in _RITUAL_PREFIXES and field in ("cadence", "enabled", "trial"):
         prefix = "ritual"  # what every ritual has is described once
     return f"{prefix}.{field}" if prefix else field
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.rituals import registry
 from bot.storage.export import person_rows
 from bot.storage.introductions import introductions_of
+from bot.storage.proposals import proposals_of, votes_of
 
 
 def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, Any]:
@@ -53,6 +54,17 @@ def export_user(session: Session, workspace_id: str, user_id: str) -> dict[str, 
         # each ritual's own sections (goals, quads), in the registry's order
         **{name: rows for ritual in registry.all_rituals()
            for name, rows in ritual.export_user(session, rituals, user_id).items()},
+        # their own proposals and their own votes (nobody else's: P8)
+        "proposals": [
+            {"id": p.id, "ritual": p.ritual_kind, "summary": p.summary, "why": p.reason,
+             "signed": p.signed, "status": p.status, "proposed_at": p.created_at.isoformat()}
+            for p in proposals_of(session, workspace_id, user_id)
+        ],
+        "proposal_votes": [
+            {"proposal": p.id, "summary": p.summary, "vote": v.choice,
+             "voted_at": v.updated_at.isoformat()}
+            for v, p in votes_of(session, workspace_id, user_id)
+        ],
         "shared_in_digest": [
             {"answer_ts": ts, "team": key, "as": s.kind, "named": s.named,
              "shared_at": s.created_at.isoformat()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from bot.rituals.base import RitualDefinition
 from bot.storage.commitments import open_commitments_of
 from bot.storage.models import Commitment, Occurrence, Person, Ritual, Team, TeamRole
 from bot.storage.occurrences import recent_listings
+from bot.storage.proposals import changes_of
 from bot.storage.scoping import rituals_in
 from bot.storage.teams import active_people, active_roles_with_teams
 
@@ -141,7 +143,20 @@ def coach_team(session: Session, team: Team, now: datetime) -> dict[str, Any]:
                                    *d.coach_notes(session, team, r, now))] or [
                 "No rituals configured yet."],
             "health": [line for r, d in rituals
-                       if (line := _health_line(session, team, r, d, now))]}
+                       if (line := _health_line(session, team, r, d, now))],
+            "changes": changelog_lines(session, team, limit=CHANGES_SHOWN)}
+
+
+CHANGES_SHOWN = 3  # the latest changes on the coach's Home; `tend export --changelog` all
+
+
+def changelog_lines(session: Session, team: Team, *, limit: int | None = None) -> list[str]:
+    """The team's changelog, newest first: when, what, and how (never who voted, never
+    an unsigned proposer: neither is recorded)."""
+    zone = ZoneInfo(team.timezone)
+    lines = [f"{c.at.astimezone(zone):%Y-%m-%d %H:%M} · {slack_escape(c.what)} ({c.how})"
+             for c in changes_of(session, team.id, limit=limit)]
+    return ["*Changes*: " + lines[0], *lines[1:]] if lines else []
 
 
 def _configuration_line(team: Team, ritual: Ritual, definition: RitualDefinition,

@@ -12,6 +12,7 @@ from bot.rituals.digest.redaction import edit_posted, redact_digests
 from bot.slack.gateway import SlackCallError
 from bot.storage.digests import digests_of_teams
 from bot.storage.forgetting import delete_person_rows
+from bot.storage.proposals import forget_votes_and_proposals
 from bot.storage.scoping import rituals_in, teams_in
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def forget(services: Services, caller: Caller) -> str:
         own = [part for ritual in registry.all_rituals()
                for part in ritual.forget(session, rituals_in(ws), user_id)]
         deleted = delete_person_rows(session, ws, user_id)
+        votes, proposals = forget_votes_and_proposals(session, ws, user_id)
 
         def theirs(item: dict[str, object]) -> bool:
             return item.get("author_id") == user_id or item.get("text") in deleted.shared_texts
@@ -52,5 +54,7 @@ def forget(services: Services, caller: Caller) -> str:
     counts = [f"{deleted.answers} answers", f"{deleted.commitments} commitments",
               *(f"{count} {what}" for count, what in own),
               f"{deleted.shared} shared highlights"]
-    return (f"Done: deleted {', '.join(counts[:-1])} and {counts[-1]}. "
+    proposing = (f" Deleted {votes} proposal votes and took you off {proposals} proposals "
+                 "(their text is the team's)." if votes or proposals else "")
+    return (f"Done: deleted {', '.join(counts[:-1])} and {counts[-1]}.{proposing} "
             "Team digests keep only team-level figures.")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.messages.render import Template, render_message
 from bot.slack.gateway import (
     HISTORY_METHOD,
+    REPLIES_METHOD,
     LookBackInterrupted,
     SlackCallError,
     SlackGateway,
@@ -177,7 +178,7 @@ class _Sender:
                 return
             ts = gateway.post_message(
                 channel, text=message.payload["text"], blocks=message.payload.get("blocks"),
-                outbox_key=message.key,
+                thread_ts=message.payload.get("thread_ts"), outbox_key=message.key,
             )
 
         # The post is out: if the database connection drops now, record it on a fresh one
@@ -196,14 +197,15 @@ class _Sender:
         assert message.post_window is not None
         start, end = message.post_window
         return gateway.find_posted(channel, message.key, oldest=slack_ts(start - CLOCK_SKEW),
-                                   latest=slack_ts(end + CLOCK_SKEW))
+                                   latest=slack_ts(end + CLOCK_SKEW),
+                                   thread_ts=message.payload.get("thread_ts"))
 
     def _failed(self, message: ClaimedMessage, exc: SlackCallError) -> None:
         if isinstance(exc, LookBackInterrupted):  # keep what was searched
             searched = datetime.fromtimestamp(float(exc.searched_down_to), UTC)
             self._in_db(lambda s: outbox.narrow_post_window(
                 s, message, end=searched - CLOCK_SKEW))
-        if exc.method == HISTORY_METHOD and exc.rate_limited:
+        if exc.method in (HISTORY_METHOD, REPLIES_METHOD) and exc.rate_limited:
             # Never post blindly: the message waits until the look-back may run again,
             # and that wait is not one of its attempts.
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after else HISTORY_WAIT

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from bot.config.apply import apply_config, export_config
+from bot.config.apply import BY_COACH, apply_config, export_config
 from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
 from bot.domain.cadence import EVERY, ORDINALS, WEEKDAYS
 from bot.messages.render import Template, render_view
@@ -172,7 +172,7 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
                values: dict[str, Any], submission_id: str) -> dict[str, str]:
     """Validate and save, once per submitted view; returns inline errors by block id
     (empty when saved, or saved already)."""
-    read = _reader(values)
+    read = reader(values)
     key = key or read("team_key") or ""
     ws = caller.workspace_id
     now = services.now().astimezone(UTC)
@@ -193,11 +193,11 @@ def save_setup(services: Services, *, caller: Caller, key: str | None,
             return _errors(exc)
         if not first_delivery(session, event_id=submission_id, now=now):
             return {}  # a twin recorded it (last guard; `handled` waits)
-        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now)
+        apply_config(session, TendConfig(teams=[spec]), workspace_id=ws, now=now, how=BY_COACH)
     return {}
 
 
-def _reader(values: dict[str, Any]) -> Any:
+def reader(values: dict[str, Any]) -> Any:
     def read(block: str) -> Any:
         element = values.get(block, {}).get("value", {})
         for field in ("selected_users", "selected_user", "selected_conversation",
@@ -232,7 +232,8 @@ def _team_data(read: Any, key: str, current: TeamSpec | None, values: dict[str, 
         ritual: dict[str, Any] = {"cadence": {"every": read(f"{name}_every"),
                                               "day": read(f"{name}_day"),
                                               "time": read(f"{name}_time")},
-                                  "enabled": on, **part.setup.read_extra(read, saved)}
+                                  "enabled": on, **_trial(read(f"{name}_trial")),
+                                  **part.setup.read_extra(read, saved)}
         if part.prompts is not None:
             ritual["prompts"] = _read_prompts(part.prompts, name, read, values, saved)
         if part.team_level_key:
@@ -240,6 +241,13 @@ def _team_data(read: Any, key: str, current: TeamSpec | None, values: dict[str, 
         else:
             data["rituals"][name] = ritual
     return data
+
+
+def _trial(value: Any) -> dict[str, Any]:
+    """The trial's cycles as a number (the schema refuses anything else), if given."""
+    if value is None:
+        return {}
+    return {"trial": int(value) if str(value).isdigit() else value}
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -272,6 +280,8 @@ def _block_for(loc: tuple[Any, ...]) -> str:
         return prompt_block(name, role)
     if rest[:1] and rest[0] in part.setup.error_blocks:
         return part.setup.error_blocks[rest[0]]
+    if rest[:1] == ["trial"]:
+        return f"{name}_trial"
     if rest[:1] == ["cadence"] and len(rest) > 1:
         return f"{name}_{rest[1]}"
     return f"{name}_on"
@@ -280,7 +290,7 @@ def _block_for(loc: tuple[Any, ...]) -> str:
 def people_of_saved_team(services: Services, caller: Caller, view: dict[str, Any]
                          ) -> list[str]:
     """Everyone whose Home may show the team just saved (its roles, old and new)."""
-    key = view.get("private_metadata") or _reader(
+    key = view.get("private_metadata") or reader(
         view.get("state", {}).get("values", {}))("team_key")
     with services.db.scope() as session:
         team = team_by_key(session, caller.workspace_id, key or "")

@@ -39,6 +39,7 @@ class Answer:
     message: Message
     open_setup: str | None = None  # "" for a new team, else the team key
     later: str | None = None  # work to do after the ack ("my-data")
+    open_propose: bool = False  # the proposal modal (its trigger lasts 3 s)
 
 
 def answer(services: Services, caller: Caller, text: str) -> Answer:
@@ -75,7 +76,9 @@ def help_text(services: Services, caller: Caller) -> str:
         lines.append("• `share: <words>` in any tend thread — offers those words to your "
                      "team's digest, unnamed (`share named: <words>` signs them); edit the "
                      "line away to take them back")
-    if "member" in roles or "manager" in roles:
+    if roles & {"member", "manager"}:
+        lines.append("• `/tend propose` — propose a change to one of your team's rituals: "
+                     "the team decides by secret vote")
         lines.append("• `/tend digest` — the latest digest of each of your teams")
     if "coach" in roles:
         lines += ["• `/tend setup [team]` — create or edit a team and its rituals",
@@ -138,6 +141,11 @@ def _combine(parts: list[Message]) -> Message:
             break
         blocks.extend(part.blocks)
     return Message(text=" · ".join(p.text for p in parts), blocks=blocks)
+
+
+# -- anyone in a team: propose a change ------------------------------------------------------
+def _propose(services: Services, caller: Caller, args: list[str]) -> Answer:
+    return Answer(_notice("Opening the proposal form…"), open_propose=True)
 
 
 # -- coaches: setup, pause, resume, skip ------------------------------------------------------
@@ -279,5 +287,5 @@ def _forget_me(services: Services, caller: Caller, args: list[str]) -> Answer:
 COMMANDS: dict[str, Callable[[Services, Caller, list[str]], Answer]] = {
     "help": _help, "digest": _digest, "setup": _setup, "pause": _switch(False),
     "resume": _switch(True), "skip": _skip, "away": _away, "reminders": _reminders,
-    "my-data": _my_data, "forget-me": _forget_me,
+    "my-data": _my_data, "forget-me": _forget_me, "propose": _propose,
 }

@@ -12,6 +12,7 @@ from bot.core.introductions import queue_introductions
 from bot.core.nudges import plan_nudges
 from bot.core.opening_ahead import open_conversations_ahead
 from bot.core.planning import plan_due
+from bot.core.proposal_tick import advance_proposals
 from bot.core.retention import purge_old_text
 from bot.core.sender import SendReport, drain_outbox
 from bot.core.timezones import ZonesRefreshed, refresh_timezones
@@ -70,14 +71,17 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
     def plan_all() -> tuple[PlanReport, list[tuple[str, str]]]:
         with services.db.scope() as session:
-            # Introductions first, in the same transaction: queued before any prompt,
+            # Proposals first: an adopted change marks its rituals and may add people.
+            advance_proposals(session, now=now)
+            # Then introductions, in the same transaction: queued before any prompt,
             # they are sent first, and nobody's first prompt comes before theirs.
             queue_introductions(session, now=now)
             plan = plan_due(session, now=now, catchup=services.catchup)
             plan_nudges(session, now=now, nudge_after=services.nudge_after)
             return plan, managers_of_new_digests(session, now=now)
 
-    if steps.run(due.introductions or due.rituals or due.reminders or due.new_digests):
+    if steps.run(due.introductions or due.rituals or due.proposals or due.reminders
+                 or due.new_digests):
         plan, digest_readers = retry(plan_all, what="planning")
     if steps.run(due.messages):
         send = retry(lambda: drain_outbox(services.db, services.slack, now=now),

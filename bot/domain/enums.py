@@ -79,3 +79,23 @@ class RetroChoice(StrEnum):
     KEEP = "keep"
     CHANGE = "change"
     DROP = "drop"
+
+
+class ProposalStatus(StrEnum):
+    """A proposal's life: drafted (posted at the next tick), open for votes, then closed."""
+
+    PENDING = "pending"
+    OPEN = "open"
+    ADOPTED = "adopted"
+    DECLINED = "declined"
+    FAILED = "failed"  # adopted, but the team's configuration no longer accepts it
+
+
+class ProposalChoice(StrEnum):
+    """A secret vote on a proposal: yes / no, or at a trial's end keep / change / drop."""
+
+    YES = "yes"
+    NO = "no"
+    KEEP = "keep"
+    CHANGE = "change"
+    DROP = "drop"

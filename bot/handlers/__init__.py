@@ -11,6 +11,7 @@ from bot.handlers import (
     home,
     lifecycle,
     messages,
+    proposals,
     reminders,
     sharing,
 )
@@ -28,6 +29,7 @@ def register_all(app: App, services: Services) -> None:
     sharing.register(app, services)
     reminders.register(app, services)
     lifecycle.register(app, services)
+    proposals.register(app, services)
     # Each ritual's own buttons and modals (goal sharing's, the retro's votes), listened
     # for in its package.
     for ritual in registry.all_rituals():

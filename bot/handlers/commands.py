@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.core import personal_data, setup
+from bot.core import personal_data, proposals, setup
 from bot.core.tend_command import answer, away_this_week
 from bot.handlers.after_ack import later, lazy
 from bot.messages.ids import ActionId, CallbackId
@@ -23,6 +23,14 @@ def register(app: App, services: Services) -> None:
     def tend(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         caller = _caller(context, command["user_id"])
         reply = answer(services, caller, command.get("text", ""))
+        if reply.open_propose:  # views.open must use the trigger within 3 s
+            refusal = proposals.open_propose(services, caller=caller,
+                                             trigger_id=command["trigger_id"])
+            if refusal:
+                ack(text=refusal, response_type="ephemeral")
+            else:
+                ack()
+            return
         if reply.open_setup is not None:  # views.open must use the trigger within 3 s
             refusal = setup.open_setup(services, caller=caller,
                                        trigger_id=command["trigger_id"],

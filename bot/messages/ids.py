@@ -20,6 +20,12 @@ class ActionId(StrEnum):
     FORGET_ME_CONFIRM = "forget_me_confirm"
     SKIP_ME_THIS_WEEK = "skip_me_this_week"
     REMINDERS_OFF = "reminders_off"
+    PROPOSE = "propose"  # opens the proposal modal (Home, a retro's thread)
+    PROPOSAL_YES = "proposal_yes"
+    PROPOSAL_NO = "proposal_no"
+    PROPOSAL_KEEP = "proposal_keep"
+    PROPOSAL_CHANGE = "proposal_change"
+    PROPOSAL_DROP = "proposal_drop"
 
 
 class CallbackId(StrEnum):
@@ -28,6 +34,13 @@ class CallbackId(StrEnum):
     SHARE_MODAL = "share_modal"
     SETUP_MODAL = "setup_modal"
     SHARE_SHORTCUT = "share_in_digest"
+    PROPOSE_MODAL = "propose_modal"
+
+
+# A proposal's vote buttons, by the choice each records.
+VOTE_ACTIONS = {"yes": ActionId.PROPOSAL_YES, "no": ActionId.PROPOSAL_NO,
+                "keep": ActionId.PROPOSAL_KEEP, "change": ActionId.PROPOSAL_CHANGE,
+                "drop": ActionId.PROPOSAL_DROP}
 
 
 class BlockId(StrEnum):

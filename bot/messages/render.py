@@ -39,6 +39,9 @@ class Template(StrEnum):
     COMMITMENT_MODAL = "commitment_modal.json.j2"
     COMMITMENT_RECORDED = "commitment_recorded.json.j2"
     FORGET_ME_CONFIRM = "forget_me_confirm.json.j2"
+    PROPOSE_MODAL = "propose_modal.json.j2"
+    PROPOSAL = "proposal.json.j2"
+    PROPOSAL_OUTCOME = "proposal_outcome.json.j2"
 
 
 class RenderError(ValueError):

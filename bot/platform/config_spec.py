@@ -53,6 +53,9 @@ TIMEZONE_MAX = _column_size(Team, "timezone")
 
 Loc = tuple[str | int, ...]
 
+# The longest trial, in cycles: a year of weekly runs.
+TRIAL_MAX = 52
+
 # Validation context for input read from the file, where some Python-friendly inputs
 # (an explicit None) are a mistake.
 FROM_FILE = {"source": "file"}
@@ -233,7 +236,9 @@ class MemberSpec(_Spec):
 
 
 class RitualSpec(_Spec):
-    """What every ritual has: when it runs, and whether it is paused."""
+    """What every ritual has: when it runs, whether it is paused, and whether it runs
+    as a trial of so many cycles (the team then votes keep / change / drop)."""
 
     cadence: CadenceSpec
     enabled: StrictBool = True
+    trial: int | None = Field(default=None, ge=1, le=TRIAL_MAX, strict=True)

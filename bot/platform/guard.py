@@ -20,7 +20,8 @@ ID_VALUED_ACTIONS = frozenset({
     ActionId.COMMITMENT_ADD, ActionId.COMMITMENT_DONE, ActionId.COMMITMENT_NOT_YET,
     ActionId.COMMITMENT_DROP, ActionId.QUAD_KEPT, ActionId.QUAD_PARTLY, ActionId.QUAD_MISSED,
     ActionId.GOALS_SHARE, ActionId.GOAL_DONE, ActionId.GOAL_PARTLY, ActionId.GOAL_NOT_DONE,
-    ActionId.GOAL_CARRY,
+    ActionId.GOAL_CARRY, ActionId.PROPOSAL_YES, ActionId.PROPOSAL_NO, ActionId.PROPOSAL_KEEP,
+    ActionId.PROPOSAL_CHANGE, ActionId.PROPOSAL_DROP,
 })
 ID_VALUED_VIEWS = frozenset({CallbackId.COMMITMENT_MODAL, CallbackId.GOALS_MODAL,
                              CallbackId.SHARE_MODAL})

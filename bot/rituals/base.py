@@ -143,6 +143,15 @@ class RitualDefinition:
             found.setdefault(ritual.kind, ritual.title)
         return found
 
+    @staticmethod
+    def patch(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        """A change to one ritual's keys in the teams file's shape, wherever its key is
+        (under `rituals:`, or beside it: the digest); a proposal's change (a retro draws
+        one up without importing the registry, which imports it)."""
+        beside = any(r.kind == kind and r.team_level_key
+                     for r in RitualDefinition.__subclasses__())
+        return {kind: values} if beside else {"rituals": {kind: values}}
+
     # -- Slack interactions ----------------------------------------------------------------
     def register_listeners(self, app: Any, services: Services, after_ack: AfterAck) -> None:
         """Register this ritual's own Bolt listeners (its buttons and modals), if any."""

@@ -64,6 +64,7 @@ METADATA_EVENT_TYPE = "tend_outbox"
 # and at most 15 messages a page (2025 limits): ask for pages of 15, and page.
 HISTORY_PAGE = 15
 HISTORY_METHOD = "conversations.history"
+REPLIES_METHOD = "conversations.replies"  # the same tier: a thread's history
 # users.list page size: Slack answers up to 1000 a page but recommends 200 or fewer.
 USERS_PAGE = 200
 
@@ -103,7 +104,7 @@ class RateLimitRetryExceptLookBack(RateLimitErrorRetryHandler):
     def _can_retry(self, *, state: RetryState, request: HttpRequest,
                    response: HttpResponse | None = None,
                    error: Exception | None = None) -> bool:
-        if request.url.rstrip("/").endswith(HISTORY_METHOD):
+        if request.url.rstrip("/").endswith((HISTORY_METHOD, REPLIES_METHOD)):
             return False
         return super()._can_retry(state=state, request=request, response=response,
                                   error=error)
@@ -237,14 +238,15 @@ class SlackGateway:
         return str(self._call("chat.postMessage", **args)["ts"])
 
     def find_posted(self, channel: str, outbox_key: str, *, oldest: str,
-                    latest: str) -> str | None:
+                    latest: str, thread_ts: str | None = None) -> str | None:
         """The ts of a message tend already posted with this outbox key, if any.
 
         A sender that died after Slack accepted a post, but before recording it, finds the
-        post here on restart instead of posting it twice. Only the top-level messages
-        posted between `oldest` and `latest` (Slack ts, inclusive) are searched, newest
-        first, a page of 15 at a time until the window is exhausted. A failed page
-        raises SlackCallError, or LookBackInterrupted once some pages were searched.
+        post here on restart instead of posting it twice. The top-level messages (or, with
+        `thread_ts`, that thread's replies: a proposal's outcome) posted between `oldest`
+        and `latest` (Slack ts, inclusive) are searched, a page of 15 at a time until the
+        window is exhausted. A failed page raises SlackCallError, or LookBackInterrupted
+        once some pages were searched.
         """
         cursor: str | None = None
         searched_down_to: str | None = None
@@ -255,8 +257,10 @@ class SlackGateway:
                                     "include_all_metadata": True}
             if cursor:
                 args["cursor"] = cursor
+            if thread_ts:
+                args["ts"] = thread_ts
             try:
-                data = self._call(HISTORY_METHOD, **args)
+                data = self._call(REPLIES_METHOD if thread_ts else HISTORY_METHOD, **args)
             except SlackCallError as exc:
                 if searched_down_to is None:
                     raise

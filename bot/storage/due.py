@@ -20,6 +20,7 @@ from bot.storage import (
     nudges,
     outbox,
     people,
+    proposals,
     retention,
     schedules,
     workspaces,
@@ -31,6 +32,7 @@ from bot.storage.models import (
     Occurrence,
     OutboxMessage,
     Person,
+    Proposal,
     Ritual,
     Workspace,
 )
@@ -43,6 +45,7 @@ class Due:
     unknown_zones: bool
     introductions: bool
     rituals: bool
+    proposals: bool
     reminders: bool
     new_digests: bool
     messages: bool
@@ -61,6 +64,7 @@ def what_is_due(session: Session, *, now: datetime, nudge_after: timedelta,
         .select_from(Person),
         "introductions": exists().where(introductions.waiting()).select_from(Introduction),
         "rituals": exists().where(schedules.rituals_due(now)).select_from(Ritual),
+        "proposals": exists().where(proposals.proposals_due(now)).select_from(Proposal),
         "reminders": exists().where(nudges.prompts_due(now - nudge_after))
         .select_from(Occurrence),
         "new_digests": exists().where(digests.made_at(now)).select_from(Digest),

@@ -32,6 +32,8 @@ from bot.domain.enums import (
     GoalStatus,
     OccurrenceStatus,
     OutboxStatus,
+    ProposalChoice,
+    ProposalStatus,
     RetroChoice,
 )
 from bot.storage import slack_oauth  # noqa: F401
@@ -472,3 +474,63 @@ class RetroResult(Base):
     # [{"ritual": title, "counts": {"keep": n, …} or null when too few voted}]
     result: Mapped[dict[str, Any]]
     closed_at: Mapped[datetime]
+
+
+class Proposal(Base):
+    """A change to one of a team's rituals, put to the team's secret vote.
+
+    `change` is a patch in the teams file's shape (`{"rituals": {<kind>: {"enabled":
+    false}}}`), applied through the coach's setup path once adopted. `proposer_id` lets
+    its author export or forget it; it is shown nowhere unless `signed`, and forget-me
+    clears it. `due_at`: when a pending proposal is posted, when an open one closes;
+    NULL once closed (indexed: the tick's probe asks for it).
+    """
+
+    __tablename__ = "proposal"
+    __table_args__ = (one_of(ProposalStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    ritual_kind: Mapped[str] = mapped_column(String(32))
+    proposer_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(16))  # member | retrospective | trial
+    summary: Mapped[str] = mapped_column(Text)  # what it changes, in words
+    reason: Mapped[str | None] = mapped_column(Text)  # why, in the proposer's words
+    change: Mapped[dict[str, Any]]
+    # what the ballot offers: yes/no, or keep/change/drop at a trial's end
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.PENDING)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # team counts as shown when it closed (null when too few voted: P2)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ProposalVote(Base):
+    """One person's secret vote on one proposal: unique per (proposal, voter), so a
+    replayed click counts once and a change of mind replaces it."""
+
+    __tablename__ = "proposal_vote"
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"), one_of(ProposalChoice, "choice"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RitualChange(Base):
+    """The team's changelog: a change to its rituals, when and how ("by team vote 6–1",
+    "by coach", "by file import"); never who voted, never an unsigned proposer."""
+
+    __tablename__ = "ritual_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    how: Mapped[str] = mapped_column(String(100))
+    what: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import ProposalStatus, RetroChoice
 from bot.rituals.base import RitualDefinition
 from bot.rituals.common.sessions import (
     TeamRitual,
@@ -24,6 +25,7 @@ from bot.rituals.retro.config import PROMPTS
 from bot.rituals.retro.messages import Voted, render_result, render_session, stored
 from bot.storage import outbox
 from bot.storage.models import Occurrence, Reply, Team
+from bot.storage.proposals import add_proposal
 from bot.storage.retro import (
     add_agreement,
     agreement_for_reply,
@@ -129,12 +131,15 @@ def close_session(session: Session, occurrence: Occurrence, *, now: datetime) ->
     team = occurrence.ritual.team
     choices = choices_by_ritual(session, occurrence_id=occurrence.id)
     threshold = min_group(team)
-    results = stored([rules.tally(voted.title, choices.get(voted.id, []), min_group=threshold)
-                      for voted in ballot_of(occurrence)])
+    ballot = ballot_of(occurrence)
+    tallies = [rules.tally(voted.title, choices.get(voted.id, []), min_group=threshold)
+               for voted in ballot]
+    results = stored(tallies)
     if not record_result(session, occurrence_id=occurrence.id,
                          result={"rituals": results, "min_group": threshold}, now=now):
         return  # another tick closed it
     log.info("retro %s closed", occurrence.id)  # counts only in the channel, never voters
+    propose = _draft_proposals(session, occurrence, ballot, tallies, now=now)
     if not (occurrence.channel_id and occurrence.message_ts):
         return  # never posted (missed, failed): nothing to update or answer
     closed = render_occurrence_message(session, occurrence, closed=True)
@@ -142,11 +147,36 @@ def close_session(session: Session, occurrence: Occurrence, *, now: datetime) ->
                    key=f"occurrence:{occurrence.id}:closed",
                    payload={**closed, "update_ts": occurrence.message_ts},
                    channel_id=occurrence.channel_id, now=now)
-    result = render_result(team_name=team.name, results=results,
+    result = render_result(team_name=team.name, results=results, propose=propose,
                            month=month_label(occurrence.scheduled_at, team.timezone))
     outbox.enqueue(session, workspace_id=team.workspace_id,
                    key=f"occurrence:{occurrence.id}:result", payload=result.as_dict(),
                    channel_id=occurrence.channel_id, now=now)
+
+
+def _draft_proposals(session: Session, occurrence: Occurrence, ballot: list[Voted],
+                     tallies: list[rules.RitualResult], *, now: datetime
+                     ) -> list[tuple[str, str]]:
+    """The retro's result as proposals (docs/proposals.md): a ritual most voted to *drop*
+    is put to the team's vote as "switch it off" (posted at the next tick); one most
+    voted to *change* gets a *Propose a change* button, returned as (title, value)."""
+    team = occurrence.ritual.team
+    kinds = {r.id: r.kind for r in team.rituals}
+    invite: list[tuple[str, str]] = []
+    for voted, tally in zip(ballot, tallies, strict=True):
+        kind, leading = kinds.get(voted.id), rules.leading(tally.counts)
+        if kind is None or leading is None:
+            continue
+        if leading == RetroChoice.DROP:
+            add_proposal(session, team_id=team.id, ritual_kind=kind, proposer_id=None,
+                         signed=False, origin="retrospective", reason=None, created_at=now,
+                         summary=f"Switch {voted.title} off (the retrospective voted to "
+                                 "drop it)",
+                         change=RitualDefinition.patch(kind, {"enabled": False}),
+                         choices=["yes", "no"], status=ProposalStatus.PENDING, due_at=now)
+        elif leading == RetroChoice.CHANGE:
+            invite.append((voted.title, f"{team.key}:{kind}"))
+    return invite
 
 
 def sync_agreement_from_reply(session: Session, reply: Reply, *,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.messages.ids import ActionId
 from bot.messages.render import Message, render_message
 from bot.messages.text import escape_clipped
 from bot.rituals.common.home import when
@@ -50,9 +52,17 @@ def result_lines(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def render_result(*, team_name: str, month: str, results: list[dict[str, Any]]) -> Message:
+MAX_PROPOSE_BUTTONS = 5  # one actions block
+
+
+def render_result(*, team_name: str, month: str, results: list[dict[str, Any]],
+                  propose: Sequence[tuple[str, str]] = ()) -> Message:
+    """The result; `propose`: (title, "team_key:kind") of each ritual the team voted to
+    change, each with a *Propose a change* button pre-filled with it."""
     return render_message("retro_result.json.j2", team_name=team_name, month_label=month,
-                          lines=result_lines(results))
+                          lines=result_lines(results), propose_action=ActionId.PROPOSE.value,
+                          propose=[{"title": t, "value": v}
+                                   for t, v in propose[:MAX_PROPOSE_BUTTONS]])
 
 
 def stored(results: list[RitualResult]) -> list[dict[str, Any]]:

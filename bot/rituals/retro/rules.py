@@ -68,3 +68,13 @@ def tally(title: str, choices: Iterable[str], *, min_group: int) -> RitualResult
     if len(votes) < max(min_group, MIN_GROUP_FLOOR):
         return RitualResult(title, None)
     return RitualResult(title, {c.value: votes.count(c.value) for c in RetroChoice})
+
+
+def leading(counts: dict[str, int] | None) -> str | None:
+    """The choice with strictly more votes than each other one, if counts are shown: a
+    *drop* drafts a proposal to switch the ritual off, a *change* invites one."""
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+    top, votes = ranked[0]
+    return top if votes > 0 and all(votes > n for _c, n in ranked[1:]) else None

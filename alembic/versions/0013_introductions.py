@@ -8,8 +8,8 @@ People already on a team at upgrade have met tend already: they are marked intro
 (`sent_at` = the upgrade's time) so nobody who has been answering prompts for weeks is
 suddenly sent an introduction (docs/decisions.md).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 02:40:00
 """
 
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
