@@ -168,6 +168,37 @@ def test_rows_from_before_workspaces_are_adopted_by_the_token_s_workspace(
     assert len(env.checkin_posts()) == 1
 
 
+def test_a_process_start_that_adopts_nothing_leaves_what_is_due_alone(env: World) -> None:
+    """Every `tend clock` (serve, socket, tick) start builds its services; with no rows
+    from before workspaces to adopt, it must not mark the workspace's rituals for
+    recomputing: the first tick of every start would plan every ritual of the
+    workspace (at 50,000 members, before planning was batched, that made the clock's
+    peak memory 254 MB instead of 103 MB).
+    Catches the recompute made whatever was adopted (mutation: `if moved:` dropped in
+    `workspaces.adopt_legacy_rows`)."""
+    from sqlalchemy import select
+
+    from bench.common import counted_statements
+    from bot.app import create_services
+    from bot.settings import load_settings
+    from bot.storage.models import RECOMPUTE, Ritual
+
+    setup_team(env)
+    env.tick("2026-11-20T12:00:00+00:00")  # every ritual's next due instant computed
+    with env.db.scope() as session:
+        before = {i: at for i, at in session.execute(select(Ritual.id, Ritual.next_due_at))}
+    assert before and RECOMPUTE not in before.values()
+    create_services(load_settings(), db=env.db)  # a token-mode process starting again
+    with env.db.scope() as session:
+        assert {i: at for i, at in session.execute(
+            select(Ritual.id, Ritual.next_due_at))} == before
+    with counted_statements(env.db.engine) as seen:
+        report = env.tick("2026-11-20T12:00:05+00:00")
+    assert (report.plan.planned, report.plan.missed) == (0, 0)
+    # the probe only (`storage/due.what_is_due`), not planning every ritual again
+    assert sum(1 for s, _ in seen if s.lstrip().upper().startswith("SELECT")) == 1, seen
+
+
 def test_migrate_goes_up_or_down_to_the_revision_asked_for(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

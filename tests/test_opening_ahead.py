@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.platform.pacing import TokenBucket
 from bot.slack import gateway
+from bot.storage.conversations import remember_conversation
 from bot.storage.models import ConversationToOpen, Person
 from tests.harness import World, at
 
@@ -209,3 +210,54 @@ def test_a_member_who_left_before_their_dm_was_opened_is_not_opened(world: World
     assert _waiting(world) == 2
     world.tick(LOADED)
     assert _opens(world) == {_key(m, "U0MGR"): 1 for m in MEMBERS[:2]}
+
+
+def _teams_yaml(count: int) -> str:
+    return "teams:\n" + "".join(f"""
+  - key: t{t}
+    name: Team {t}
+    channel: C0T{t}
+    timezone: Europe/Amsterdam
+    managers: [U0MGR]
+    members: [{", ".join(f"U{t}{n:02d}" for n in range(5))}]
+    rituals:
+      weekly_feedback:
+        cadence: {{every: week, day: mon, time: "10:00"}}
+""" for t in range(count))
+
+
+def _mark_as_the_clock_starts(world: World) -> None:
+    from bot.core.opening_ahead import mark_conversations_to_open
+
+    mark_conversations_to_open(world.db, now=at(LOADED))
+
+
+def test_the_clock_start_marks_every_pair_of_every_team(world: World) -> None:
+    """Teams set up before tend opened conversations ahead: the clock's start
+    (`mark_conversations_to_open`, reading one team at a time) marks each pair of every
+    team not yet cached and drops a mark no longer wanted. Catches a team left out as
+    the teams are read one by one (mutation: `_conversations_team_by_team` stopping
+    after the first team), a stale mark kept (mutation: no delete of `marked - keys`)
+    and a cached conversation marked again (mutation: `to_mark` not filtered by
+    `cached`)."""
+    world.standin.add_user("U0MGR", tz="Europe/Amsterdam")
+    for count in (1, 6):
+        world.load(_teams_yaml(count), now=LOADED)
+        with world.db.scope() as session:  # as before opening ahead existed
+            session.execute(ConversationToOpen.__table__.delete())
+            session.add(ConversationToOpen(workspace_id=world.workspace_id,
+                                           users_key=_key("U0MGR", "U0GONE"),
+                                           created_at=at(LOADED)))
+        _mark_as_the_clock_starts(world)
+        with world.db.scope() as session:
+            waiting = set(session.scalars(select(ConversationToOpen.users_key)))
+        assert waiting == {_key("U0MGR", f"U{t}{n:02d}") for t in range(count)
+                           for n in range(5)}
+    # A pair already open is not marked again.
+    with world.db.scope() as session:
+        remember_conversation(session, workspace_id=world.workspace_id,
+                              users=["U0MGR", "U000"], channel_id="G0OPEN", now=at(LOADED))
+    _mark_as_the_clock_starts(world)
+    with world.db.scope() as session:
+        assert _key("U0MGR", "U000") not in set(
+            session.scalars(select(ConversationToOpen.users_key)))

@@ -429,3 +429,30 @@ def test_a_queue_waiting_on_an_empty_bucket_is_a_quiet_tick(world: World) -> Non
     seconds[0] = 1.0  # one token back
     world.tick(QUIET_TICK + dt.timedelta(minutes=1))
     assert _scalar(world, waiting) == 1
+
+
+def test_every_ritual_due_at_once_is_planned_a_few_at_a_time(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every ritual is due at once (a restart after an outage, a workspace adopted)
+    planning takes them a few at a time (`planning.PLAN_BATCH`; here 2, so 5 check-ins
+    are 3 batches): each team's check-ins are planned as if alone, exactly once.
+    Catches a batch left out (mutation: `range(0, len(ids) - 1, PLAN_BATCH)`: the fifth
+    team's check-ins never planned)."""
+    from bot.core import planning
+
+    monkeypatch.setattr(planning, "PLAN_BATCH", 2)
+    add_teams(world, 0, 5)
+    monday = at("2026-11-30T10:30:00+00:00")  # 10:00 has passed in four of five zones
+    report = world.tick(monday)
+    with world.db.scope() as session:
+        per_team = dict(session.execute(
+            select(Team.key, func.count(Occurrence.id))
+            .join(Ritual, Ritual.team_id == Team.id)
+            .join(Occurrence, Occurrence.ritual_id == Ritual.id)
+            .where(Ritual.kind == "weekly_feedback", Occurrence.created_at == monday)
+            .group_by(Team.key)).all())
+    assert sorted(per_team) == [f"t{t:04d}" for t in range(5)], per_team
+    assert len(set(per_team.values())) == 1 and 0 < per_team["t0000"] < TEAM_SIZE, per_team
+    assert report.plan.planned + report.plan.missed == sum(per_team.values())
+    again = world.tick(monday)
+    assert (again.plan.planned, again.plan.missed) == (0, 0)

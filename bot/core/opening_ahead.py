@@ -10,8 +10,11 @@ that gets through is retried by slack_sdk after Retry-After (see the gateway).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from itertools import groupby
+
+from sqlalchemy.orm import Session
 
 from bot.platform.pacing import TokenBucket
 from bot.rituals import registry
@@ -30,27 +33,32 @@ from bot.storage.teams import served_team_ids, team_by_id
 log = logging.getLogger(__name__)
 
 
-
 def mark_conversations_to_open(db: Database, *, now: datetime) -> int:
     """Mark every conversation the served teams' rituals will post to and that is not
     open yet (a team file applies this for its own teams; the clock does it for all as
     it starts, for teams set up before tend opened conversations ahead).
 
     One team's rows are loaded at a time and let go before the next, keeping only the
-    people of each conversation: at 50,000 members the whole roster in the session at
+    key of each conversation: at 50,000 members the whole roster in the session at
     once would double the clock's memory."""
     marked = 0
     with db.scope() as session:
         team_ids = served_team_ids(session)
     for workspace_id, teams in groupby(team_ids, key=lambda pair: pair[0]):
         with db.scope() as session:
-            groups: list[list[str]] = []
-            for _, team_id in teams:
-                groups += registry.conversations_of([team_by_id(session, team_id)])
-                session.expunge_all()
-            marked += want_conversations(session, workspace_id=workspace_id, groups=groups,
-                                         now=now)
+            marked += want_conversations(
+                session, workspace_id=workspace_id, now=now,
+                groups=_conversations_team_by_team(session, [team for _, team in teams]))
     return marked
+
+
+def _conversations_team_by_team(session: Session, team_ids: list[int]
+                                ) -> Iterator[list[str]]:
+    """Each team's conversations, its rows let go (expunged) before the next team's are
+    loaded: nothing else is in the session while want_conversations reads this."""
+    for team_id in team_ids:
+        yield from registry.conversations_of([team_by_id(session, team_id)])
+        session.expunge_all()
 
 
 def open_conversations_ahead(db: Database, slack: SlackWorkspaces, *, now: datetime,

@@ -20,6 +20,8 @@ from bot.rituals.base import PlanReport
 from bot.rituals.common.schedule import next_due
 from bot.storage import schedules
 
+PLAN_BATCH = 100  # rituals of a kind planned at once (100 check-ins: 2,000 pairs of 20)
+
 
 def plan_due(session: Session, *, now: datetime, catchup: timedelta) -> PlanReport:
     """Plan every ritual due at `now` and move each one's next due instant on."""
@@ -28,9 +30,13 @@ def plan_due(session: Session, *, now: datetime, catchup: timedelta) -> PlanRepo
         by_kind.setdefault(kind, []).append(ritual_id)
     report = PlanReport()
     for ritual in registry.all_rituals():  # in the registry's order
-        if ritual.kind in by_kind:
+        ids = by_kind.get(ritual.kind, [])
+        # A few rituals at a time: each plans from its own rows, and a hook loads its
+        # rituals' teams, roles and people at once; when every ritual is due (a restart
+        # after an outage, a workspace adopted) the whole roster would be in memory.
+        for start in range(0, len(ids), PLAN_BATCH):
             report += ritual.plan(session, now=now, catchup=catchup,
-                                  ritual_ids=by_kind[ritual.kind])
+                                  ritual_ids=ids[start:start + PLAN_BATCH])
     for kind, ids in by_kind.items():
         definition = registry.find(kind)  # None: a kind no longer known, never due
         member_zone = definition is not None and definition.in_member_zone

@@ -3,6 +3,7 @@ and for the conversations known ahead (check-in pairs), ask before the first pos
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, literal, select
@@ -35,11 +36,14 @@ def remember_conversation(
     forget_to_open(session, workspace_id=workspace_id, key=key)
 
 
-def want_conversations(session: Session, *, workspace_id: str, groups: list[list[str]],
+def want_conversations(session: Session, *, workspace_id: str, groups: Iterable[list[str]],
                        now: datetime) -> int:
     """The conversations a workspace's rituals will post to, to be opened ahead: those
     not cached yet are marked, and marks no longer wanted (a member who left) dropped.
-    Returns how many were newly marked."""
+    Returns how many were newly marked. `groups` is read once, before any statement
+    (it may load teams in this session as it goes); only the keys are kept, and the
+    cached ones are looked up a chunk at a time, not held: a workspace's whole roster
+    of conversations would otherwise sit in memory three times over."""
     keys = {users_key(users) for users in groups}
     marked = set(session.scalars(select(ConversationToOpen.users_key).where(
         ConversationToOpen.workspace_id == workspace_id)))
@@ -47,14 +51,15 @@ def want_conversations(session: Session, *, workspace_id: str, groups: list[list
         session.execute(delete(ConversationToOpen).where(
             ConversationToOpen.workspace_id == workspace_id,
             ConversationToOpen.users_key.in_(chunk)))
-    cached: set[str] = set()
+    to_mark: list[str] = []
     for chunk in _chunks(sorted(keys - marked)):
-        cached.update(session.scalars(select(Conversation.users_key).where(
+        cached = set(session.scalars(select(Conversation.users_key).where(
             Conversation.workspace_id == workspace_id, Conversation.users_key.in_(chunk))))
+        to_mark += [key for key in chunk if key not in cached]
     return len(insert_ignoring_conflicts(
         session, ConversationToOpen,
         [{"workspace_id": workspace_id, "users_key": key, "created_at": now}
-         for key in sorted(keys - marked - cached)],
+         for key in to_mark],
         returning=ConversationToOpen.users_key))
 
 

@@ -59,7 +59,10 @@ def adopt_legacy_rows(session: Session, workspace_id: str, *, now: datetime) -> 
             .values(workspace_id=workspace_id)
             .execution_options(synchronize_session=False))
     session.execute(delete(Workspace).where(Workspace.id == LEGACY_WORKSPACE))
-    recompute_next_due(session, workspace=workspace_id)  # its teams are served now
+    if moved:  # its teams are served now; nothing adopted (every start after the
+        # first): nothing moved, and marking every ritual would make the first tick of
+        # each process start plan the whole workspace
+        recompute_next_due(session, workspace=workspace_id)
     return moved
 
 
