@@ -14,6 +14,7 @@ from datetime import UTC
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from bot.config.apply import export_config
@@ -27,7 +28,16 @@ from bot.platform.config_spec import TRIAL_MAX
 from bot.platform.context import Caller, Services
 from bot.platform.followups import Followup, Note
 from bot.platform.notices import open_form
+from bot.platform.prompts import (
+    MAX_PROMPTS,
+    MAX_ROTATING,
+    ROTATING,
+    PromptBank,
+    check_prompt,
+    stored_prompts,
+)
 from bot.rituals import registry
+from bot.rituals.base import RitualDefinition
 from bot.storage.events import first_delivery, handled
 from bot.storage.models import Team
 from bot.storage.proposals import (
@@ -57,9 +67,10 @@ SENT = ("Proposed. It will be posted in the team channel within a minute for a s
 KINDS = (("cadence", "Change its cadence"), ("on", "Switch it on"), ("off", "Switch it off"),
          ("trial", "Run it as a trial"), ("prompt_add", "Add a prompt"),
          ("prompt_replace", "Replace a prompt"), ("prompt_remove", "Remove a prompt"))
+ALL_PROMPTS = "all"  # the one list of a ritual without roles
 ROLES = (("member", "Members' prompts"), ("manager", "Managers' prompts"),
          ("upward", "Upward prompts"), ("rotating", "Rotating prompts"),
-         ("all", "Its prompts (a ritual without roles)"))
+         (ALL_PROMPTS, "Its prompts (a ritual without roles)"))
 
 
 class ProposalError(ValueError):
@@ -175,7 +186,7 @@ def _change(session: Session, team: Team, read: Any) -> tuple[str, dict[str, Any
         values = {"trial": int(cycles)}
         summary = f"Run {title} as a trial of {int(cycles)} cycles"
     elif what in ("prompt_add", "prompt_replace", "prompt_remove"):
-        values, summary = _prompt_change(spec, title, what, read)
+        values, summary = _prompt_change(ritual, spec, what, read)
     else:
         raise ProposalError("proposal_kind", "Pick the change you propose.")
     patch = ({kind: values} if ritual.team_level_key else {"rituals": {kind: values}})
@@ -205,36 +216,76 @@ def _cadence(read: Any) -> Cadence:
                             else "proposal_day", str(exc)) from None
 
 
-def _prompt_change(spec: Any, title: str, what: str, read: Any
+def _prompt_change(ritual: RitualDefinition, spec: Any, what: str, read: Any
                    ) -> tuple[dict[str, Any], str]:
     """A prompt added, replaced or removed, as the ritual's whole `prompts` (a list, or a
-    mapping by role) in the teams file's shape."""
-    role = read("proposal_role")
-    if role is None:
-        raise ProposalError("proposal_role", "Whose prompts: pick one.")
-    current = getattr(spec, "prompts", None) if spec is not None else None
-    by_role = current if isinstance(current, dict) else None
-    prompts = list((by_role or {}).get(role, []) if role != "all" else (current or []))
+    mapping by role) in the teams file's shape. The list changed is the one the team sees
+    now: its own, or tend's defaults when it wrote none (stored whole from then on)."""
+    bank, title = ritual.prompts, ritual.title
+    if bank is None:
+        raise ProposalError("proposal_ritual", f"{title} asks no questions to change.")
+    if spec is None:
+        raise ProposalError("proposal_ritual", f"The team does not run {title}: propose "
+                                               "switching it on first.")
+    key = _prompt_key(bank, title, read("proposal_role"))
+    written = bank.team_prompts(spec.model_dump(mode="json").get("prompts"))
+    team_wrote = written[key]
+    prompts = list(team_wrote if team_wrote is not None else bank.default(key))
+    whose = f"{title}, {dict(ROLES)[key].lower()}" if key else title
+    low, high = (0, MAX_ROTATING) if key == ROTATING else (1, MAX_PROMPTS)
     text = read("proposal_text")
-    number = read("proposal_prompt_number")
-    if what in ("prompt_add", "prompt_replace") and not text:
-        raise ProposalError("proposal_text", "Write the new prompt.")
+    if what in ("prompt_add", "prompt_replace"):
+        text = _prompt_text(text)
     if what == "prompt_add":
+        if len(prompts) >= high:
+            raise ProposalError("proposal_text", f"{whose}: {low} to {high} prompts, and it "
+                                                 f"has {high} already. Replace or remove one "
+                                                 "instead.")
         prompts.append(text)
-        summary = f"{title}: add the prompt “{text}”"
+        summary = f"{whose}: add the prompt “{text}”"
     else:
+        number = read("proposal_prompt_number")
         if number is None or not str(number).isdigit() or not 1 <= int(number) <= len(prompts):
             raise ProposalError("proposal_prompt_number",
-                                f"Which prompt: a number from 1 to {len(prompts)}."
-                                if prompts else "There is no such prompt to change.")
+                                f"Which prompt: a number from 1 to {len(prompts)}, as the "
+                                "message asks them." if prompts else
+                                "There is no such prompt to change.")
         index = int(number) - 1
         if what == "prompt_replace":
-            summary = f"{title}: replace “{prompts[index]}” with “{text}”"
+            summary = f"{whose}: replace “{prompts[index]}” with “{text}”"
             prompts[index] = text
         else:
-            summary = f"{title}: remove the prompt “{prompts.pop(index)}”"
-    new = prompts if role == "all" else {**(by_role or {}), role: prompts}
-    return {"prompts": new}, summary
+            if len(prompts) <= low:
+                raise ProposalError("proposal_prompt_number", f"{whose}: {low} to {high} "
+                                    "prompts, and this is the last one. Replace it instead.")
+            summary = f"{whose}: remove the prompt “{prompts.pop(index)}”"
+    written[key] = prompts
+    return {"prompts": stored_prompts(bank, written)}, summary
+
+
+def _prompt_key(bank: PromptBank, title: str, role: Any) -> str:
+    """The key of the list to change: a role, or "" for a ritual with one list."""
+    if not bank.roles:
+        if role not in (None, ALL_PROMPTS):
+            raise ProposalError("proposal_role", f"{title} has one list of prompts: pick "
+                                                 f"“{dict(ROLES)[ALL_PROMPTS]}”.")
+        return ""
+    if role not in bank.prompt_keys():
+        names = ", ".join(dict(ROLES)[k].lower() for k in bank.prompt_keys())
+        raise ProposalError("proposal_role", f"Whose prompts of {title}: {names}.")
+    return str(role)
+
+
+def _prompt_text(text: Any) -> str:
+    """The new prompt, checked as the teams file checks one (length, one line, no
+    mention), so the error lands on its own field."""
+    if not text:
+        raise ProposalError("proposal_text", "Write the new prompt.")
+    try:
+        return check_prompt(str(text))
+    except PydanticCustomError as exc:
+        raise ProposalError("proposal_text", exc.message()[:1].upper()
+                            + exc.message()[1:] + ".") from None
 
 
 def _block_of(exc: ValidationError) -> str:
