@@ -533,3 +533,35 @@ def test_a_posted_thread_reply_is_found_by_the_look_back(world: World) -> None:
     assert gateway.find_posted("C0PLATFORM", "proposal:1:outcome", **window) is None
     assert gateway.find_posted("C0PLATFORM", "proposal:1:outcome", thread_ts=root,
                                **window) == reply
+
+
+def test_the_retro_session_s_propose_button_opens_the_modal_for_its_team(
+        world: World) -> None:
+    """Kills: the retrospective's thread without its *Propose a change* (the issue's
+    third door to the modal), a button the proposal listener does not answer, or a modal
+    without the team pre-selected; a stranger's click opening a modal."""
+    from tests import test_retro as retro
+
+    retro.setup_team(world)
+    world.tick(retro.NOVEMBER)
+    post = retro.retro_post(world)
+    (button,) = [e for b in post.blocks if b.get("block_id") == "retro-propose-any"
+                 for e in b["elements"]]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        "propose", "platform:", "Propose a change")
+    payload = world.standin.block_actions_payload("U003", "propose", button["value"],
+                                                  post.channel, post.ts)
+    assert world.standin.deliver_action(world.url, payload)[0] == 200
+    world.settle()
+    (modal,) = world.standin.opened_views()
+    assert modal["callback_id"] == "propose_modal"
+    team = next(b for b in modal["blocks"] if b.get("block_id") == "proposal_team")
+    assert team["element"]["initial_option"]["value"] == "platform"
+    ritual = next(b for b in modal["blocks"] if b.get("block_id") == "proposal_ritual")
+    assert "initial_option" not in ritual["element"]
+    stranger = world.standin.block_actions_payload("U0OUT", "propose", button["value"],
+                                                   post.channel, post.ts)
+    assert world.standin.deliver_action(world.url, stranger)[0] == 200
+    world.settle()
+    assert len(world.standin.opened_views()) == 1
+    assert "not a member or manager of any team" in world.standin.ephemerals("U0OUT")[-1].text

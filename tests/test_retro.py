@@ -66,10 +66,10 @@ def retro_post(world: World) -> Any:
 
 
 def vote_buttons(message: Any) -> dict[str, list[str]]:
-    """The ballot as posted: each actions block's buttons, by value."""
+    """The ballot as posted: each vote block's buttons, by value."""
     found: dict[str, list[str]] = {}
     for block in message.blocks:
-        if block["type"] == "actions":
+        if block["type"] == "actions" and block["block_id"].startswith("retro-vote-"):
             for element in block["elements"]:
                 found.setdefault(element["value"], []).append(element["action_id"])
     return found
@@ -130,7 +130,8 @@ def test_the_retro_is_posted_once_in_the_team_channel_with_a_vote_per_ritual(
 def test_the_retro_session_and_its_closed_state_read_as_pinned() -> None:
     """Kills: an unintended change of the session's or the result's wording or layout."""
     kwargs: dict[str, Any] = dict(
-        team_name="Platform & Co", month="November 2026", occurrence_id=7,
+        team_name="Platform & Co", team_key="platform", month="November 2026",
+        occurrence_id=7,
         agreements=["No meetings on Fridays", "Reviews within a day <always>"],
         rituals=[Voted(1, "Goal sharing"), Voted(2, "Retrospective"),
                  Voted(3, "Team digest")],

@@ -22,7 +22,13 @@ from bot.rituals.common.team_sessions import claim_session, coach_notice
 from bot.rituals.kinds import RitualKind
 from bot.rituals.retro import rules
 from bot.rituals.retro.config import PROMPTS
-from bot.rituals.retro.messages import Voted, render_result, render_session, stored
+from bot.rituals.retro.messages import (
+    Voted,
+    propose_value,
+    render_result,
+    render_session,
+    stored,
+)
 from bot.storage import outbox
 from bot.storage.models import Occurrence, Reply, Team
 from bot.storage.proposals import add_proposal
@@ -105,7 +111,8 @@ def render_occurrence_message(session: Session, occurrence: Occurrence, *, close
     ritual = occurrence.ritual
     team = ritual.team
     message = render_session(
-        team_name=team.name, month=month_label(occurrence.scheduled_at, team.timezone),
+        team_name=team.name, team_key=team.key,
+        month=month_label(occurrence.scheduled_at, team.timezone),
         occurrence_id=occurrence.id, agreements=team_agreements(session, team_id=team.id),
         rituals=ballot_of(occurrence), closes_at=closes_at(as_team_ritual(ritual), occurrence),
         timezone=team.timezone, min_group=min_group(team), closed=closed,
@@ -175,7 +182,7 @@ def _draft_proposals(session: Session, occurrence: Occurrence, ballot: list[Vote
                          change=RitualDefinition.patch(kind, {"enabled": False}),
                          choices=["yes", "no"], status=ProposalStatus.PENDING, due_at=now)
         elif leading == RetroChoice.CHANGE:
-            invite.append((voted.title, f"{team.key}:{kind}"))
+            invite.append((voted.title, propose_value(team.key, kind)))
     return invite
 
 

@@ -26,7 +26,7 @@ class Voted:
     title: str
 
 
-def render_session(*, team_name: str, month: str, occurrence_id: int,
+def render_session(*, team_name: str, team_key: str, month: str, occurrence_id: int,
                    agreements: list[str], rituals: list[Voted], closes_at: datetime,
                    timezone: str, min_group: int, prompts: list[str],
                    closed: bool = False) -> Message:
@@ -38,7 +38,10 @@ def render_session(*, team_name: str, month: str, occurrence_id: int,
         rituals=[{"id": r.id, "title": r.title, "value": vote_value(occurrence_id, r.id)}
                  for r in rituals],
         actions={a.name: a.value for a in RetroAction}, min_group=min_group,
-        closes_label=f"{when(closes_at, ZoneInfo(timezone))} ({timezone})", closed=closed)
+        closes_label=f"{when(closes_at, ZoneInfo(timezone))} ({timezone})", closed=closed,
+        # The retro's thread is one of the three doors to the proposal modal (the Home's
+        # and `/tend propose` the others): the same action, the team pre-selected.
+        propose_action=ActionId.PROPOSE.value, propose_value=propose_value(team_key))
 
 
 def result_lines(results: list[dict[str, Any]]) -> list[str]:
@@ -53,6 +56,12 @@ def result_lines(results: list[dict[str, Any]]) -> list[str]:
 
 
 MAX_PROPOSE_BUTTONS = 5  # one actions block
+
+
+def propose_value(team_key: str, ritual_kind: str = "") -> str:
+    """A *Propose a change* button's value: "team_key:ritual_kind" (the kind may be
+    empty), read by the proposal listener to pre-fill the modal."""
+    return f"{team_key}:{ritual_kind}"
 
 
 def render_result(*, team_name: str, month: str, results: list[dict[str, Any]],
