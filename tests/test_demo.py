@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +54,7 @@ def test_a_ritual_the_demo_has_no_script_for_still_runs_unanswered(
     assert "Quad cycle 1" in story  # posted as always
     assert "Weekly check-in for @Maya and @Erik" in story and "commit:" in story
     # A reply's line names its conversation's people: a quad's four, a check-in's two.
-    replies = [line for line in story.splitlines() if "↳" in line]
+    replies = [line for line in story.splitlines() if "↳" in line and " & tend" in line]
     assert replies and not [line for line in replies if line.split("&")[0].count(",") >= 2]
 
 
@@ -99,3 +101,44 @@ def test_a_bad_team_file_for_the_demo_is_one_clear_message(
     team.write_text("teams: []\n")
     assert main(["demo", "--team", str(team), "--out", str(tmp_path / "x.html")]) == 2
     assert "rejected" in capsys.readouterr().err
+
+
+def test_the_demo_team_changes_a_check_in_prompt_by_vote(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's "the demo shows a team that changed one of its prompts by vote".
+    Kills: the demo's proposal refused or never posted; the votes not cast or not
+    closing it; the adopted prompt not reaching the next check-ins (or the old one still
+    asked); the changelog not saying "by team vote"; the narration silent about it."""
+    from bot.demo import runner
+    from bot.demo.people import PROPOSED_PROMPT
+
+    old = "What do you need, and from whom?"  # the members' last default question
+    seen: dict[str, Any] = {}
+    render = runner.render_transcript
+
+    def keep_entries(**kwargs: Any) -> str:
+        seen.update(kwargs)
+        return render(**kwargs)
+
+    monkeypatch.setattr(runner, "render_transcript", keep_entries)
+    lines: list[str] = []
+    run_demo(weeks=1, out=tmp_path / "demo.html", echo=lines.append)
+    story = "\n".join(lines)
+    assert f"Maya proposes (/tend propose) to replace the check-in question “{old}”" in story
+    assert "the proposal was refused" not in story
+    entries = sorted(seen["entries"], key=lambda e: float(e.ts))
+    (adopted,) = [e for e in entries if e.thread_ts and e.text.startswith("Adopted:")]
+    assert "yes 7, no 2" in adopted.text
+    checkins = [e for e in entries if e.text.startswith("Weekly check-in for")
+                and not e.thread_ts]
+    before = [json.dumps(e.blocks, ensure_ascii=False) for e in checkins
+              if float(e.ts) < float(adopted.ts)]
+    after = [json.dumps(e.blocks, ensure_ascii=False) for e in checkins
+             if float(e.ts) > float(adopted.ts)]
+    # All of Monday 30 Nov's; of Monday 7 Dec's, those before the week's end (Kolkata's
+    # and Amsterdam's: New York's are later that day).
+    assert len(before) == len(MEMBERS) and len(after) == 5
+    assert all(old in b and PROPOSED_PROMPT not in b for b in before)
+    assert all(PROPOSED_PROMPT in a and old not in a for a in after)
+    assert "Weekly check-ins: its prompts changed (by team vote 7–2)" in story
+    assert PROPOSED_PROMPT in (tmp_path / "demo.html").read_text(encoding="utf-8")

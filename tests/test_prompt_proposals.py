@@ -102,7 +102,7 @@ def test_a_checkin_prompt_replaced_by_vote_shows_in_the_next_checkin(world: Worl
     assert OLD in first and NEW not in first
     world.tick(A_WEEK_LATER)
     assert "Adopted" in outcome_in_thread(world, post)
-    assert changelog(world)[-1][0] == "by team vote 3–1"
+    assert changelog(world)[-1] == ("by team vote 3–1", "Weekly check-ins: its prompts changed")
     assert team_prompts(world, "weekly_feedback") == {
         "member": ["What did you get done since we last spoke?", "What is next?", NEW],
         "manager": None, "upward": None, "rotating": None}

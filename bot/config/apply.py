@@ -238,6 +238,9 @@ def _described(kind: str, before: tuple[Cadence, bool, dict[str, Any]],
         parts.append(f"trial of {trial_after} cycles" if trial_after else "trial ended")
     others = {k for k in {*before[2], *after[2]} - {"trial", REMOVED}
               if before[2].get(k) != after[2].get(k)}
+    if "prompts" in others:  # what a team changes most: said as such
+        parts.append("its prompts changed")
+        others.discard("prompts")
     if others or (before[2].get(REMOVED) and not after[2].get(REMOVED)):
         parts.append(f"settings changed ({', '.join(sorted(others))})" if others
                      else "back in the configuration")

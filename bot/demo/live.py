@@ -116,6 +116,15 @@ class LiveApp:
         self.settle()
         return status, ts
 
+    def command(self, *, user: str, text: str) -> str:
+        """`/tend <text>`: the slash command, signed; returns its private answer."""
+        status, body = self.standin.deliver_command(self.url, command="/tend", text=text,
+                                                    user_id=user)
+        self.settle()
+        if status != 200:
+            raise RuntimeError(f"/tend {text} answered {status}")
+        return body
+
     def click(self, *, user: str, action_id: str, value: str, channel: str,
               message_ts: str) -> int:
         payload = self.standin.block_actions_payload(

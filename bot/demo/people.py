@@ -38,6 +38,10 @@ GOALS = [("onboarding takes one day", "two new joiners say so"),
          ("deploys take under ten minutes", "the CI dashboard shows it"),
          ("no alert goes unowned", "every alert has a runbook link"),
          ("the billing service has an SLO", "it is on the team dashboard")]
+# The team's story: after their first check-in, a member proposes to replace one of the
+# check-in's questions (the members' last); the team votes, and the next check-in asks it.
+PROPOSED_PROMPT = "What is in your way, and who can clear it?"
+PROPOSAL_WHY = "“What do you need” gets “nothing, thanks”; asking what is in the way gets answers."
 CHEERS = ["Love this one — happy to pair on it.", "Rooting for you!",
           "That would help all of us, go for it.", "Ping me if you want a reviewer."]
 
@@ -188,6 +192,52 @@ class Actor:
             self._say(member, post, f"commit: {self.rng.choice(COMMITS)} by {by}")
         if len(members) > 1:
             self._say(members[1], post, self.rng.choice(CHEERS))
+
+
+    # -- the team changes one of its prompts by vote -----------------------------------
+    def propose_prompt(self, user: str, team_key: str, *, number: int) -> dict[str, str]:
+        """`/tend propose`, then the modal: replace the members' check-in prompt
+        `number` (their last). Returns the modal's field errors (empty: proposed)."""
+        self.advance(3)
+        self.live.command(user=user, text="propose")
+        values = _proposal_values(team_key, number=number)
+        self.advance(2)
+        _status, body = self.live.submit_view(user=user, callback_id="propose_modal",
+                                              values=values, private_metadata="")
+        return dict(body.get("errors", {}))
+
+    def vote(self, post: Message, voters: list[str]) -> None:
+        """Each of the team votes on the proposal, in secret; most say yes."""
+        for n, voter in enumerate(voters):
+            self._click(voter, "proposal_no" if n % 4 == 3 else "proposal_yes",
+                        _proposal_id(post), post)
+
+
+def _proposal_id(post: Message) -> str:
+    return next(str(e["value"]) for b in post.blocks or [] if b["type"] == "actions"
+                for e in b["elements"])
+
+
+def _proposal_values(team_key: str, *, number: int) -> dict[str, Any]:
+    """The proposal modal as the member fills it in."""
+    def select(value: str | None) -> dict[str, Any]:
+        return {"value": {"type": "static_select",
+                          "selected_option": {"value": value} if value else None}}
+
+    def text(value: str | None) -> dict[str, Any]:
+        return {"value": {"type": "plain_text_input", "value": value}}
+
+    return {"proposal_team": select(team_key), "proposal_ritual": select("weekly_feedback"),
+            "proposal_kind": select("prompt_replace"), "proposal_every": select(None),
+            "proposal_day": text(None),
+            "proposal_time": {"value": {"type": "timepicker", "selected_time": None}},
+            "proposal_trial": {"value": {"type": "number_input", "value": None}},
+            "proposal_role": select("member"),
+            "proposal_prompt_number": {"value": {"type": "number_input",
+                                                 "value": str(number)}},
+            "proposal_text": text(PROPOSED_PROMPT), "proposal_why": text(PROPOSAL_WHY),
+            "proposal_sign": {"value": {"type": "checkboxes", "selected_options":
+                                        [{"value": "signed"}]}}}
 
 
 def _goal_values(what: str, measure: str, due: date) -> dict[str, Any]:

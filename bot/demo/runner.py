@@ -18,18 +18,22 @@ from zoneinfo import ZoneInfo
 
 from bot.config.apply import apply_config
 from bot.config.loader import load_config
-from bot.config.schema import TendConfig, ritual_spec_of
+from bot.config.schema import TeamSpec, TendConfig, ritual_spec_of
+from bot.core.home_sections import changelog_lines
 from bot.demo.live import LiveApp
-from bot.demo.people import Actor, Cue
+from bot.demo.people import PROPOSED_PROMPT, Actor, Cue
 from bot.demo.team import CHANNEL_NAME, TEAM_YAML, Person, people_for
 from bot.demo.transcript import Attachment, Conversation, Entry, render_transcript
 from bot.rituals import registry
 from bot.rituals.common.schedule import fire_times_between
+from bot.rituals.kinds import RitualKind
 from bot.slack.gateway import METADATA_EVENT_TYPE
 from bot.slack.standin import Message, SlackStandIn
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import Occurrence
+from bot.storage.models import Occurrence, Proposal
+from bot.storage.proposals import team_of
+from bot.storage.teams import all_teams
 
 # Monday 30 November 2026: five weeks from here include two first Mondays of a month,
 # so the demo shows a goal-sharing session and, a month later, its private review.
@@ -77,6 +81,7 @@ def run_demo(*, team_yaml: str | None = None, weeks: int = 5, out: Path,
             instants = _instants(config, people, start, end)
             for n, instant in enumerate(instants, start=1):
                 play.at(instant, progress=f"{n}/{len(instants)}")
+            play.changelog()
             result_posts = [m for m in slack.messages() if m.user == slack.bot_user_id]
             replies = len(slack.messages()) - len(result_posts)
             out.write_text(_transcript(slack, config, people, start, end), encoding="utf-8")
@@ -122,6 +127,7 @@ class _Play:
         self.actor = Actor(live, advance=clock.advance, today_of=self._today)
         self.seen = 0
         self.day: date | None = None
+        self.proposed = False  # the team's one prompt proposal of the story
 
     def _today(self, user_id: str) -> date:
         return self.clock.now.astimezone(ZoneInfo(self.zones.get(user_id, "UTC"))).date()
@@ -149,6 +155,9 @@ class _Play:
         if (post.metadata or {}).get("event_type") != METADATA_EVENT_TYPE:
             return
         parts = key.split(":")
+        if parts[:1] == ["proposal"] and parts[2:] == ["post"]:
+            self._vote(int(parts[1]), post)
+            return
         if parts[0] != "occurrence" or len(parts) < 3:
             return
         with self.live.db.scope() as session:  # read, then act outside the transaction
@@ -156,6 +165,43 @@ class _Play:
             kind, team_key = occurrence.ritual.kind, occurrence.ritual.team.key
         team = next(t for t in self.config.teams if t.key == team_key)
         self.actor.respond(kind, Cue(occurrence, post, [m.id for m in team.members], parts[2:]))
+        if (kind == RitualKind.WEEKLY_FEEDBACK and not self.proposed
+                and occurrence.subject_id == team.members[0].id):
+            self._propose_prompt_change(team, occurrence.subject_id)
+
+    # -- the team changes one of its check-in prompts by vote ------------------------------
+    def _propose_prompt_change(self, team: TeamSpec, member: str) -> None:
+        """After their first check-in, the team's first member proposes a better last
+        question for the members; the next tick posts it for the team's secret vote."""
+        self.proposed = True
+        checkin = registry.find(RitualKind.WEEKLY_FEEDBACK)
+        bank = checkin.prompts if checkin is not None else None
+        spec = ritual_spec_of(team, RitualKind.WEEKLY_FEEDBACK)
+        if bank is None or spec is None:
+            return
+        seen = bank.team_prompts(spec.model_dump(mode="json").get("prompts"))["member"]
+        asked = list(seen if seen is not None else bank.default("member"))
+        name = self.names.get(member, member).split()[0]
+        self.echo(f"  ✎ {name} proposes (/tend propose) to replace the check-in question "
+                  f"“{asked[-1]}” with “{PROPOSED_PROMPT}”: the team decides by secret vote.")
+        errors = self.actor.propose_prompt(member, team.key, number=len(asked))
+        if errors:
+            self.echo(f"  ✎ the proposal was refused: {'; '.join(errors.values())}")
+
+    def _vote(self, proposal_id: int, post: Message) -> None:
+        with self.live.db.scope() as session:
+            team_key = team_of(session, session.get_one(Proposal, proposal_id)).key
+        team = next(t for t in self.config.teams if t.key == team_key)
+        self.actor.vote(post, [*team.managers, *(m.id for m in team.members)])
+
+    def changelog(self) -> None:
+        """What changed in each team's rituals, and how: what the coach's Home shows."""
+        with self.live.db.scope() as session:
+            for team in all_teams(session, self.live.workspace_id):
+                lines = changelog_lines(session, team)
+                self.echo(f"\n── Changelog of {team.name} (the coach's Home) " + "─" * 20)
+                for line in reversed(lines):
+                    self.echo(f"  {line.removeprefix('*Changes*: ')}")
 
     def _header(self, instant: datetime, progress: str) -> None:
         local = instant.astimezone(ZoneInfo(self.config.teams[0].timezone))
