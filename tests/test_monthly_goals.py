@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.rituals.monthly_goals.rules import suggested_carry_date
 from bot.storage.models import Goal, Reply
 from tests.goldens import assert_matches_golden
 from tests.harness import World
@@ -334,3 +337,17 @@ def test_editing_or_deleting_a_goal_reply_updates_or_removes_the_goal(world: Wor
                 text="goal: no date | at all")
     assert "three parts" in world.standin.ephemerals("U002")[-1].text
     assert goals(world) == []
+
+
+@pytest.mark.parametrize(("due", "today", "suggested"), [
+    (date(2027, 1, 31), date(2027, 1, 4), date(2027, 2, 28)),   # clamped to February's end
+    (date(2028, 1, 31), date(2028, 1, 4), date(2028, 2, 29)),   # a leap year
+    (date(2026, 12, 15), date(2026, 12, 1), date(2027, 1, 15)),  # across the year
+    (date(2027, 3, 30), date(2027, 4, 2), date(2027, 4, 30)),   # a month on is still ahead
+    (date(2026, 11, 10), date(2027, 1, 4), date(2027, 2, 4)),   # late: a month from today
+])
+def test_the_carry_date_is_the_same_day_a_month_on(due: date, today: date,
+                                                   suggested: date) -> None:
+    """Catches an unclamped day (ValueError on 31 Feb), a December that does not roll
+    into January, and a suggestion in the past for a review answered late."""
+    assert suggested_carry_date(due, today=today) == suggested

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CommitmentDecision
+from bot.domain.outcomes import CARRIED_NOTE
 from bot.messages.text import slack_escape
 from bot.rituals import registry
 from bot.rituals.base import RitualDefinition
@@ -117,7 +118,7 @@ def commitment_item(session: Session, commitment: Commitment, *, today: date
     where = policy.where if policy else "your check-in"
     note = ""
     if carried:
-        note = "  ⏳ *not yet* — carried to the next check-in"
+        note = f"{CARRIED_NOTE} to the next check-in"
     elif commitment.due_date < today:
         note = "  (past its date)"
     return {"id": commitment.id, "text": commitment.text, "due_date": commitment.due_date,

@@ -86,8 +86,8 @@ def team_session_runs(session: Session, team: Team, ritual: Ritual, now: datetim
         local = row.scheduled_at.astimezone(zone)
         label = label_format.format(day=local.day, month=f"{local:%b}")
         # A quad cycle with too few members is marked but formed no quads.
-        outcome = (RunOutcome.NOT_HELD if row.reason == "too_few_members"
-                   else OUTCOMES.get(row.status, RunOutcome.NOT_HELD))
+        outcome = (RunOutcome.NOT_SENT if row.reason == "too_few_members"
+                   else OUTCOMES.get(row.status, RunOutcome.NOT_SENT))
         runs.append((label, outcome))
     return runs
 
