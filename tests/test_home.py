@@ -247,7 +247,7 @@ def test_clicks_in_the_home_close_commitments_and_republish_it(world: World) -> 
     (update,) = world.standin.calls_to("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (week_two.channel, week_two.ts)
     assert "carried over" in json.dumps(update.params["blocks"])
-    # Done and Kept close them; the Home no longer lists them.
+    # Done (a check-in's and a quad's) closes them; the Home no longer lists them.
     click_in_home(world, "U001", "commitment_done", str(checkin_id))
     click_in_home(world, "U001", "quad_kept", str(quad_id))
     assert {c: s for c, s in _statuses(world).items() if c in (checkin_id, quad_id)} == {
