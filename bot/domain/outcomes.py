@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.domain.enums import CommitmentDecision, CommitmentStatus, GoalDecision, GoalStatus
+from bot.domain.enums import CommitmentStatus, GoalStatus
 
 
 class Outcome(StrEnum):
@@ -24,21 +24,9 @@ class Outcome(StrEnum):
     DROP = "Drop"
 
 
-# Each stored decision, by the shared word on its button.
-DECISION_LABELS: dict[str, Outcome] = {
-    CommitmentDecision.DONE: Outcome.DONE,
-    CommitmentDecision.NOT_YET: Outcome.CARRY_OVER,  # open, and carried to the next one
-    CommitmentDecision.DROP: Outcome.DROP,
-    CommitmentDecision.KEPT: Outcome.DONE,
-    CommitmentDecision.PARTLY: Outcome.PARTLY,
-    CommitmentDecision.MISSED: Outcome.NOT_DONE,
-}
-GOAL_DECISION_LABELS: dict[str, Outcome] = {
-    GoalDecision.DONE: Outcome.DONE,
-    GoalDecision.PARTLY: Outcome.PARTLY,
-    GoalDecision.NOT_DONE: Outcome.NOT_DONE,
-    GoalDecision.CARRY: Outcome.CARRY_OVER,
-}
+# The buttons take these words from `Outcome` (templates: `Outcome.DONE`, …): a check-in's
+# Done / Carry over (decision `not_yet`) / Drop, a quad's Done (`kept`) / Partly /
+# Not done (`missed`), a goal's Done / Partly / Not done / Carry over.
 
 # How a closed item reads after its answer, whatever ritual stored it.
 _DONE_NOTE, _PARTLY_NOTE, _NOT_DONE_NOTE = "  ✅ *done*", "  ◐ *partly*", "  ✗ *not done*"
