@@ -240,8 +240,8 @@ def test_carry_over_asks_for_a_date_a_month_on_and_stores_the_picked_one(world: 
     date accepted (mutation: the `due_date <= today` check removed)."""
     review = _review_after_january(world)
     _, deploys, _, _ = _goal_ids(world)
-    world.click(user="U001", action_id="goal_carry", value=str(deploys),
-                channel=review.channel, message_ts=review.ts)
+    assert world.click(user="U001", action_id="goal_carry", value=str(deploys),
+                       channel=review.channel, message_ts=review.ts) == 200
     modal = world.standin.opened_views()[-1]
     assert modal["callback_id"] == "goal_carry_modal"
     (picker,) = [b["element"] for b in modal["blocks"] if b.get("type") == "input"]
