@@ -253,6 +253,12 @@ def _goal_click(world: World, action: str, expect: str) -> Click:
         goal_id = session.scalars(select(Goal.id)).one()
     payload = world.standin.block_actions_payload("U001", action, str(goal_id),
                                                   review.channel, review.ts)
+    if action == "goal_carry":  # the button opens the date form; its submit carries
+        world.click(user="U001", action_id=action, value=str(goal_id),
+                    channel=review.channel, message_ts=review.ts)
+        payload = world.standin.view_submission_payload(
+            "U001", "goal_carry_modal",
+            {"carry_due": {"value": {"type": "datepicker", "selected_date": "2027-02-15"}}})
     return Click(payload, lambda: _status(world, Goal, goal_id) == expect,
                  lambda: "goal_done" not in str(next(  # its buttons are gone
                      m.blocks for m in world.standin.messages(review.channel)
@@ -311,15 +317,15 @@ def _home_click(world: World) -> Click:
 
 CLICKS: dict[str, Callable[[World], Click]] = {
     "Done": lambda w: _checkin_click(w, "commitment_done", "done"),
-    "Not yet": lambda w: _checkin_click(w, "commitment_not_yet", "carried"),
+    "Carry over": lambda w: _checkin_click(w, "commitment_not_yet", "carried"),
     "Drop": lambda w: _checkin_click(w, "commitment_drop", "dropped"),
-    "Kept": lambda w: _quad_click(w, "quad_kept", "kept"),
+    "Done (quad)": lambda w: _quad_click(w, "quad_kept", "kept"),
     "Partly (quad)": lambda w: _quad_click(w, "quad_partly", "partly"),
-    "Missed": lambda w: _quad_click(w, "quad_missed", "missed"),
+    "Not done (quad)": lambda w: _quad_click(w, "quad_missed", "missed"),
     "Goal done": lambda w: _goal_click(w, "goal_done", "done"),
     "Goal partly": lambda w: _goal_click(w, "goal_partly", "partly"),
     "Goal not done": lambda w: _goal_click(w, "goal_not_done", "not_done"),
-    "Goal carried": lambda w: _goal_click(w, "goal_carry", "carried"),
+    "Goal carried (its date form)": lambda w: _goal_click(w, "goal_carry", "carried"),
     "Skip me this week": _skip_me,
     "Forget me (confirm)": _forget_me,
     "Turn reminders off": _reminders_off,
@@ -382,6 +388,18 @@ def _refused_form_where(world: World, opener: str) -> tuple[dict[str, Any], Call
                                                     str(world.occurrences()[0].id),
                                                     post.channel, post.ts),
                 lambda: world.standin.ephemerals("U001")[-1].text)
+    if opener == "Carry over (goal)":
+        goals_test.setup_team(world)
+        world.tick(goals_test.DECEMBER)
+        goals_test.submit_goals(world, "U001", world.occurrences()[0].id, goals_test.slots(
+            ("Onboarding takes one day", "Two new joiners say so", "2027-01-15")))
+        world.tick(goals_test.JANUARY)
+        (review,) = [m for m in world.standin.messages() if m.channel.startswith("D")]
+        with world.db.scope() as session:
+            goal_id = session.scalars(select(Goal.id)).one()
+        return (world.standin.block_actions_payload("U001", "goal_carry", str(goal_id),
+                                                    review.channel, review.ts),
+                lambda: world.standin.ephemerals("U001")[-1].text)
     if opener == "Edit team (Home)":
         checkin_test.setup_team(world)
         return (world.standin.block_actions_payload(
@@ -397,8 +415,8 @@ def _refused_form_where(world: World, opener: str) -> tuple[dict[str, Any], Call
             lambda: world.standin.responses()[-1]["text"])
 
 
-@pytest.mark.parametrize("opener", ["Add commitment", "Share my goals", "Edit team (Home)",
-                                    "Share in digest"])
+@pytest.mark.parametrize("opener", ["Add commitment", "Share my goals", "Carry over (goal)",
+                                    "Edit team (Home)", "Share in digest"])
 def test_a_form_slack_refuses_to_open_says_so_privately(world: World, opener: str) -> None:
     """Kills, per form: letting views.open's expired_trigger_id out of the service that
     opens it (HTTP 500 and no note)."""

@@ -166,7 +166,9 @@ def test_a_coach_sees_configuration_and_team_level_health_only(world: World) -> 
     (edit,) = [b["accessory"] for b in view["blocks"]
                if b.get("accessory", {}).get("action_id") == "home_edit_team"]
     assert edit["value"] == "platform"
-    # Held / not held per run, one outcome per week for the team.
+    # Sent / not sent per run, one outcome per week for the team ("held" is the digest's
+    # word for a check-in both sides answered: mutation, the old legend, fails here).
+    assert "✅ sent · ✗ not sent" in body and " held" not in body
     assert "*Weekly check-ins*: ✗ wk 26 Oct · ✅ wk 2 Nov · ✅ wk 9 Nov" in body
     assert "*Goal sharing*: ✅ Nov" in body  # October's session was before the team existed
     # The clock was down for Thursday's quads and Friday's digest in that first week.
@@ -241,11 +243,11 @@ def test_clicks_in_the_home_close_commitments_and_republish_it(world: World) -> 
     click_in_home(world, "U001", "commitment_not_yet", str(checkin_id))
     view = world.standin.home_view("U001") or {}
     assert buttons(view, checkin_id) == ["commitment_done", "commitment_drop"]
-    assert "carried to the next check-in" in text_of(view)
+    assert "carried over* to the next check-in" in text_of(view)
     (update,) = world.standin.calls_to("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (week_two.channel, week_two.ts)
-    assert "not yet" in json.dumps(update.params["blocks"])
-    # Done and Kept close them; the Home no longer lists them.
+    assert "carried over" in json.dumps(update.params["blocks"])
+    # Done (a check-in's and a quad's) closes them; the Home no longer lists them.
     click_in_home(world, "U001", "commitment_done", str(checkin_id))
     click_in_home(world, "U001", "quad_kept", str(quad_id))
     assert {c: s for c, s in _statuses(world).items() if c in (checkin_id, quad_id)} == {
@@ -255,7 +257,7 @@ def test_clicks_in_the_home_close_commitments_and_republish_it(world: World) -> 
     assert "*Your open commitments* — none right now." in body
     # A stale button (an older copy of the Home) is refused on the Home itself.
     click_in_home(world, "U001", "commitment_drop", str(checkin_id), view=view)
-    assert "already done" in text_of(world.standin.home_view("U001") or {})
+    assert "already marked done" in text_of(world.standin.home_view("U001") or {})
     assert _statuses(world)[checkin_id] == "done"
     assert world.standin.ephemerals() == []  # a Home click has no conversation to answer in
 

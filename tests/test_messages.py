@@ -56,7 +56,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             _commitment(1),
             _commitment(2, open=False, status_note="  ✅ *done*"),
             _commitment(3, carried_here=True,
-                        status_note="  ⏳ *not yet* — carried to the next check-in"),
+                        status_note="  🔁 *carried over* to the next check-in"),
         ], hidden_commitments=0, **_checkin_prompts(1))),
     "goals_session": ("goals_session.json.j2", dict(
         team_name="Platform & Co", month_label="December 2026", occurrence_id=9, max_goals=3,
@@ -78,7 +78,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "quad_cycle": ("quad_cycle.json.j2", dict(
         members=["U001", "U002", "U003", "U004"], cycle=2, fresh=False, occurrence_id=11,
         next_cycle=date(2026, 12, 17), commitments=[
-            _commitment(1), _commitment(2, open=False, status_note="  ✅ *kept*")],
+            _commitment(1), _commitment(2, open=False, status_note="  ✅ *done*")],
         first=False, prompts=QUADS_PROMPTS.resolve(None, round_index=1).of())),
     "quad_cycle_first": ("quad_cycle.json.j2", dict(
         members=["U001", "U002", "U003", "U004"], cycle=1, fresh=True, occurrence_id=10,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.rituals.monthly_goals.rules import suggested_carry_date
 from bot.storage.models import Goal, Reply
+from tests.goldens import assert_matches_golden
 from tests.harness import World
 
 TEAM = """
@@ -126,40 +131,169 @@ def test_a_fourth_goal_is_refused(world: World) -> None:
     assert len(goals(world)) == 3
 
 
-def test_last_months_goals_come_back_privately_to_be_closed_or_carried(world: World) -> None:
+def _review_after_january(world: World) -> Any:
+    """U001 shares three goals in December (one due 31 Jan), U002 one; January's session
+    sends each their review. Returns U001's review."""
     setup_team(world)
     world.tick(DECEMBER)
     december = world.occurrences()[0]
     submit_goals(world, "U001", december.id, slots(
         ("Onboarding takes one day", "Two new joiners say so", "2027-01-15"),
-        ("Faster deploys", "Under ten minutes", "2027-01-20")))
+        ("Faster deploys", "Under ten minutes", "2027-01-31"),
+        ("Fewer pages", "Half of last month", "2027-01-20")))
+    submit_goals(world, "U002", december.id, slots(
+        ("The runbook is complete", "No page goes unanswered", "2027-01-29"),))
     world.tick(JANUARY)
-    reviews = [m for m in world.standin.messages() if m.channel.startswith("D")]
-    assert len(reviews) == 1  # only U001 had goals
-    review = reviews[0]
+    return _review_of(world, "U001")
+
+
+def _review_of(world: World, user: str) -> Any:
+    (review,) = [m for m in world.standin.messages() if m.channel.startswith("D")
+                 and world.standin.conversation_members(m.channel) == {user}]
+    return review
+
+
+def _current(world: World, review: Any) -> Any:
+    """The review as it reads now in Slack (updates happen in place)."""
+    return next(m for m in world.standin.messages(review.channel) if m.ts == review.ts)
+
+
+def _golden_review(name: str, message: Any) -> None:
+    assert_matches_golden(name, json.dumps({"text": message.text, "blocks": message.blocks},
+                                           indent=2, ensure_ascii=False) + "\n")
+
+
+def _carry_values(picked: str | None) -> dict[str, Any]:
+    return {"carry_due": {"value": {"type": "datepicker", "selected_date": picked}}}
+
+
+def _submit_carry(world: World, user: str, picked: str | None,
+                  metadata: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Submit the carry-over form last opened (its own private_metadata, unless given)."""
+    if metadata is None:
+        opened = [v for v in world.standin.opened_views()
+                  if v.get("callback_id") == "goal_carry_modal"]
+        metadata = str(opened[-1]["private_metadata"])
+    return world.submit_view(user=user, callback_id="goal_carry_modal",
+                             values=_carry_values(picked), private_metadata=metadata)
+
+
+def _goal_rows(world: World) -> list[tuple[str, str, str, str]]:
+    with world.db.scope() as session:
+        return [(g.owner_id, g.what, g.status, g.due_date.isoformat())
+                for g in session.scalars(select(Goal).order_by(Goal.id))]
+
+
+def test_last_months_goals_come_back_privately_to_be_closed_or_carried(world: World) -> None:
+    """After every click the review still names January (the month the goals move into)
+    and is pinned by a golden file: catches the re-render with the goal's own month
+    (mutation: `_into_month` returning the origin's month -> "December 2026"), and any
+    change to the message after Done, Partly, Not done or Carry over."""
+    review = _review_after_january(world)
+    assert "January 2027" in review.text + str(review.blocks)
     assert world.standin.conversation_members(review.channel) == {"U001"}
-    first, second = (g for g in _goal_ids(world))
+    onboarding, deploys, pages, runbook = _goal_ids(world)
     # Someone else cannot close U001's goal (a forged click: they cannot see the DM).
-    assert world.click(user="U002", action_id="goal_done", value=str(first),
+    assert world.click(user="U002", action_id="goal_done", value=str(onboarding),
                        channel=review.channel, message_ts=review.ts) == 200
     assert goals(world)[0][2] == "open"
-    world.click(user="U001", action_id="goal_done", value=str(first), channel=review.channel,
-                message_ts=review.ts)
-    world.click(user="U001", action_id="goal_carry", value=str(second),
+    world.click(user="U001", action_id="goal_done", value=str(onboarding),
                 channel=review.channel, message_ts=review.ts)
-    assert goals(world) == [("U001", "Onboarding takes one day", "done"),
-                            ("U001", "Faster deploys", "carried"),
-                            ("U001", "Faster deploys", "open")]
-    updated = next(m for m in world.standin.messages(review.channel) if m.ts == review.ts)
-    assert "done" in str(updated.blocks) and "carried over" in str(updated.blocks)
+    after_done = _current(world, review)
+    assert "January 2027" in str(after_done.blocks) and "December" not in str(after_done.blocks)
+    _golden_review("goals_review_after_done", after_done)
+    world.click(user="U001", action_id="goal_partly", value=str(pages),
+                channel=review.channel, message_ts=review.ts)
+    _golden_review("goals_review_after_partly", _current(world, review))
+    # Carry over: a form, not a change yet.
+    world.click(user="U001", action_id="goal_carry", value=str(deploys),
+                channel=review.channel, message_ts=review.ts)
+    assert goals(world)[1][2] == "open"
+    submitted = _submit_carry(world, "U001", "2027-02-26")
+    assert submitted == (200, {})
+    assert _goal_rows(world) == [
+        ("U001", "Onboarding takes one day", "done", "2027-01-15"),
+        ("U001", "Faster deploys", "carried", "2027-01-31"),
+        ("U001", "Fewer pages", "partly", "2027-01-20"),
+        ("U002", "The runbook is complete", "open", "2027-01-29"),
+        ("U001", "Faster deploys", "open", "2027-02-26")]
+    after_carry = _current(world, review)
+    assert "January 2027" in str(after_carry.blocks) and "December" not in str(after_carry.blocks)
+    _golden_review("goals_review_after_carry", after_carry)
     january_post = session_post(world)
     carried = world.standin.messages("C0PLATFORM")[-1]
     assert carried.thread_ts == january_post.ts and "Faster deploys" in str(carried.blocks)
+    assert "26 Feb" in str(carried.blocks) and "January 2027" in carried.text
+    # U002's review: Not done.
+    other = _review_of(world, "U002")
+    world.click(user="U002", action_id="goal_not_done", value=str(runbook),
+                channel=other.channel, message_ts=other.ts)
+    assert goals(world)[3][2] == "not_done"
+    _golden_review("goals_review_after_not_done", _current(world, other))
+
+
+def test_carry_over_asks_for_a_date_a_month_on_and_stores_the_picked_one(world: World) -> None:
+    """The datepicker starts on the same day of the next month, clamped (31 Jan -> 28 Feb),
+    a date in the past is refused on the field with nothing changed, and the carried
+    goal's date is the picked one. Catches the old `max(due_date, today + 1)` (mutation:
+    carrying with `today + 1 day` -> due 2027-01-05), an unclamped suggestion, and a past
+    date accepted (mutation: the `due_date <= today` check removed)."""
+    review = _review_after_january(world)
+    _, deploys, _, _ = _goal_ids(world)
+    assert world.click(user="U001", action_id="goal_carry", value=str(deploys),
+                       channel=review.channel, message_ts=review.ts) == 200
+    modal = world.standin.opened_views()[-1]
+    assert modal["callback_id"] == "goal_carry_modal"
+    (picker,) = [b["element"] for b in modal["blocks"] if b.get("type") == "input"]
+    assert picker["type"] == "datepicker" and picker["initial_date"] == "2027-02-28"
+    assert "January 2027" in str(modal["blocks"])
+    _golden("goals_carry_modal", {k: v for k, v in modal.items()
+                                  if k in ("type", "callback_id", "title", "submit", "close",
+                                           "blocks")})
+    before = _goal_rows(world)
+    for picked, error in (("2027-01-04", "in the future"), ("2026-12-31", "in the future"),
+                          ("2028-06-01", "within the next year"),
+                          ("not-a-date", "from the calendar"), (None, "Pick a date")):
+        status, body = _submit_carry(world, "U001", picked)
+        assert status == 200 and body["response_action"] == "errors", picked
+        assert error in body["errors"]["carry_due"], (picked, body)
+    assert _goal_rows(world) == before
+    assert all("carries a goal over" not in str(m.blocks)
+               for m in world.standin.messages("C0PLATFORM"))
+    _submit_carry(world, "U001", picker["initial_date"])
+    assert _goal_rows(world)[-1] == ("U001", "Faster deploys", "open", "2027-02-28")
+    # The same form again (a twin, or a second tab): refused, nothing carried twice.
+    _, body = _submit_carry(world, "U001", "2027-03-01")
+    assert "already marked carried over" in body["errors"]["carry_due"]
+    assert len(_goal_rows(world)) == 5
+
+
+def test_a_tampered_or_foreign_carry_form_changes_nothing(world: World) -> None:
+    """Forged private_metadata is refused with a field error, never a 5xx; someone else's
+    goal cannot be carried. Catches a missing owner check on the form's submit."""
+    review = _review_after_january(world)
+    _, deploys, _, _ = _goal_ids(world)
+    before = _goal_rows(world)
+    for metadata in ("", "{", "[]", '{"goal": "1e9"}', '{"goal": -1, "channel": "D", '
+                     '"ts": "1", "listed": []}', json.dumps({"goal": deploys})):
+        status, body = _submit_carry(world, "U001", "2027-02-26", metadata)
+        assert status in (200, 400) and status < 500, metadata
+        if status == 200:
+            assert "expired" in body["errors"]["carry_due"], metadata
+    forged = json.dumps({"goal": deploys, "channel": review.channel, "ts": review.ts,
+                         "listed": [deploys]})
+    _, body = _submit_carry(world, "U002", "2027-02-26", forged)
+    assert "owner" in body["errors"]["carry_due"]
+    assert _goal_rows(world) == before
 
 
 def _goal_ids(world: World) -> list[int]:
     with world.db.scope() as session:
         return list(session.scalars(select(Goal.id).order_by(Goal.id)))
+
+
+def _golden(name: str, document: dict[str, Any]) -> None:
+    assert_matches_golden(name, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def test_a_channel_tend_cannot_join_is_reported_to_the_coach(world: World) -> None:
@@ -203,3 +337,17 @@ def test_editing_or_deleting_a_goal_reply_updates_or_removes_the_goal(world: Wor
                 text="goal: no date | at all")
     assert "three parts" in world.standin.ephemerals("U002")[-1].text
     assert goals(world) == []
+
+
+@pytest.mark.parametrize(("due", "today", "suggested"), [
+    (date(2027, 1, 31), date(2027, 1, 4), date(2027, 2, 28)),   # clamped to February's end
+    (date(2028, 1, 31), date(2028, 1, 4), date(2028, 2, 29)),   # a leap year
+    (date(2026, 12, 15), date(2026, 12, 1), date(2027, 1, 15)),  # across the year
+    (date(2027, 3, 30), date(2027, 4, 2), date(2027, 4, 30)),   # a month on is still ahead
+    (date(2026, 11, 10), date(2027, 1, 4), date(2027, 2, 4)),   # late: a month from today
+])
+def test_the_carry_date_is_the_same_day_a_month_on(due: date, today: date,
+                                                   suggested: date) -> None:
+    """Catches an unclamped day (ValueError on 31 Feb), a December that does not roll
+    into January, and a suggestion in the past for a review answered late."""
+    assert suggested_carry_date(due, today=today) == suggested

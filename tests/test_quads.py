@@ -105,7 +105,7 @@ def test_commitments_come_back_next_cycle_and_only_their_owner_marks_them(
     with world.db.scope() as session:
         assert session.get_one(Commitment, first).status == "kept"
     updated = next(m for m in world.standin.messages(week2.channel) if m.ts == week2.ts)
-    assert "✅ *kept*" in str(updated.blocks)
+    assert "✅ *done*" in str(updated.blocks)
 
 
 def test_groups_stay_until_the_regroup_and_then_change(world: World) -> None:

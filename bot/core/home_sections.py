@@ -2,7 +2,7 @@
 
 A member sees only their own things: their next check-ins, commitments and (from each
 ritual's `home_blocks`) goals (P7), and their teams' working agreements.
-A coach sees configuration and, per ritual, whether recent runs were held, team-level
+A coach sees configuration and, per ritual, whether recent runs were sent, team-level
 only: a week of check-ins is one outcome for the whole team, never who was or was not
 sent one, and nothing here counts replies (P1). Managers' digests are in `home.py`.
 """
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CommitmentDecision
+from bot.domain.outcomes import CARRIED_NOTE
 from bot.messages.text import slack_escape
 from bot.rituals import registry
 from bot.rituals.base import RitualDefinition
@@ -27,8 +28,8 @@ from bot.storage.proposals import changes_of
 from bot.storage.scoping import rituals_in
 from bot.storage.teams import active_people, active_roles_with_teams
 
-SYMBOLS = {"held": "✅", "not_held": "✗", "skipped": "⏸", "pending": "⏳"}
-LEGEND = "✅ held · ✗ not held · ⏸ skipped (holiday) · ⏳ under way"
+SYMBOLS = {"sent": "✅", "not_sent": "✗", "skipped": "⏸", "pending": "⏳"}
+LEGEND = "✅ sent · ✗ not sent · ⏸ skipped (holiday) · ⏳ under way"
 
 
 @dataclass
@@ -117,7 +118,7 @@ def commitment_item(session: Session, commitment: Commitment, *, today: date
     where = policy.where if policy else "your check-in"
     note = ""
     if carried:
-        note = "  ⏳ *not yet* — carried to the next check-in"
+        note = f"{CARRIED_NOTE} to the next check-in"
     elif commitment.due_date < today:
         note = "  (past its date)"
     return {"id": commitment.id, "text": commitment.text, "due_date": commitment.due_date,

@@ -31,6 +31,7 @@ class ActionId(StrEnum):
 class CallbackId(StrEnum):
     COMMITMENT_MODAL = "commitment_modal"
     GOALS_MODAL = "goals_modal"
+    GOAL_CARRY_MODAL = "goal_carry_modal"  # the carried goal's new date
     SHARE_MODAL = "share_modal"
     SETUP_MODAL = "setup_modal"
     SHARE_SHORTCUT = "share_in_digest"

@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.domain.outcomes import Outcome
 from bot.messages.ids import ActionId, BlockId, CallbackId, InputId, goal_block
 from bot.messages.text import clip, escape_clipped, slack_escape
 
@@ -96,7 +97,7 @@ def environment() -> Environment:
                        nice_date=nice_date,
                        mention=mention)
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId,
-                       InputId=InputId, goal_block=goal_block)
+                       InputId=InputId, goal_block=goal_block, Outcome=Outcome)
     return env
 
 

@@ -6,15 +6,11 @@ from datetime import date
 from typing import Any
 
 from bot.domain.enums import CommitmentStatus
+from bot.domain.outcomes import CARRIED_NOTE, STATUS_NOTES
 from bot.storage.models import Commitment
 
 # Each open commitment takes two blocks; keep the message well under Slack's 50.
 MAX_LISTED_COMMITMENTS = 15
-
-STATUS_NOTES: dict[str, str] = {
-    CommitmentStatus.DONE: "  ✅ *done*", CommitmentStatus.DROPPED: "  ➖ *dropped*",
-    CommitmentStatus.KEPT: "  ✅ *kept*", CommitmentStatus.PARTLY: "  ◐ *partly*",
-    CommitmentStatus.MISSED: "  ✗ *missed*"}
 
 
 def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date
@@ -22,7 +18,7 @@ def commitment_view(commitment: Commitment, *, occurrence_id: int, today: date
     carried_here = commitment.carried_in_occurrence_id == occurrence_id
     note = STATUS_NOTES.get(commitment.status, "")
     if commitment.status == CommitmentStatus.OPEN and carried_here:
-        note = "  ⏳ *not yet* — carried to the next check-in"
+        note = f"{CARRIED_NOTE} to the next check-in"
     elif commitment.status == CommitmentStatus.OPEN and commitment.due_date < today:
         note = "  (past its date)"
     return {"id": commitment.id, "owner_id": commitment.owner_id, "text": commitment.text,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import CLOSES_AS, CommitmentDecision, CommitmentStatus
+from bot.domain.outcomes import STATUS_WORDS
 from bot.rituals.common.commitment_rules import (
     CommitmentDraft,
     CommitmentError,
@@ -87,7 +88,8 @@ def close_commitment(session: Session, *, workspace_id: str, commitment_id: int,
     if commitment.owner_id != user_id:  # a stranger learns nothing: no owner, no text
         return CloseOutcome(False, NOT_YOURS)
     if commitment.status != CommitmentStatus.OPEN:
-        return CloseOutcome(False, f"This commitment is already {commitment.status}.")
+        return CloseOutcome(
+            False, f"This commitment is already marked {STATUS_WORDS[commitment.status]}.")
     policy = policy_of(ritual.kind)
     if policy is None or decision not in policy.decisions:
         return CloseOutcome(False, "That button does not belong to this commitment.")

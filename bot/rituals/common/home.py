@@ -19,18 +19,22 @@ HEALTH_RUNS = 4  # how many recent runs of each ritual a coach sees
 MAX_SKIPPED_RUNS = 60  # holidays in a row we look past for a "next run"
 
 class RunOutcome(StrEnum):
-    """What a coach's Home says of one recent run (the Home shows each as a symbol)."""
+    """What a coach's Home says of one recent run (the Home shows each as a symbol).
 
-    HELD = "held"
-    NOT_HELD = "not_held"
+    "Sent": the run was posted. "Held" means more and is kept for it: a check-in both
+    sides answered (the digest's figure). See docs/decisions.md ("One vocabulary")."""
+
+    SENT = "sent"
+    NOT_SENT = "not_sent"
     SKIPPED = "skipped"
     PENDING = "pending"
 
 
-# Occurrence status -> what a coach is told. HELD is the quads' team-level marker.
+# Occurrence status -> what a coach is told. The stored HELD is the quads' team-level
+# marker: the cycle's groups were prompted, so it reads "sent".
 OUTCOMES: dict[str, RunOutcome] = {
-    OccurrenceStatus.SENT: RunOutcome.HELD, OccurrenceStatus.HELD: RunOutcome.HELD,
-    OccurrenceStatus.MISSED: RunOutcome.NOT_HELD, OccurrenceStatus.FAILED: RunOutcome.NOT_HELD,
+    OccurrenceStatus.SENT: RunOutcome.SENT, OccurrenceStatus.HELD: RunOutcome.SENT,
+    OccurrenceStatus.MISSED: RunOutcome.NOT_SENT, OccurrenceStatus.FAILED: RunOutcome.NOT_SENT,
     OccurrenceStatus.SKIPPED: RunOutcome.SKIPPED, OccurrenceStatus.PENDING: RunOutcome.PENDING}
 
 
@@ -82,8 +86,8 @@ def team_session_runs(session: Session, team: Team, ritual: Ritual, now: datetim
         local = row.scheduled_at.astimezone(zone)
         label = label_format.format(day=local.day, month=f"{local:%b}")
         # A quad cycle with too few members is marked but formed no quads.
-        outcome = (RunOutcome.NOT_HELD if row.reason == "too_few_members"
-                   else OUTCOMES.get(row.status, RunOutcome.NOT_HELD))
+        outcome = (RunOutcome.NOT_SENT if row.reason == "too_few_members"
+                   else OUTCOMES.get(row.status, RunOutcome.NOT_SENT))
         runs.append((label, outcome))
     return runs
 

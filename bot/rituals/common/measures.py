@@ -37,8 +37,8 @@ def measure(key: str, labels: dict[str, str], people: Iterable[str],
 # The commitments every ritual with a commitment policy keeps, counted together.
 COMMITMENT_LABELS = {
     "commitments_made": "commitments made",
-    "commitments_kept": "commitments kept",
-    "commitments_carried": "commitments carried to a next conversation",
+    "commitments_kept": "commitments done",
+    "commitments_carried": "commitments carried over to a next conversation",
     "commitments_dropped": "commitments dropped",
 }
 

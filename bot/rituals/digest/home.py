@@ -34,12 +34,12 @@ def digest_runs(session: Session, team: Team, ritual: Ritual, now: datetime
         local = fire.astimezone(zone)
         label = f"{local:%b}" if cadence.every == "month" else f"{local.day} {local:%b}"
         if period_name(cadence, zone, fire) in posted:
-            runs.append((label, RunOutcome.HELD))
+            runs.append((label, RunOutcome.SENT))
         elif local.date() in skip_dates(ritual):
             runs.append((label, RunOutcome.SKIPPED))
         else:
             runs.append((label, RunOutcome.PENDING if now - fire < DIGEST_GRACE
-                         else RunOutcome.NOT_HELD))
+                         else RunOutcome.NOT_SENT))
     return runs
 
 

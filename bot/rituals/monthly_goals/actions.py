@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GoalDecision, GoalStatus
+from bot.domain.outcomes import STATUS_WORDS
 from bot.messages.ids import goal_block
 from bot.messages.render import Message, render_view
 from bot.platform.context import Services
 from bot.platform.followups import Followup, Note, Post, Update
+from bot.platform.guard import record_id
 from bot.platform.notices import open_form
 from bot.rituals.common.commitments import local_today
 from bot.rituals.common.sessions import month_label
@@ -28,7 +32,7 @@ from bot.storage.teams import active_role_holders
 NOT_IN_TEAM = "Only members of this team can share goals in its session."
 CLOSING: dict[str, GoalStatus] = {
     GoalDecision.DONE: GoalStatus.DONE, GoalDecision.PARTLY: GoalStatus.PARTLY,
-    GoalDecision.NOT_DONE: GoalStatus.NOT_DONE, GoalDecision.CARRY: GoalStatus.CARRIED}
+    GoalDecision.NOT_DONE: GoalStatus.NOT_DONE}
 
 
 def session_participants(session: Session, occurrence: Occurrence) -> set[str]:
@@ -154,34 +158,142 @@ def sync_goal_from_reply(session: Session, reply: Reply, *, occurrence: Occurren
 
 
 _GOAL_BLOCK = re.compile(r"^goal-(\d+)$")
+CARRY_DUE_BLOCK = "carry_due"
+
+
+def listed_goal_ids(block_ids: list[str]) -> list[int]:
+    """The goals a review message lists, from its block ids (`goal-<id>`)."""
+    return [int(m.group(1)) for b in block_ids if (m := _GOAL_BLOCK.match(b))]
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """The private review a click came from: where it is, and which goals it lists."""
+
+    channel_id: str
+    message_ts: str
+    listed: tuple[int, ...]
 
 
 def close_from_review(services: Services, *, workspace_id: str, goal_id: int, decision: str,
-                      user_id: str, channel_id: str, message_ts: str,
-                      listed_block_ids: list[str]) -> Followup:
-    """Record how a goal ended; a carried goal comes forward into the latest session.
-    The followup updates the review, posts the carried goal, or says why not."""
-    now = services.now()
-    carried_post: tuple[Post, ...] = ()
+                      user_id: str, review: ReviewMessage) -> Followup:
+    """Record how a goal ended (Done, Partly, Not done): the followup re-renders the
+    review, or says privately why not. Carrying over goes through the date form."""
+    if decision == GoalDecision.CARRY:
+        raise ValueError("carry a goal over with carry_goal: it needs its new date")
     with services.db.scope() as session:
-        goal = session.get(Goal, goal_id)
-        if goal is not None and occurrence_in_workspace(
-                session, goal.occurrence_id, workspace_id) is None:
-            goal = None  # another workspace's goal: as if it did not exist
-        refusal = _close_refusal(goal, user_id)
-        if refusal is None and goal is not None:
-            goal.status, goal.closed_at = CLOSING[decision], now
-            if decision == GoalDecision.CARRY:
-                carried_post = _carry_forward(session, goal, now=now)
-            listed = [int(m.group(1)) for b in listed_block_ids if (m := _GOAL_BLOCK.match(b))]
-            shown = [g for g in (session.get(Goal, i) for i in listed)
-                     if g is not None and g.owner_id == user_id]
-            origin = session.get_one(Occurrence, goal.occurrence_id)
-            updated = render_review(shown or [goal], month=_month(origin))
-    if refusal is not None:
-        return Followup(workspace_id, (Note(user_id, refusal, channel=channel_id),))
-    return Followup(workspace_id, (Update(channel_id, message_ts, updated.text, updated.blocks),
-                                   *carried_post), homes=(user_id,))
+        goal, refusal = _own_open_goal(session, workspace_id, goal_id, user_id)
+        if refusal is not None or goal is None:
+            return _refused(workspace_id, user_id, review, refusal)
+        goal.status, goal.closed_at = CLOSING[decision], services.now()
+        updated = _rerendered(session, goal, review, user_id)
+    return Followup(workspace_id, (updated,), homes=(user_id,))
+
+
+def open_carry_modal(services: Services, *, workspace_id: str, goal_id: int, user_id: str,
+                     trigger_id: str, review: ReviewMessage) -> str | None:
+    """*Carry over*: the form asking the owner for the goal's new date, pre-filled with
+    the same day of the next month. Returns what to tell the person instead, if anything."""
+    with services.db.scope() as session:
+        goal, refusal = _own_open_goal(session, workspace_id, goal_id, user_id)
+        if refusal is not None or goal is None:
+            return refusal
+        today = local_today(session, workspace_id, user_id, services.now())
+        into = _into_month(session, goal)
+        view = render_view(
+            "goals_carry_modal.json.j2", what=goal.what, month_label=into,
+            initial_date=rules.suggested_carry_date(goal.due_date, today=today),
+            block_id=CARRY_DUE_BLOCK,
+            metadata=json.dumps({"goal": goal.id, "channel": review.channel_id,
+                                 "ts": review.message_ts, "listed": list(review.listed)}))
+    return open_form(services, workspace_id=workspace_id, trigger_id=trigger_id, view=view,
+                     form="carry-over", again="Click *Carry over* again.")
+
+
+def carry_metadata(raw: object) -> tuple[int, ReviewMessage] | None:
+    """The goal and review a carry-over form was opened for, or None if it was tampered
+    with (the form's private_metadata comes back from the client)."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    goal_id = record_id(str(data.get("goal")))
+    channel, ts, listed = data.get("channel"), data.get("ts"), data.get("listed")
+    if goal_id is None or not (isinstance(channel, str) and isinstance(ts, str)
+                               and isinstance(listed, list)):
+        return None
+    ids = tuple(i for i in (record_id(str(v)) for v in listed[:50]) if i is not None)
+    return goal_id, ReviewMessage(channel, ts, ids)
+
+
+@dataclass(frozen=True)
+class CarrySubmission:
+    errors: dict[str, str]
+    followup: Followup | None = None
+
+
+def carry_goal(services: Services, *, workspace_id: str, goal_id: int, user_id: str,
+               written_due: str | None, review: ReviewMessage) -> CarrySubmission:
+    """Carry a goal over with the date its owner picked: a new open goal in the latest
+    session (posted in its thread), the old one marked carried, the review re-rendered.
+    A date that is not in the future, or more than a year away, is refused on the field."""
+    now = services.now()
+    with services.db.scope() as session:
+        goal, refusal = _own_open_goal(session, workspace_id, goal_id, user_id)
+        if refusal is not None or goal is None:
+            return CarrySubmission({CARRY_DUE_BLOCK: refusal or "That goal no longer exists."})
+        today = local_today(session, workspace_id, user_id, now)
+        try:
+            due = date.fromisoformat(written_due) if written_due else None
+            draft = rules.validate_goal(goal.what, goal.measure, due, today=today)
+        except ValueError as exc:  # GoalError, or a date that is not one
+            message = str(exc) if isinstance(exc, rules.GoalError) else (
+                "Pick a date from the calendar.")
+            return CarrySubmission({CARRY_DUE_BLOCK: message})
+        goal.status, goal.closed_at = GoalStatus.CARRIED, now
+        carried_post = _carry_forward(session, goal, draft, now=now)
+        updated = _rerendered(session, goal, review, user_id)
+    return CarrySubmission({}, Followup(workspace_id, (updated, *carried_post),
+                                        homes=(user_id,)))
+
+
+def _own_open_goal(session: Session, workspace_id: str, goal_id: int, user_id: str
+                   ) -> tuple[Goal | None, str | None]:
+    goal = session.get(Goal, goal_id)
+    if goal is not None and occurrence_in_workspace(
+            session, goal.occurrence_id, workspace_id) is None:
+        goal = None  # another workspace's goal: as if it did not exist
+    return goal, _close_refusal(goal, user_id)
+
+
+def _refused(workspace_id: str, user_id: str, review: ReviewMessage, refusal: str | None
+             ) -> Followup:
+    text = refusal or "That goal no longer exists."
+    return Followup(workspace_id, (Note(user_id, text, channel=review.channel_id),))
+
+
+def _rerendered(session: Session, goal: Goal, review: ReviewMessage, user_id: str) -> Update:
+    """The review as it reads now: the goals it listed (the owner's only), and the month
+    they move into, as when it was first sent."""
+    shown = [g for g in (session.get(Goal, i) for i in review.listed)
+             if g is not None and g.owner_id == user_id]
+    updated = render_review(shown or [goal], month=_into_month(session, goal))
+    return Update(review.channel_id, review.message_ts, updated.text, updated.blocks)
+
+
+def _into_month(session: Session, goal: Goal) -> str:
+    """The month a goal under review moves into: the latest session's, or, with none
+    after the goal's own, the month after the goal's session."""
+    current = latest_session(session, goal.ritual_id)
+    if current is not None and current.id != goal.occurrence_id:
+        return _month(current)
+    origin = session.get_one(Occurrence, goal.occurrence_id)
+    zone = ZoneInfo(origin.ritual.team.timezone)
+    first = origin.scheduled_at.astimezone(zone).date().replace(day=1)
+    return month_label(datetime.combine(rules.same_day_next_month(first), time(12), zone),
+                       origin.ritual.team.timezone)
 
 
 def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
@@ -190,17 +302,15 @@ def _close_refusal(goal: Goal | None, user_id: str) -> str | None:
     if goal.owner_id != user_id:
         return "Only the goal's owner can close it."
     if goal.status != GoalStatus.OPEN:
-        return f"This goal is already marked {goal.status.replace('_', ' ')}."
+        return f"This goal is already marked {STATUS_WORDS[goal.status]}."
     return None
 
 
-def _carry_forward(session: Session, goal: Goal, *, now: datetime) -> tuple[Post, ...]:
+def _carry_forward(session: Session, goal: Goal, draft: rules.GoalDraft, *, now: datetime
+                   ) -> tuple[Post, ...]:
     current = latest_session(session, goal.ritual_id)
     if current is None or current.id == goal.occurrence_id:
-        return ()
-    today = local_today(session, current.ritual.team.workspace_id, goal.owner_id, now)
-    draft = rules.GoalDraft(what=goal.what, measure=goal.measure,
-                            due_date=max(goal.due_date, today + timedelta(days=1)))
+        current = session.get_one(Occurrence, goal.occurrence_id)  # kept, not lost
     carried = add_goal(session, session_occurrence=current, owner_id=goal.owner_id,
                        draft=draft, now=now, carried_from_id=goal.id)
     message = render_shared(goal.owner_id, [carried], month=_month(current), carried=True)

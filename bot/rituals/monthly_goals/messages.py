@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.enums import GoalStatus
+from bot.domain.outcomes import GOAL_STATUS_NOTES
 from bot.messages.render import Message, render_message
 from bot.storage.models import Goal
-
-STATUS_NOTES: dict[str, str] = {GoalStatus.DONE: "  ✅ *done*", GoalStatus.PARTLY: "  ◐ *partly*",
-                GoalStatus.NOT_DONE: "  ✗ *not done*", GoalStatus.CARRIED: "  🔁 *carried over*"}
 
 
 def goal_view(goal: Goal) -> dict[str, Any]:
     return {"id": goal.id, "what": goal.what, "measure": goal.measure,
             "due_date": goal.due_date, "open": goal.status == GoalStatus.OPEN,
-            "status_note": STATUS_NOTES.get(goal.status, "")}
+            "status_note": GOAL_STATUS_NOTES.get(goal.status, "")}
 
 
 def render_review(goals: list[Goal], *, month: str) -> Message:

@@ -9,6 +9,7 @@ with the same <when> forms as commitments (2026-12-18, 18 Dec, fri, next week, â
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,3 +74,16 @@ def validate_goal(what: str, measure: str, due_date: date | None, *, today: date
     if due_date > today + timedelta(days=366):
         raise GoalError("Pick a date within the next year.", "due")
     return GoalDraft(what=what, measure=measure, due_date=due_date)
+
+
+def same_day_next_month(day: date) -> date:
+    """The same day of the following month, clamped to its last day (31 Jan -> 28/29 Feb)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def suggested_carry_date(due_date: date, *, today: date) -> date:
+    """What the carry-over datepicker starts on: a month after the goal's date, or, when
+    that is not in the future any more (a review answered late), a month from today."""
+    suggested = same_day_next_month(due_date)
+    return suggested if suggested > today else same_day_next_month(today)

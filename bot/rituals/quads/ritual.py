@@ -94,8 +94,8 @@ class Quads(RitualDefinition):
                     render=_nudge)
 
     digest_labels: ClassVar[dict[str, str]] = {
-        "quad_cycles_held": "quad cycles held",
-        "quad_commitments_kept": "quad commitments kept",
+        "quad_cycles_held": "quad cycles sent",
+        "quad_commitments_kept": "quad commitments done",
     }
 
     def plan(self, session: Session, *, now: datetime, catchup: timedelta,

@@ -45,7 +45,7 @@ def configuration_line(team: Team, ritual: Ritual, now: datetime, name: str) -> 
 
 def checkin_weeks(session: Session, team: Team, ritual: Ritual, now: datetime
                   ) -> list[tuple[str, str]]:
-    """One outcome per week for the whole team: held if any check-in was sent.
+    """One outcome per week for the whole team: sent if any check-in was sent.
 
     Each check-in is placed in its member's own calendar week, then only the week's
     combined outcome is kept: who was or was not sent one is not shown.
@@ -58,13 +58,13 @@ def checkin_weeks(session: Session, team: Team, ritual: Ritual, now: datetime
     for subject, scheduled_at, status in rows:
         local = scheduled_at.astimezone(ZoneInfo(zones.get(subject) or team.timezone)).date()
         weeks.setdefault(local - timedelta(days=local.weekday()), set()).add(
-            OUTCOMES.get(status, RunOutcome.NOT_HELD))
+            OUTCOMES.get(status, RunOutcome.NOT_SENT))
     return [(f"wk {monday.day} {monday:%b}", _combined(weeks[monday]))
             for monday in sorted(weeks)[-HEALTH_RUNS:]]
 
 
 def _combined(outcomes: set[str]) -> str:
-    for outcome in (RunOutcome.HELD, RunOutcome.PENDING, RunOutcome.NOT_HELD):
+    for outcome in (RunOutcome.SENT, RunOutcome.PENDING, RunOutcome.NOT_SENT):
         if outcome in outcomes:
             return outcome
     return RunOutcome.SKIPPED
